@@ -1,0 +1,234 @@
+#pragma once
+// The engine as the API routes see it (moby's router/backend split): small interfaces, one
+// per resource, with domain types. src/api translates Engine API JSON to and from these types
+// and never reaches into the engine's internals; tools/wharfd wires the real implementations.
+//
+// Threading: every method is called on the daemon's io_context thread. Methods that may take
+// long (start, wait, log follow, bootstrap) are asynchronous: they return at once and call
+// their callback later on that same io_context thread. Synchronous methods must not block on
+// I/O for long (reading a small JSON file is fine; unpacking a layer is not).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace wharf::engine {
+
+// ---- images ---------------------------------------------------------------------------------
+
+struct ImageSummary {
+  std::string id;                     // "sha256:<config digest hex>"
+  std::vector<std::string> repoTags;  // "busybox:latest"
+  std::vector<std::string> repoDigests;
+  int64_t created = 0;  // unix seconds
+  int64_t size = 0;     // bytes, uncompressed layers
+  std::map<std::string, std::string> labels;
+};
+
+struct ImageDetail {
+  ImageSummary summary;
+  std::string os = "linux";
+  std::string architecture;
+  std::string author;
+  std::string createdIso;  // RFC 3339 with nanoseconds, as in the image config
+  // The image config's "config" object, as Docker shows it under "Config".
+  std::vector<std::string> env;
+  std::vector<std::string> cmd;
+  std::vector<std::string> entrypoint;
+  std::string workingDir;
+  std::string user;
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> exposedPorts;  // "80/tcp"
+  std::vector<std::string> volumes;
+  std::string stopSignal;
+  std::vector<std::string> diffIds;  // RootFS.Layers
+};
+
+class ImageBackend {
+ public:
+  virtual ~ImageBackend() = default;
+  virtual Result<std::vector<ImageSummary>> listImages(bool all) = 0;
+  // By name[:tag], full or short id (a unique prefix of at least 1 hex digit, as docker).
+  virtual Result<ImageDetail> inspectImage(const std::string& nameOrId) = 0;
+  // wharf's own: builds a built-in image ("busybox") from the host (see docs/images.md).
+  virtual void bootstrapImage(const std::string& name,
+                              std::function<void(Result<ImageSummary>)> done) = 0;
+};
+
+// ---- containers -----------------------------------------------------------------------------
+
+// What `POST /containers/create` asks for, in the engine's terms.
+struct ContainerSpec {
+  std::string name;   // empty: generate one (docker's adjective_surname)
+  std::string image;  // as the user wrote it
+  std::vector<std::string> cmd;
+  std::optional<std::vector<std::string>> entrypoint;  // nullopt: the image's
+  std::vector<std::string> env;                        // "K=V"
+  std::string workingDir;
+  std::string user;
+  std::string hostname;
+  std::string domainname;
+  std::map<std::string, std::string> labels;
+  bool tty = false;
+  bool openStdin = false;
+  bool stdinOnce = false;
+  bool attachStdin = false;
+  bool attachStdout = false;
+  bool attachStderr = false;
+  std::string stopSignal;
+  std::optional<int> stopTimeout;
+  // HostConfig
+  bool autoRemove = false;
+  std::string networkMode;  // "", "default", "bridge", "none", "host"
+  bool privileged = false;
+  bool readonlyRootfs = false;
+  std::vector<std::string> capAdd;
+  std::vector<std::string> capDrop;
+  std::vector<std::string> securityOpt;
+  std::string restartPolicy;  // "", "no", "always", "on-failure", "unless-stopped"
+  int restartMaxRetries = 0;
+};
+
+enum class ContainerStatus { kCreated, kRunning, kPaused, kRestarting, kRemoving, kExited, kDead };
+const char* statusName(ContainerStatus s);  // "created", "running", ... (docker's words)
+
+struct ContainerState {
+  ContainerStatus status = ContainerStatus::kCreated;
+  int pid = 0;
+  int exitCode = 0;
+  bool oomKilled = false;
+  std::string error;
+  std::string startedAt = "0001-01-01T00:00:00Z";   // RFC 3339 nano, docker's zero time
+  std::string finishedAt = "0001-01-01T00:00:00Z";
+};
+
+struct ContainerInfo {
+  std::string id;    // 64 hex
+  std::string name;  // without the leading "/"
+  std::string imageRef;  // as the user wrote it ("busybox")
+  std::string imageId;   // "sha256:..."
+  std::string created;   // RFC 3339 nano
+  int64_t createdUnix = 0;
+  ContainerSpec spec;    // what it was created with, after defaults from the image
+  std::vector<std::string> path;  // entrypoint + cmd actually run: path[0] is the program
+  ContainerState state;
+  std::string logPath;
+  std::string rootfsPath;  // the merged overlay dir (GraphDriver.Data.MergedDir)
+  std::string upperDir;
+  std::string workDir;
+  std::vector<std::string> lowerDirs;
+  std::string hostnamePath, hostsPath, resolvConfPath;
+  int restartCount = 0;
+};
+
+struct ListOptions {
+  bool all = false;
+  int limit = -1;
+  // docker's filters: key -> values (e.g. "label" -> {"a=b"}, "status" -> {"exited"}).
+  std::map<std::string, std::vector<std::string>> filters;
+};
+
+enum class LogStream { kStdin = 0, kStdout = 1, kStderr = 2 };
+
+struct LogEntry {
+  LogStream stream = LogStream::kStdout;
+  std::string data;      // the bytes, including the trailing newline if there was one
+  std::string timeIso;   // RFC 3339 nano
+  int64_t timeNanos = 0;
+};
+
+struct LogOptions {
+  bool follow = false;
+  bool stdoutOn = true;
+  bool stderrOn = true;
+  bool timestamps = false;
+  int64_t sinceNanos = 0;   // 0: from the start
+  int64_t untilNanos = 0;   // 0: no end
+  int tail = -1;            // -1: all
+};
+
+// A stream of log entries. `next` calls back once per entry; with nullopt when the stream
+// ended (not following: end of log; following: the container stopped and the log is drained).
+// Destroying the reader cancels it; no callback runs afterwards.
+class LogReader {
+ public:
+  virtual ~LogReader() = default;
+  virtual void next(std::function<void(Result<std::optional<LogEntry>>)> cb) = 0;
+};
+
+struct WaitResult {
+  int exitCode = 0;
+  std::string error;
+};
+
+enum class WaitCondition { kNotRunning, kNextExit, kRemoved };
+
+class ContainerBackend {
+ public:
+  virtual ~ContainerBackend() = default;
+  // Returns the new id; warnings for the client in `warnings`.
+  virtual Result<std::string> createContainer(const ContainerSpec& spec,
+                                              std::vector<std::string>* warnings) = 0;
+  // By full id, unique id prefix, or name (with or without the leading "/").
+  virtual Result<ContainerInfo> inspectContainer(const std::string& idOrName) = 0;
+  virtual Result<std::vector<ContainerInfo>> listContainers(const ListOptions& opts) = 0;
+  // Calls back when the init runs (or failed: e.g. NotFound-category error with docker's
+  // "exec: \"x\": executable file not found in $PATH" when the command is missing).
+  // Starting a running container is not an error (docker returns 304; done(ok) with
+  // *alreadyRunning set).
+  virtual void startContainer(const std::string& idOrName,
+                              std::function<void(Status, bool alreadyRunning)> done) = 0;
+  // Long poll: calls back when the condition is met. The callback may run at once.
+  virtual void waitContainer(const std::string& idOrName, WaitCondition cond,
+                             std::function<void(Result<WaitResult>)> done) = 0;
+  virtual void stopContainer(const std::string& idOrName, std::optional<int> timeoutSeconds,
+                             std::function<void(Status)> done) = 0;
+  virtual Status killContainer(const std::string& idOrName, const std::string& signal) = 0;
+  // force: kill a running container first. removeVolumes: anonymous volumes too.
+  virtual void removeContainer(const std::string& idOrName, bool force, bool removeVolumes,
+                               std::function<void(Status)> done) = 0;
+  virtual Result<std::unique_ptr<LogReader>> readLogs(const std::string& idOrName,
+                                                      const LogOptions& opts) = 0;
+  // Attach: the container's output from now on (stdout/stderr as selected) until it exits.
+  // Before start, this includes everything the container will write.
+  virtual Result<std::unique_ptr<LogReader>> attachOutput(const std::string& idOrName,
+                                                          bool stdoutOn, bool stderrOn) = 0;
+};
+
+// ---- system ---------------------------------------------------------------------------------
+
+struct SystemInfo {
+  std::string id;
+  std::string name;  // host name
+  int containers = 0, running = 0, paused = 0, stopped = 0, images = 0;
+  std::string dataRoot;
+  std::string execRoot;
+  std::string kernelVersion;
+  std::string operatingSystem;
+  std::string osType = "linux";
+  std::string architecture;
+  int ncpu = 0;
+  int64_t memTotal = 0;
+  std::string cgroupDriver = "cgroupfs";
+  std::string cgroupVersion;  // "1" or "2"
+  std::string storageDriver = "overlay2";
+  std::string loggingDriver = "json-file";
+  std::string defaultRuntime = "wharf";
+  std::vector<std::string> securityOptions;  // "name=seccomp,profile=builtin"
+  std::string serverVersion;
+};
+
+class SystemBackend {
+ public:
+  virtual ~SystemBackend() = default;
+  virtual Result<SystemInfo> info() = 0;
+};
+
+}  // namespace wharf::engine
