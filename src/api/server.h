@@ -1,0 +1,40 @@
+#pragma once
+// The Engine API server: HTTP/1.1 over unix sockets (Boost.Beast) on the daemon's single
+// io_context thread. Routes translate Docker Engine API JSON (moby's api/swagger.yaml) to and
+// from the engine's backend interfaces (engine/backend.h); nothing here blocks the loop.
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <string>
+
+#include "common/error.h"
+#include "engine/backend.h"
+
+namespace wharf::api {
+
+struct ServerConfig {
+  std::string serverVersion = WHARF_VERSION;
+  std::string apiVersion = "1.51";
+  std::string minApiVersion = "1.24";
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, engine::ContainerBackend& containers,
+         engine::ImageBackend& images, engine::SystemBackend& system, ServerConfig cfg);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Removes a stale socket file, binds, chmod 0660 (group "wharf" if it exists), and starts
+  // accepting. May be called more than once (one listener per path).
+  Status listenUnix(const std::string& path);
+  // Closes the listeners and every open connection (pending streams are cancelled).
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wharf::api
