@@ -105,18 +105,18 @@ struct ContainerState {
   int exitCode = 0;
   bool oomKilled = false;
   std::string error;
-  std::string startedAt = "0001-01-01T00:00:00Z";   // RFC 3339 nano, docker's zero time
+  std::string startedAt = "0001-01-01T00:00:00Z";  // RFC 3339 nano, docker's zero time
   std::string finishedAt = "0001-01-01T00:00:00Z";
 };
 
 struct ContainerInfo {
-  std::string id;    // 64 hex
-  std::string name;  // without the leading "/"
+  std::string id;        // 64 hex
+  std::string name;      // without the leading "/"
   std::string imageRef;  // as the user wrote it ("busybox")
   std::string imageId;   // "sha256:..."
   std::string created;   // RFC 3339 nano
   int64_t createdUnix = 0;
-  ContainerSpec spec;    // what it was created with, after defaults from the image
+  ContainerSpec spec;             // what it was created with, after defaults from the image
   std::vector<std::string> path;  // entrypoint + cmd actually run: path[0] is the program
   ContainerState state;
   std::string logPath;
@@ -139,8 +139,8 @@ enum class LogStream { kStdin = 0, kStdout = 1, kStderr = 2 };
 
 struct LogEntry {
   LogStream stream = LogStream::kStdout;
-  std::string data;      // the bytes, including the trailing newline if there was one
-  std::string timeIso;   // RFC 3339 nano
+  std::string data;     // the bytes, including the trailing newline if there was one
+  std::string timeIso;  // RFC 3339 nano
   int64_t timeNanos = 0;
 };
 
@@ -149,9 +149,9 @@ struct LogOptions {
   bool stdoutOn = true;
   bool stderrOn = true;
   bool timestamps = false;
-  int64_t sinceNanos = 0;   // 0: from the start
-  int64_t untilNanos = 0;   // 0: no end
-  int tail = -1;            // -1: all
+  int64_t sinceNanos = 0;  // 0: from the start
+  int64_t untilNanos = 0;  // 0: no end
+  int tail = -1;           // -1: all
 };
 
 // A stream of log entries. `next` calls back once per entry; with nullopt when the stream

@@ -1,0 +1,35 @@
+#pragma once
+// The engine's record of one container, kept as ContainerRow.json in the metadata DB (the
+// store treats it as opaque). Everything a restarted daemon needs is here: what the container
+// was created with, its state, and how to find its shim again.
+//
+// JSON, version 1:
+//   {"v":1, "id", "name", "imageRef", "imageId", "created", "createdUnix", "path":[...],
+//    "spec":{...ContainerSpec...}, "state":{status, pid, exitCode, oomKilled, error, startedAt,
+//    finishedAt}, "logPath", "rootfs", "upperDir", "workDir", "lowerDirs":[...],
+//    "hostnamePath", "hostsPath", "resolvConfPath", "restartCount",
+//    "shimPid", "bundle", "exitFile", "mounted"}
+
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+#include "engine/backend.h"
+
+namespace wharf::engine {
+
+struct ContainerRecord {
+  ContainerInfo info;
+  int shimPid = 0;     // the running shim, 0 when none
+  std::string bundle;  // <exec-root>/containers/<id>: config.json, exit file
+  std::string exitFile;
+  bool mounted = false;  // the overlay is mounted at info.rootfsPath
+};
+
+std::string recordToJson(const ContainerRecord& r);
+Result<ContainerRecord> recordFromJson(std::string_view json);
+
+// "created" -> kCreated ...; InvalidArgument for an unknown word.
+Result<ContainerStatus> parseStatus(std::string_view s);
+
+}  // namespace wharf::engine

@@ -1,0 +1,239 @@
+#include "engine/log_reader.h"
+
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "engine/shim/json_log.h"
+
+namespace wharf::engine {
+
+namespace asio = boost::asio;
+using Callback = std::function<void(Result<std::optional<LogEntry>>)>;
+
+struct JsonFileLogReader::Core : std::enable_shared_from_this<Core> {
+  Core(asio::io_context& io) : io(io), notify(io), timer(io) {}
+
+  asio::io_context& io;
+  std::string path;
+  LogOptions opts;
+  std::function<bool()> done;
+  UniqueFd file;
+  std::string partial;  // bytes after the last complete line
+  std::deque<LogEntry> queue;
+  bool ended = false;
+  bool cancelled = false;
+  bool waiting = false;
+  Callback pending;
+  asio::posix::stream_descriptor notify;  // inotify, only when following
+  asio::steady_timer timer;
+
+  // Reads what the file has now; complete lines become entries in `queue`.
+  Status readMore(std::deque<LogEntry>* out) {
+    char buf[65536];
+    for (;;) {
+      ssize_t n = ::read(file.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return sysError("read " + path);
+      if (n == 0) break;
+      partial.append(buf, static_cast<size_t>(n));
+    }
+    size_t start = 0;
+    for (;;) {
+      size_t nl = partial.find('\n', start);
+      if (nl == std::string::npos) break;
+      std::string_view line(partial.data() + start, nl - start);
+      start = nl + 1;
+      if (line.empty()) continue;
+      auto dec = shim::decodeLogLine(line);
+      if (!dec.ok()) {
+        log::warn("{}: skipping a bad log line: {}", path, dec.error().message());
+        continue;
+      }
+      LogEntry e;
+      e.stream = dec->stream == "stderr"  ? LogStream::kStderr
+                 : dec->stream == "stdin" ? LogStream::kStdin
+                                          : LogStream::kStdout;
+      e.data = std::move(dec->data);
+      e.timeNanos = dec->timeNanos;
+      e.timeIso = shim::formatTime(e.timeNanos, true);
+      out->push_back(std::move(e));
+    }
+    partial.erase(0, start);
+    return okStatus();
+  }
+
+  bool wanted(const LogEntry& e) const {
+    if (e.stream == LogStream::kStderr ? !opts.stderrOn : !opts.stdoutOn) return false;
+    if (opts.sinceNanos > 0 && e.timeNanos < opts.sinceNanos) return false;
+    return true;
+  }
+
+  // Moves new entries that pass the filters into `queue`; ends at `until`.
+  Status fill() {
+    std::deque<LogEntry> fresh;
+    WHARF_TRY(readMore(&fresh));
+    for (auto& e : fresh) {
+      if (opts.untilNanos > 0 && e.timeNanos > opts.untilNanos) {
+        ended = true;
+        break;
+      }
+      if (wanted(e)) queue.push_back(std::move(e));
+    }
+    return okStatus();
+  }
+
+  void deliver(Callback cb, Result<std::optional<LogEntry>> r) {
+    asio::post(io, [self = shared_from_this(), cb = std::move(cb), r = std::move(r)]() mutable {
+      if (!self->cancelled) cb(std::move(r));
+    });
+  }
+
+  void tryDeliver() {
+    if (!pending || cancelled) return;
+    if (queue.empty() && !ended) {
+      Status st = fill();
+      if (!st.ok()) {
+        deliver(std::move(pending), std::move(st).error());
+        pending = nullptr;
+        return;
+      }
+    }
+    if (!queue.empty()) {
+      LogEntry e = std::move(queue.front());
+      queue.pop_front();
+      deliver(std::move(pending), std::optional<LogEntry>(std::move(e)));
+      pending = nullptr;
+      return;
+    }
+    if (ended || !opts.follow) {
+      ended = true;
+      deliver(std::move(pending), std::optional<LogEntry>());
+      pending = nullptr;
+      return;
+    }
+    if (done && done()) {
+      // The writer is finished: one last read picks up whatever it wrote before exiting.
+      Status st = fill();
+      ended = true;
+      if (!st.ok()) {
+        deliver(std::move(pending), std::move(st).error());
+        pending = nullptr;
+        return;
+      }
+      tryDeliver();
+      return;
+    }
+    armWait();
+  }
+
+  void armWait() {
+    if (waiting) return;
+    waiting = true;
+    auto self = shared_from_this();
+    if (notify.is_open()) {
+      notify.async_wait(asio::posix::stream_descriptor::wait_read,
+                        [self](const boost::system::error_code& ec) {
+                          if (ec || self->cancelled) return;
+                          char buf[4096];
+                          while (::read(self->notify.native_handle(), buf, sizeof buf) > 0) {
+                          }
+                          self->wakeUp();
+                        });
+    }
+    // A safety net for writes inotify cannot see and for done() turning true unannounced.
+    timer.expires_after(std::chrono::milliseconds(500));
+    timer.async_wait([self](const boost::system::error_code& ec) {
+      if (ec || self->cancelled) return;
+      self->wakeUp();
+    });
+  }
+
+  void wakeUp() {
+    if (cancelled) return;
+    if (waiting) {
+      waiting = false;
+      if (notify.is_open()) notify.cancel();
+      timer.cancel();
+    }
+    tryDeliver();
+  }
+};
+
+Result<std::unique_ptr<JsonFileLogReader>> JsonFileLogReader::open(asio::io_context& io,
+                                                                   const std::string& path,
+                                                                   const LogOptions& opts,
+                                                                   bool fromEnd,
+                                                                   std::function<bool()> done) {
+  auto core = std::make_shared<Core>(io);
+  core->path = path;
+  core->opts = opts;
+  core->done = std::move(done);
+  // The shim creates the log on first start; before that, an empty file stands in for it.
+  core->file.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_CREAT, 0640));
+  if (!core->file) return sysError("open log " + path);
+
+  if (fromEnd) {
+    if (::lseek(core->file.get(), 0, SEEK_END) < 0) return sysError("seek log " + path);
+  } else {
+    std::deque<LogEntry> all;
+    WHARF_TRY(core->readMore(&all));
+    if (opts.tail >= 0 && all.size() > static_cast<size_t>(opts.tail)) {
+      all.erase(all.begin(), all.end() - opts.tail);
+    }
+    for (auto& e : all) {
+      if (opts.untilNanos > 0 && e.timeNanos > opts.untilNanos) {
+        core->ended = true;
+        break;
+      }
+      if (core->wanted(e)) core->queue.push_back(std::move(e));
+    }
+  }
+
+  if (opts.follow) {
+    UniqueFd in(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!in) return sysError("inotify_init1");
+    if (::inotify_add_watch(in.get(), path.c_str(), IN_MODIFY | IN_CLOSE_WRITE) < 0) {
+      return sysError("inotify_add_watch " + path);
+    }
+    core->notify.assign(in.release());
+  }
+  return std::unique_ptr<JsonFileLogReader>(new JsonFileLogReader(std::move(core)));
+}
+
+JsonFileLogReader::~JsonFileLogReader() {
+  core_->cancelled = true;
+  core_->pending = nullptr;
+  boost::system::error_code ec;
+  if (core_->notify.is_open()) core_->notify.close(ec);
+  core_->timer.cancel();
+}
+
+void JsonFileLogReader::next(Callback cb) {
+  if (core_->pending) {
+    core_->deliver(std::move(cb), internalError("log reader: next() while a read is pending"));
+    return;
+  }
+  core_->pending = std::move(cb);
+  core_->tryDeliver();
+}
+
+std::function<bool()> JsonFileLogReader::waker() {
+  std::weak_ptr<Core> weak = core_;
+  return [weak] {
+    auto core = weak.lock();
+    if (!core || core->cancelled) return false;
+    asio::post(core->io, [core] { core->wakeUp(); });
+    return true;
+  };
+}
+
+}  // namespace wharf::engine

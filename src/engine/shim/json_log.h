@@ -1,0 +1,75 @@
+#pragma once
+// Docker's json-file log format, shared by the shim (which writes it) and the engine (which
+// reads it for `logs` and `attach`). One JSON object per line, exactly as dockerd writes it:
+//
+//   {"log":"hi\n","stream":"stdout","time":"2026-11-28T05:00:00.123456789Z"}
+//
+// "log" holds the bytes of one output line including its "\n"; a line longer than
+// kMaxLogChunk, or the last bytes before the stream closed, is written without the "\n"
+// (docker's partial messages). Strings are escaped as moby's jsonlog does: \" \\ \n \r, other
+// control bytes and < > & as \u00XX, invalid UTF-8 as \ufffd, U+2028/U+2029 as escapes.
+// "time" is Go's RFC3339Nano (UTC, trailing zeros of the fraction trimmed).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace wharf::shim {
+
+inline constexpr size_t kMaxLogChunk = 16 * 1024;  // docker's bufio line limit
+
+// Appends the JSON string literal (with quotes) for bytes `s` to `out`.
+void appendJsonString(std::string& out, std::string_view s);
+
+// One log line, with the trailing "\n". stream is "stdout" or "stderr".
+std::string encodeLogLine(std::string_view data, std::string_view stream, int64_t timeNanos);
+
+struct DecodedLogLine {
+  std::string data;
+  std::string stream;
+  int64_t timeNanos = 0;
+};
+// Parses one line (with or without its trailing "\n").
+Result<DecodedLogLine> decodeLogLine(std::string_view line);
+
+// Splits an output stream into log messages: feed bytes as they arrive, then flush at EOF.
+// Calls emit(message) for each complete line (including "\n") and for each kMaxLogChunk
+// piece of an overlong line.
+class LineSplitter {
+ public:
+  template <typename F>
+  void feed(std::string_view bytes, F&& emit) {
+    while (!bytes.empty()) {
+      size_t nl = bytes.find('\n');
+      size_t take = nl == std::string_view::npos ? bytes.size() : nl + 1;
+      if (take > kMaxLogChunk - pending_.size()) take = kMaxLogChunk - pending_.size();
+      pending_.append(bytes.substr(0, take));
+      bytes.remove_prefix(take);
+      if (pending_.back() == '\n' || pending_.size() >= kMaxLogChunk) {
+        emit(std::string_view(pending_));
+        pending_.clear();
+      }
+    }
+  }
+  template <typename F>
+  void flush(F&& emit) {
+    if (!pending_.empty()) emit(std::string_view(pending_));
+    pending_.clear();
+  }
+  bool hasPending() const { return !pending_.empty(); }
+
+ private:
+  std::string pending_;
+};
+
+// Time in nanoseconds since the epoch (CLOCK_REALTIME).
+int64_t nowNanos();
+// RFC 3339 in UTC. fixed=false: Go's RFC3339Nano (fraction trimmed, as in the log file and
+// in State.StartedAt); fixed=true: always 9 digits (as `docker logs --timestamps` prints).
+std::string formatTime(int64_t nanos, bool fixed = false);
+// Parses RFC 3339 with an optional fraction (any number of digits) and Z or a +hh:mm offset.
+Result<int64_t> parseTime(std::string_view s);
+
+}  // namespace wharf::shim
