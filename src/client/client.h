@@ -1,0 +1,137 @@
+#pragma once
+// The Engine API client: synchronous, blocking calls, JSON over HTTP/1.1 (moby's
+// api/swagger.yaml is the truth for every path and body). Used by the CLI and compose.
+//
+// The API version is negotiated lazily on the first call: GET /_ping, then every path is
+// prefixed with /v<min(server Api-Version, kMaxApiVersion)>. Daemon errors come back as the
+// JSON "message" of the reply, with the category derived from the HTTP status, which
+// lastStatus() keeps.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/host.h"
+#include "client/http.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "common/unique_fd.h"
+
+namespace wharf::client {
+
+inline constexpr std::string_view kMaxApiVersion = "1.51";
+
+// A hijacked attach connection: the raw socket and the bytes already read past the reply head.
+struct HijackedConn {
+  UniqueFd fd;
+  std::string buffered;
+};
+
+struct AttachOptions {
+  bool stream = true;
+  bool stdinOn = false;
+  bool stdoutOn = true;
+  bool stderrOn = true;
+  bool logs = false;
+};
+
+struct LogsOptions {
+  bool follow = false;
+  bool timestamps = false;
+  bool stdoutOn = true;
+  bool stderrOn = true;
+  std::string since;  // as docker sends it: unix seconds[.nanos]
+  std::string until;
+  std::string tail;  // "all" or a number
+};
+
+struct ContainerListOptions {
+  bool all = false;
+  bool size = false;
+  int limit = -1;
+  // docker's filters: key -> values, sent as JSON {"key":{"value":true}} (API >= 1.22 form).
+  std::map<std::string, std::vector<std::string>> filters;
+};
+
+// A long poll in flight: the request is sent; result() blocks until the daemon answers.
+class PendingWait {
+ public:
+  explicit PendingWait(HttpConnection conn) : conn_(std::move(conn)) {}
+  // {"StatusCode": n, "Error": {"Message": ...}?}
+  Result<Json> result();
+
+ private:
+  HttpConnection conn_;
+};
+
+class Client {
+ public:
+  // host: a URI as accepted by parseHost(); errors surface on the first call.
+  explicit Client(std::string host);
+
+  const std::string& host() const { return host_; }
+  // The negotiated version ("1.51"); empty before the first call.
+  const std::string& apiVersion() const { return apiVersion_; }
+  // Forces a version, skipping negotiation (e.g. from an environment override).
+  void setApiVersion(std::string v) { apiVersion_ = std::move(v); }
+  // The HTTP status of the last reply (0 when no reply was read).
+  int lastStatus() const { return lastStatus_; }
+
+  // {"ApiVersion","OSType","Server","BuilderVersion"} from the _ping headers.
+  Result<Json> ping();
+  Result<Json> version();
+  Result<Json> info();
+
+  // Returns {"Id": ..., "Warnings": [...]}.
+  Result<Json> containerCreate(const std::string& name, const Json& body);
+  Result<Json> containerStart(const std::string& id);
+  Result<Json> containerStop(const std::string& id, std::optional<int> timeout,
+                             const std::string& signal = "");
+  Result<Json> containerKill(const std::string& id, const std::string& signal);
+  Result<Json> containerRemove(const std::string& id, bool force, bool volumes);
+  Result<Json> containerInspect(const std::string& id);
+  Result<Json> containerList(const ContainerListOptions& opts);
+  Result<Json> containerResize(const std::string& id, int height, int width);
+  // condition: "not-running" (default when empty), "next-exit", "removed". Blocks.
+  Result<Json> containerWait(const std::string& id, const std::string& condition);
+  // Sends the wait request and returns without waiting, so the caller can start the container
+  // and read its output before collecting the exit status (docker run's order).
+  Result<PendingWait> containerWaitBegin(const std::string& id, const std::string& condition);
+  Result<HijackedConn> containerAttach(const std::string& id, const AttachOptions& opts);
+  // Streams the raw log bytes (multiplexed unless the container has a TTY) to onData.
+  Status containerLogs(const std::string& id, const LogsOptions& opts,
+                       const std::function<Status(std::string_view)>& onData);
+
+  Result<Json> imageList(bool all);
+  Result<Json> imageInspect(const std::string& name);
+  // wharf's own endpoint: builds the built-in image `name` ("busybox") from the host.
+  Result<Json> imageBootstrap(const std::string& name);
+
+ private:
+  struct Reply {
+    HttpResponseHead head;
+    std::string body;
+  };
+  Status negotiate();
+  std::string versioned(const std::string& path) const;
+  Result<HttpConnection> openAndSend(const std::string& method, const std::string& path,
+                                     const std::string& body,
+                                     const std::map<std::string, std::string>& headers = {});
+  // Sends, reads the whole reply and turns a status >= 400 into an Error.
+  Result<Reply> call(const std::string& method, const std::string& path,
+                     const std::string& body = "");
+  Result<Json> callJson(const std::string& method, const std::string& path,
+                        const std::string& body = "");
+  Error errorFromReply(const HttpResponseHead& head, const std::string& body);
+
+  std::string host_;
+  std::string apiVersion_;
+  int lastStatus_ = 0;
+};
+
+// The category an HTTP status maps to (the inverse of api/'s mapping).
+ErrorCategory categoryForStatus(int status);
+
+}  // namespace wharf::client
