@@ -1,0 +1,103 @@
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/sys/syscalls.h"
+
+namespace wharf::sys {
+
+namespace {
+Status check(int rc, const std::string& what) {
+  if (rc < 0) return sysError(what);
+  return okStatus();
+}
+std::string quote(const std::string& s) { return "\"" + s + "\""; }
+}  // namespace
+
+Status LinuxSyscalls::mount(const std::string& source, const std::string& target,
+                            const std::string& fstype, unsigned long flags,
+                            const std::string& data) {
+  int rc = ::mount(source.empty() ? nullptr : source.c_str(), target.c_str(),
+                   fstype.empty() ? nullptr : fstype.c_str(), flags,
+                   data.empty() ? nullptr : data.c_str());
+  return check(rc, "mount " + quote(source.empty() ? fstype : source) + " on " + quote(target));
+}
+
+Status LinuxSyscalls::umount2(const std::string& target, int flags) {
+  return check(::umount2(target.c_str(), flags), "umount " + quote(target));
+}
+
+Status LinuxSyscalls::pivotRoot(const std::string& newRoot, const std::string& putOld) {
+  return check(static_cast<int>(::syscall(SYS_pivot_root, newRoot.c_str(), putOld.c_str())),
+               "pivot_root " + quote(newRoot));
+}
+
+Status LinuxSyscalls::chdir(const std::string& path) {
+  return check(::chdir(path.c_str()), "chdir " + quote(path));
+}
+
+Status LinuxSyscalls::fchdir(int fd) { return check(::fchdir(fd), "fchdir"); }
+
+Status LinuxSyscalls::chroot(const std::string& path) {
+  return check(::chroot(path.c_str()), "chroot " + quote(path));
+}
+
+Status LinuxSyscalls::mkdirAll(const std::string& path, mode_t mode) {
+  // Walk forward creating each component; avoids std::filesystem's exceptions and allocs.
+  std::string cur;
+  cur.reserve(path.size());
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t next = path.find('/', i);
+    if (next == std::string::npos) next = path.size();
+    cur.assign(path, 0, next);
+    if (!cur.empty() && next > i) {
+      if (::mkdir(cur.c_str(), mode) < 0 && errno != EEXIST) return sysError("mkdir " + quote(cur));
+    }
+    i = next + 1;
+  }
+  return okStatus();
+}
+
+Status LinuxSyscalls::touch(const std::string& path) {
+  int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0755);
+  if (fd < 0) {
+    if (errno == EISDIR || errno == ELOOP) return okStatus();
+    return sysError("create " + quote(path));
+  }
+  ::close(fd);
+  return okStatus();
+}
+
+Status LinuxSyscalls::mknod(const std::string& path, mode_t mode, dev_t dev) {
+  return check(::mknod(path.c_str(), mode, dev), "mknod " + quote(path));
+}
+
+Status LinuxSyscalls::symlink(const std::string& target, const std::string& linkPath) {
+  if (::symlink(target.c_str(), linkPath.c_str()) < 0 && errno != EEXIST)
+    return sysError("symlink " + quote(linkPath) + " -> " + quote(target));
+  return okStatus();
+}
+
+Status LinuxSyscalls::chown(const std::string& path, uid_t uid, gid_t gid) {
+  return check(::lchown(path.c_str(), uid, gid), "chown " + quote(path));
+}
+
+Status LinuxSyscalls::sethostname(const std::string& name) {
+  return check(::sethostname(name.data(), name.size()), "sethostname " + quote(name));
+}
+
+Status LinuxSyscalls::setdomainname(const std::string& name) {
+  return check(::setdomainname(name.data(), name.size()), "setdomainname " + quote(name));
+}
+
+Status LinuxSyscalls::unshare(int flags) { return check(::unshare(flags), "unshare"); }
+
+Status LinuxSyscalls::setns(int fd, int nstype) { return check(::setns(fd, nstype), "setns"); }
+
+}  // namespace wharf::sys

@@ -1,0 +1,78 @@
+#pragma once
+// A recording Syscalls fake: every call is appended to calls() as one readable line, e.g.
+// `mount proc /r/proc proc 0xe ""`; failNext(prefix, errno) makes the next matching call fail.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "common/sys/syscalls.h"
+
+namespace wharf::testing {
+
+class FakeSyscalls : public sys::Syscalls {
+ public:
+  const std::vector<std::string>& calls() const { return calls_; }
+  void failOn(std::string prefix, int err) {
+    fail_prefix_ = std::move(prefix);
+    fail_errno_ = err;
+  }
+
+  Status mount(const std::string& source, const std::string& target, const std::string& fstype,
+               unsigned long flags, const std::string& data) override {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%#lx", flags);
+    return record("mount " + (source.empty() ? "-" : source) + " " + target + " " +
+                  (fstype.empty() ? "-" : fstype) + " " + buf + " \"" + data + "\"");
+  }
+  Status umount2(const std::string& target, int flags) override {
+    return record("umount2 " + target + " " + std::to_string(flags));
+  }
+  Status pivotRoot(const std::string& newRoot, const std::string& putOld) override {
+    return record("pivot_root " + newRoot + " " + putOld);
+  }
+  Status chdir(const std::string& path) override { return record("chdir " + path); }
+  Status fchdir(int fd) override { return record("fchdir " + std::to_string(fd)); }
+  Status chroot(const std::string& path) override { return record("chroot " + path); }
+  Status mkdirAll(const std::string& path, mode_t mode) override {
+    return record("mkdir " + path + " " + octal(mode));
+  }
+  Status touch(const std::string& path) override { return record("touch " + path); }
+  Status mknod(const std::string& path, mode_t mode, dev_t dev) override {
+    return record("mknod " + path + " " + octal(mode) + " " + std::to_string(dev));
+  }
+  Status symlink(const std::string& target, const std::string& linkPath) override {
+    return record("symlink " + linkPath + " -> " + target);
+  }
+  Status chown(const std::string& path, uid_t uid, gid_t gid) override {
+    return record("chown " + path + " " + std::to_string(uid) + ":" + std::to_string(gid));
+  }
+  Status sethostname(const std::string& name) override { return record("sethostname " + name); }
+  Status setdomainname(const std::string& name) override { return record("setdomainname " + name); }
+  Status unshare(int flags) override { return record("unshare " + std::to_string(flags)); }
+  Status setns(int fd, int nstype) override {
+    return record("setns " + std::to_string(fd) + " " + std::to_string(nstype));
+  }
+
+ private:
+  static std::string octal(mode_t m) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%o", static_cast<unsigned>(m));
+    return buf;
+  }
+  Status record(std::string line) {
+    bool fail = !fail_prefix_.empty() && line.rfind(fail_prefix_, 0) == 0;
+    calls_.push_back(std::move(line));
+    if (fail) {
+      fail_prefix_.clear();
+      return sysError(calls_.back(), fail_errno_);
+    }
+    return okStatus();
+  }
+
+  std::vector<std::string> calls_;
+  std::string fail_prefix_;
+  int fail_errno_ = 0;
+};
+
+}  // namespace wharf::testing
