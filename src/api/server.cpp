@@ -1,20 +1,393 @@
 #include "api/server.h"
 
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <deque>
+
+#include "api/errors.h"
+#include "api/internal/routes.h"
+#include "api/router.h"
+#include "common/log.h"
+
 namespace wharf::api {
 
-// Placeholder until the accept loop lands: keeps the daemon's main() linkable.
-class Server::Impl {};
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using Socket = asio::local::stream_protocol::socket;
+using Acceptor = asio::local::stream_protocol::acceptor;
 
-Server::Server(boost::asio::io_context&, engine::ContainerBackend&, engine::ImageBackend&,
-               engine::SystemBackend&, ServerConfig)
-    : impl_(std::make_unique<Impl>()) {}
+namespace {
 
-Server::~Server() = default;
+// Bodies larger than this are refused (413): create bodies are a few KiB; image loads and
+// builds, which stream large bodies, are not served by this parser.
+constexpr size_t kMaxBody = 16 << 20;
+constexpr size_t kMaxHeader = 64 << 10;
 
-Status Server::listenUnix(const std::string& path) {
-  return notImplemented("api server: listen on " + path + ": not implemented yet");
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
-void Server::stop() {}
+std::string percentDecode(std::string_view s, bool plusIsSpace) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
+      i += 2;
+    } else if (plusIsSpace && s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+void parseTarget(std::string_view target, Request& req) {
+  size_t q = target.find('?');
+  req.path = percentDecode(target.substr(0, q), false);
+  if (q == std::string_view::npos) return;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view kv = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (kv.empty()) continue;
+    size_t eq = kv.find('=');
+    std::string key = percentDecode(kv.substr(0, eq), true);
+    std::string value =
+        eq == std::string_view::npos ? std::string() : percentDecode(kv.substr(eq + 1), true);
+    req.queryParams.emplace(std::move(key), std::move(value));
+  }
+}
+
+std::string toLower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// One connection. Requests are served one at a time (HTTP/1.1 without pipelining, as Go's
+// client does); a streamed or hijacked response ends the connection when it ends.
+class Session : public Responder, public std::enable_shared_from_this<Session> {
+ public:
+  Session(Socket socket, const Router& router, const Headers& common)
+      : socket_(std::move(socket)), router_(router), common_(common) {}
+
+  void start() { readRequest(); }
+
+  void close() {
+    if (mode_ == Mode::kClosed) return;
+    mode_ = Mode::kClosed;
+    boost::system::error_code ec;
+    socket_.shutdown(Socket::shutdown_both, ec);
+    socket_.close(ec);
+    // Fail queued writes asynchronously so that no caller is re-entered from here.
+    auto queued = std::move(outq_);
+    outq_.clear();
+    for (auto& item : queued)
+      if (item.second) asio::post(socket_.get_executor(), [cb = item.second] { cb(false); });
+    if (auto cb = std::move(onClose_)) {
+      onClose_ = nullptr;
+      cb();
+    }
+  }
+
+  void reply(int status, const std::string& contentType, std::string body,
+             const Headers& extra) override {
+    if (mode_ != Mode::kHandling) return;
+    mode_ = Mode::kReplied;
+    bool noBody = status == 204 || status == 304 || (status >= 100 && status < 200);
+    std::string out = statusLine(status);
+    if (!contentType.empty() && !noBody) out += "Content-Type: " + contentType + "\r\n";
+    for (const auto& [k, v] : extra) out += k + ": " + v + "\r\n";
+    if (!noBody) out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    if (!keepAlive_) out += "Connection: close\r\n";
+    out += "\r\n";
+    if (!noBody && !headOnly_) out += body;
+    if (!keepAlive_) closeAfterWrites_ = true;
+    queueWrite(std::move(out), [self = shared_from_this()](bool ok) {
+      if (ok && self->keepAlive_ && self->mode_ == Mode::kReplied) self->readRequest();
+    });
+  }
+
+  void startStream(int status, const std::string& contentType) override {
+    if (mode_ != Mode::kHandling) return;
+    mode_ = Mode::kStreaming;
+    std::string out = statusLine(status);
+    if (!contentType.empty()) out += "Content-Type: " + contentType + "\r\n";
+    out += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    queueWrite(std::move(out), nullptr);
+    watchClient();
+  }
+
+  void startHijack(bool upgrade, const std::string& contentType) override {
+    if (mode_ != Mode::kHandling) return;
+    mode_ = Mode::kHijacked;
+    // moby's hijack writes these lines itself, then the middleware's headers.
+    std::string out = upgrade ? "HTTP/1.1 101 UPGRADED\r\nContent-Type: " + contentType +
+                                    "\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+                              : "HTTP/1.1 200 OK\r\nContent-Type: " + contentType + "\r\n";
+    for (const auto& [k, v] : common_) out += k + ": " + v + "\r\n";
+    out += "\r\n";
+    queueWrite(std::move(out), nullptr);
+    watchClient();
+  }
+
+  void write(std::string data, std::function<void(bool)> done) override {
+    if (mode_ == Mode::kStreaming) {
+      if (data.empty()) {  // an empty chunk would end the body
+        if (done) asio::post(socket_.get_executor(), [done] { done(true); });
+        return;
+      }
+      char size[20];
+      int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+      data.insert(0, size, static_cast<size_t>(n));
+      data += "\r\n";
+    } else if (mode_ != Mode::kHijacked) {
+      if (done) asio::post(socket_.get_executor(), [done] { done(false); });
+      return;
+    }
+    queueWrite(std::move(data), std::move(done));
+  }
+
+  void finish() override {
+    if (mode_ == Mode::kStreaming) queueWrite("0\r\n\r\n", nullptr);
+    if (mode_ == Mode::kStreaming || mode_ == Mode::kHijacked) {
+      mode_ = Mode::kFinishing;
+      closeAfterWrites_ = true;
+      if (!writing_) close();
+    }
+  }
+
+  void onClose(std::function<void()> cb) override {
+    if (mode_ == Mode::kClosed) {
+      if (cb) asio::post(socket_.get_executor(), std::move(cb));
+      return;
+    }
+    onClose_ = std::move(cb);
+  }
+
+ private:
+  enum class Mode { kReading, kHandling, kReplied, kStreaming, kHijacked, kFinishing, kClosed };
+
+  std::string statusLine(int status) {
+    std::string out = "HTTP/1.1 " + std::to_string(status) + " " +
+                      std::string(http::obsolete_reason(static_cast<http::status>(status))) +
+                      "\r\n";
+    for (const auto& [k, v] : common_) out += k + ": " + v + "\r\n";
+    return out;
+  }
+
+  void readRequest() {
+    mode_ = Mode::kReading;
+    parser_.emplace();
+    parser_->body_limit(kMaxBody);
+    parser_->header_limit(kMaxHeader);
+    http::async_read(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->onRequest(ec); });
+  }
+
+  void onRequest(beast::error_code ec) {
+    if (mode_ != Mode::kReading) return;
+    if (ec) {
+      if (ec == http::error::body_limit || ec == http::error::header_limit) {
+        mode_ = Mode::kHandling;
+        keepAlive_ = false;
+        reply(413, "application/json", errorBody("request too large"), {});
+      } else if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted &&
+                 ec != asio::error::eof && ec != asio::error::connection_reset) {
+        mode_ = Mode::kHandling;
+        keepAlive_ = false;
+        reply(400, "application/json", errorBody("bad request: " + ec.message()), {});
+      } else {
+        close();
+      }
+      return;
+    }
+    auto msg = parser_->release();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    parseTarget(req.target, req);
+    for (const auto& field : msg) req.headers[toLower(std::string(field.name_string()))] = std::string(field.value());
+    req.body = std::move(msg.body());
+    keepAlive_ = msg.keep_alive();
+    headOnly_ = msg.method() == http::verb::head;
+    mode_ = Mode::kHandling;
+    log::debug("api: {} {}", req.method, req.target);
+    router_.dispatch(req, shared_from_this());
+  }
+
+  // While a stream is open: notice the client leaving. With a hijack, EOF only means the
+  // client closed its stdin (the docker CLI half-closes), so keep writing.
+  void watchClient() {
+    socket_.async_read_some(
+        buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
+          if (self->mode_ == Mode::kClosed) return;
+          if (ec) {
+            if (ec == asio::error::eof && self->mode_ == Mode::kHijacked) return;
+            self->close();
+            return;
+          }
+          self->buffer_.commit(n);
+          self->buffer_.consume(self->buffer_.size());  // stdin is not forwarded yet
+          self->watchClient();
+        });
+  }
+
+  void queueWrite(std::string data, std::function<void(bool)> done) {
+    if (mode_ == Mode::kClosed) {
+      if (done) asio::post(socket_.get_executor(), [done] { done(false); });
+      return;
+    }
+    outq_.emplace_back(std::move(data), std::move(done));
+    if (!writing_) pumpWrites();
+  }
+
+  void pumpWrites() {
+    if (outq_.empty()) {
+      writing_ = false;
+      if (closeAfterWrites_) close();
+      return;
+    }
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(outq_.front().first),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (self->mode_ == Mode::kClosed) return;
+                        auto item = std::move(self->outq_.front());
+                        self->outq_.pop_front();
+                        if (ec) {
+                          self->writing_ = false;
+                          if (item.second) item.second(false);
+                          self->close();
+                          return;
+                        }
+                        if (item.second) item.second(true);
+                        self->pumpWrites();
+                      });
+  }
+
+  Socket socket_;
+  const Router& router_;
+  const Headers& common_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Mode mode_ = Mode::kReading;
+  bool keepAlive_ = true;
+  bool headOnly_ = false;
+  bool writing_ = false;
+  bool closeAfterWrites_ = false;
+  std::deque<std::pair<std::string, std::function<void(bool)>>> outq_;
+  std::function<void()> onClose_;
+};
+
+}  // namespace
+
+void addAllRoutes(Router& router, RouteContextPtr ctx) {
+  addSystemRoutes(router, ctx);
+  addContainerRoutes(router, ctx);
+  addImageRoutes(router, std::move(ctx));
+}
+
+Headers commonHeaders(const ServerConfig& cfg) {
+  return {{"Api-Version", cfg.apiVersion},
+          {"Docker-Experimental", "false"},
+          {"Ostype", "linux"},
+          {"Server", "wharf/" + cfg.serverVersion + " (linux)"}};
+}
+
+class Server::Impl {
+ public:
+  Impl(asio::io_context& io, RouteContextPtr ctx)
+      : io_(io),
+        router_(ctx->cfg.apiVersion, ctx->cfg.minApiVersion),
+        common_(commonHeaders(ctx->cfg)) {
+    addAllRoutes(router_, std::move(ctx));
+  }
+
+  Status listen(const std::string& path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) == 0) {
+      if (!S_ISSOCK(st.st_mode))
+        return invalidArgument("listen on " + path + ": exists and is not a socket");
+      if (::unlink(path.c_str()) != 0) return sysError("remove stale socket " + path);
+    }
+    auto acceptor = std::make_shared<Acceptor>(io_);
+    boost::system::error_code ec;
+    asio::local::stream_protocol::endpoint ep(path);
+    acceptor->open(ep.protocol(), ec);
+    if (!ec) acceptor->bind(ep, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return Error(ErrorCategory::kInternal, "listen on " + path + ": " + ec.message());
+    if (::chmod(path.c_str(), 0660) != 0) return sysError("chmod " + path);
+    // The socket is root's; members of group "wharf" may use it too (as docker's group).
+    if (struct group* g = ::getgrnam("wharf"); g && ::chown(path.c_str(), 0, g->gr_gid) != 0)
+      return sysError("chown " + path);
+    acceptors_.push_back(acceptor);
+    accept(acceptor);
+    log::info("api: listening on unix://{}", path);
+    return okStatus();
+  }
+
+  void stop() {
+    for (auto& a : acceptors_) {
+      boost::system::error_code ec;
+      a->close(ec);
+    }
+    acceptors_.clear();
+    for (auto& weak : sessions_)
+      if (auto s = weak.lock()) s->close();
+    sessions_.clear();
+  }
+
+ private:
+  void accept(std::shared_ptr<Acceptor> acceptor) {
+    acceptor->async_accept([this, acceptor, alive = std::weak_ptr<bool>(alive_)](
+                               boost::system::error_code ec, Socket socket) {
+      if (alive.expired() || !acceptor->is_open()) return;
+      if (!ec) {
+        auto session = std::make_shared<Session>(std::move(socket), router_, common_);
+        // Forget sessions that ended, so the list stays as long as the open connections.
+        std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+        sessions_.push_back(session);
+        session->start();
+      } else {
+        log::warn("api: accept: {}", ec.message());
+      }
+      accept(acceptor);
+    });
+  }
+
+  asio::io_context& io_;
+  Router router_;
+  Headers common_;
+  std::vector<std::shared_ptr<Acceptor>> acceptors_;
+  std::vector<std::weak_ptr<Session>> sessions_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+Server::Server(asio::io_context& io, engine::ContainerBackend& containers,
+               engine::ImageBackend& images, engine::SystemBackend& system, ServerConfig cfg)
+    : impl_(std::make_unique<Impl>(io, std::make_shared<const RouteContext>(RouteContext{
+                                           io, containers, images, system, std::move(cfg)}))) {}
+
+Server::~Server() { impl_->stop(); }
+
+Status Server::listenUnix(const std::string& path) { return impl_->listen(path); }
+
+void Server::stop() { impl_->stop(); }
 
 }  // namespace wharf::api

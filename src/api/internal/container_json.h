@@ -1,0 +1,39 @@
+#pragma once
+// Translation between the Engine API's container JSON (moby swagger: ContainerConfig,
+// HostConfig, ContainerSummary, ContainerInspectResponse) and engine types. Internal to api.
+
+#include <cstdint>
+#include <string>
+
+#include "common/error.h"
+#include "common/json.h"
+#include "engine/backend.h"
+
+namespace wharf::api {
+
+// POST /containers/create: the body (Config + HostConfig + NetworkingConfig) and ?name=.
+Result<engine::ContainerSpec> specFromCreateBody(const Json& body, const std::string& name);
+
+// docker's words for a state ("created", "running", ...).
+const char* stateName(engine::ContainerStatus s);
+
+// go-units HumanDuration, as `docker ps` shows ages: "Less than a second", "3 seconds",
+// "About a minute", "2 hours", "3 weeks".
+std::string humanDuration(int64_t seconds);
+
+// "Up 3 seconds", "Exited (3) 2 minutes ago", "Created" (moby's State.String()).
+std::string statusText(const engine::ContainerState& state, int64_t nowUnix);
+
+// Seconds since the epoch of an RFC 3339 time ("2024-01-02T03:04:05.123456789Z");
+// nullopt for docker's zero time or garbage.
+std::optional<int64_t> parseRfc3339(const std::string& s);
+
+// GET /containers/json: one entry.
+Json containerSummaryJson(const engine::ContainerInfo& c, int64_t nowUnix);
+// GET /containers/{id}/json.
+Json containerInspectJson(const engine::ContainerInfo& c);
+
+// docker's filters query value: {"label":{"a=b":true}} or the old {"label":["a=b"]}.
+Result<std::map<std::string, std::vector<std::string>>> parseFilters(const std::string& text);
+
+}  // namespace wharf::api

@@ -1,0 +1,34 @@
+#pragma once
+// Route registration, one function per resource (routes/*.cpp). Internal to src/api.
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+
+#include "api/router.h"
+#include "api/server.h"
+#include "engine/backend.h"
+
+namespace wharf::api {
+
+// What every handler may use. Shared so that a backend callback that outlives the Server
+// (it holds the Responder) still finds it.
+struct RouteContext {
+  boost::asio::io_context& io;
+  engine::ContainerBackend& containers;
+  engine::ImageBackend& images;
+  engine::SystemBackend& system;
+  ServerConfig cfg;
+};
+using RouteContextPtr = std::shared_ptr<const RouteContext>;
+
+void addSystemRoutes(Router& router, RouteContextPtr ctx);
+void addContainerRoutes(Router& router, RouteContextPtr ctx);
+void addImageRoutes(Router& router, RouteContextPtr ctx);
+
+// Registers every route: what the Server does, and what tests call with fake backends.
+void addAllRoutes(Router& router, RouteContextPtr ctx);
+
+// Headers on every response (moby's middleware/version.go).
+Headers commonHeaders(const ServerConfig& cfg);
+
+}  // namespace wharf::api

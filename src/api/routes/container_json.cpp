@@ -1,0 +1,455 @@
+// Container JSON shapes, as moby's swagger and the docker CLI 28 read them.
+
+#include "api/internal/container_json.h"
+
+#include <algorithm>
+#include <ctime>
+#include <regex>
+
+namespace wharf::api {
+
+using engine::ContainerInfo;
+using engine::ContainerSpec;
+using engine::ContainerState;
+using engine::ContainerStatus;
+
+namespace {
+
+// Typed field readers: a wrong type is a 400 that names the field, not an exception.
+Error typeError(std::string_view where, const char* key, const char* want, const Json& got) {
+  return invalidArgument("invalid JSON: " + std::string(where) + "." + key + ": expected " + want +
+                         ", got " + got.type_name());
+}
+
+const Json* field(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+Status readString(const Json& obj, const char* key, std::string_view where, std::string& out) {
+  const Json* v = field(obj, key);
+  if (!v) return okStatus();
+  if (!v->is_string()) return typeError(where, key, "a string", *v);
+  out = v->get<std::string>();
+  return okStatus();
+}
+
+Status readBool(const Json& obj, const char* key, std::string_view where, bool& out) {
+  const Json* v = field(obj, key);
+  if (!v) return okStatus();
+  if (!v->is_boolean()) return typeError(where, key, "a boolean", *v);
+  out = v->get<bool>();
+  return okStatus();
+}
+
+Status readInt(const Json& obj, const char* key, std::string_view where, std::optional<int>& out) {
+  const Json* v = field(obj, key);
+  if (!v) return okStatus();
+  if (!v->is_number_integer()) return typeError(where, key, "an integer", *v);
+  out = v->get<int>();
+  return okStatus();
+}
+
+// A list of strings; docker's strslice also takes a single string (Cmd, Entrypoint).
+Status readStrings(const Json& obj, const char* key, std::string_view where,
+                   std::optional<std::vector<std::string>>& out, bool allowString) {
+  const Json* v = field(obj, key);
+  if (!v) return okStatus();
+  if (allowString && v->is_string()) {
+    out = std::vector<std::string>{v->get<std::string>()};
+    return okStatus();
+  }
+  if (!v->is_array()) return typeError(where, key, "an array of strings", *v);
+  std::vector<std::string> list;
+  for (const auto& e : *v) {
+    if (!e.is_string()) return typeError(where, key, "an array of strings", *v);
+    list.push_back(e.get<std::string>());
+  }
+  out = std::move(list);
+  return okStatus();
+}
+
+Status readStrings(const Json& obj, const char* key, std::string_view where,
+                   std::vector<std::string>& out) {
+  std::optional<std::vector<std::string>> v;
+  WHARF_TRY(readStrings(obj, key, where, v, false));
+  if (v) out = std::move(*v);
+  return okStatus();
+}
+
+Status readLabels(const Json& obj, const char* key, std::string_view where,
+                  std::map<std::string, std::string>& out) {
+  const Json* v = field(obj, key);
+  if (!v) return okStatus();
+  if (!v->is_object()) return typeError(where, key, "an object of strings", *v);
+  for (const auto& [k, e] : v->items()) {
+    if (!e.is_string()) return typeError(where, key, "an object of strings", *v);
+    out[k] = e.get<std::string>();
+  }
+  return okStatus();
+}
+
+Json stringsOrNull(const std::vector<std::string>& v) {
+  return v.empty() ? Json(nullptr) : Json(v);
+}
+
+std::string networkName(const ContainerSpec& spec) {
+  return spec.networkMode.empty() || spec.networkMode == "default" ? "bridge" : spec.networkMode;
+}
+
+// An endpoint as docker shows it under NetworkSettings.Networks; the addresses are not in
+// ContainerInfo yet, so they are empty.
+Json endpointJson() {
+  return Json{{"IPAMConfig", nullptr},   {"Links", nullptr},         {"Aliases", nullptr},
+              {"MacAddress", ""},        {"DriverOpts", nullptr},    {"GwPriority", 0},
+              {"NetworkID", ""},         {"EndpointID", ""},         {"Gateway", ""},
+              {"IPAddress", ""},         {"IPPrefixLen", 0},         {"IPv6Gateway", ""},
+              {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"DNSNames", nullptr}};
+}
+
+std::string commandLine(const std::vector<std::string>& path) {
+  std::string out;
+  for (const auto& p : path) {
+    if (!out.empty()) out += ' ';
+    out += p;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ContainerSpec> specFromCreateBody(const Json& body, const std::string& name) {
+  if (!body.is_object()) return invalidArgument("invalid JSON: the body must be an object");
+  ContainerSpec s;
+  s.name = name;
+  if (!s.name.empty() && s.name[0] == '/') s.name.erase(0, 1);
+  static const std::regex kName("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$");
+  if (!name.empty() && !std::regex_match(s.name, kName))
+    return invalidArgument("Invalid container name (" + name +
+                           "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+
+  // The create body is a Config with HostConfig and NetworkingConfig beside its fields.
+  constexpr std::string_view kC = "Config";
+  WHARF_TRY(readString(body, "Image", kC, s.image));
+  if (s.image.empty()) return invalidArgument("no image specified: Config.Image is empty");
+  WHARF_TRY(readString(body, "Hostname", kC, s.hostname));
+  WHARF_TRY(readString(body, "Domainname", kC, s.domainname));
+  WHARF_TRY(readString(body, "User", kC, s.user));
+  WHARF_TRY(readString(body, "WorkingDir", kC, s.workingDir));
+  WHARF_TRY(readString(body, "StopSignal", kC, s.stopSignal));
+  WHARF_TRY(readInt(body, "StopTimeout", kC, s.stopTimeout));
+  WHARF_TRY(readBool(body, "Tty", kC, s.tty));
+  WHARF_TRY(readBool(body, "OpenStdin", kC, s.openStdin));
+  WHARF_TRY(readBool(body, "StdinOnce", kC, s.stdinOnce));
+  WHARF_TRY(readBool(body, "AttachStdin", kC, s.attachStdin));
+  WHARF_TRY(readBool(body, "AttachStdout", kC, s.attachStdout));
+  WHARF_TRY(readBool(body, "AttachStderr", kC, s.attachStderr));
+  WHARF_TRY(readStrings(body, "Env", kC, s.env));
+  std::optional<std::vector<std::string>> cmd;
+  WHARF_TRY(readStrings(body, "Cmd", kC, cmd, true));
+  if (cmd) s.cmd = std::move(*cmd);
+  WHARF_TRY(readStrings(body, "Entrypoint", kC, s.entrypoint, true));
+  WHARF_TRY(readLabels(body, "Labels", kC, s.labels));
+  for (const auto& e : s.env)
+    if (e.empty() || e[0] == '=')
+      return invalidArgument("invalid environment variable: \"" + e + "\"");
+
+  if (const Json* hc = field(body, "HostConfig")) {
+    constexpr std::string_view kH = "HostConfig";
+    if (!hc->is_object()) return typeError(kC, "HostConfig", "an object", *hc);
+    WHARF_TRY(readBool(*hc, "AutoRemove", kH, s.autoRemove));
+    WHARF_TRY(readString(*hc, "NetworkMode", kH, s.networkMode));
+    WHARF_TRY(readBool(*hc, "Privileged", kH, s.privileged));
+    WHARF_TRY(readBool(*hc, "ReadonlyRootfs", kH, s.readonlyRootfs));
+    WHARF_TRY(readStrings(*hc, "CapAdd", kH, s.capAdd));
+    WHARF_TRY(readStrings(*hc, "CapDrop", kH, s.capDrop));
+    WHARF_TRY(readStrings(*hc, "SecurityOpt", kH, s.securityOpt));
+    if (const Json* rp = field(*hc, "RestartPolicy")) {
+      if (!rp->is_object()) return typeError(kH, "RestartPolicy", "an object", *rp);
+      WHARF_TRY(readString(*rp, "Name", "HostConfig.RestartPolicy", s.restartPolicy));
+      std::optional<int> retries;
+      WHARF_TRY(readInt(*rp, "MaximumRetryCount", "HostConfig.RestartPolicy", retries));
+      s.restartMaxRetries = retries.value_or(0);
+      static const char* kPolicies[] = {"", "no", "always", "on-failure", "unless-stopped"};
+      if (std::find(std::begin(kPolicies), std::end(kPolicies), s.restartPolicy) ==
+          std::end(kPolicies))
+        return invalidArgument("invalid restart policy: unknown policy '" + s.restartPolicy +
+                               "'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'");
+      if (s.autoRemove && s.restartPolicy != "" && s.restartPolicy != "no")
+        return invalidArgument("can't create 'AutoRemove' container with restart policy");
+    }
+  }
+  return s;
+}
+
+const char* stateName(ContainerStatus s) {
+  switch (s) {
+    case ContainerStatus::kCreated:
+      return "created";
+    case ContainerStatus::kRunning:
+      return "running";
+    case ContainerStatus::kPaused:
+      return "paused";
+    case ContainerStatus::kRestarting:
+      return "restarting";
+    case ContainerStatus::kRemoving:
+      return "removing";
+    case ContainerStatus::kExited:
+      return "exited";
+    case ContainerStatus::kDead:
+      return "dead";
+  }
+  return "unknown";
+}
+
+std::string humanDuration(int64_t seconds) {
+  if (seconds < 1) return "Less than a second";
+  if (seconds == 1) return "1 second";
+  if (seconds < 60) return std::to_string(seconds) + " seconds";
+  int64_t minutes = seconds / 60;
+  if (minutes == 1) return "About a minute";
+  if (minutes < 60) return std::to_string(minutes) + " minutes";
+  int64_t hours = (seconds + 1800) / 3600;  // go-units rounds hours
+  if (hours == 1) return "About an hour";
+  if (hours < 48) return std::to_string(hours) + " hours";
+  if (hours < 24 * 7 * 2) return std::to_string(hours / 24) + " days";
+  if (hours < 24 * 30 * 2) return std::to_string(hours / 24 / 7) + " weeks";
+  if (hours < 24 * 365 * 2) return std::to_string(hours / 24 / 30) + " months";
+  return std::to_string(seconds / 3600 / 24 / 365) + " years";
+}
+
+std::optional<int64_t> parseRfc3339(const std::string& s) {
+  struct tm tm {};
+  int consumed = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6)
+    return std::nullopt;
+  if (tm.tm_year <= 1) return std::nullopt;  // docker's zero time, 0001-01-01
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  int64_t t = timegm(&tm);
+  size_t i = static_cast<size_t>(consumed);
+  if (i < s.size() && s[i] == '.')
+    for (++i; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) {
+    }
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    int oh = 0, om = 0;
+    if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) == 2)
+      t -= (s[i] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+  }
+  return t;
+}
+
+std::string statusText(const ContainerState& st, int64_t now) {
+  auto ago = [&](const std::string& when) {
+    auto t = parseRfc3339(when);
+    return humanDuration(t ? now - *t : 0);
+  };
+  switch (st.status) {
+    case ContainerStatus::kPaused:
+      return "Up " + ago(st.startedAt) + " (Paused)";
+    case ContainerStatus::kRestarting:
+      return "Restarting (" + std::to_string(st.exitCode) + ") " + ago(st.finishedAt) + " ago";
+    case ContainerStatus::kRunning:
+      return "Up " + ago(st.startedAt);
+    case ContainerStatus::kRemoving:
+      return "Removal In Progress";
+    case ContainerStatus::kDead:
+      return "Dead";
+    case ContainerStatus::kCreated:
+    case ContainerStatus::kExited:
+      break;
+  }
+  if (!parseRfc3339(st.startedAt)) return "Created";
+  if (!parseRfc3339(st.finishedAt)) return "";
+  return "Exited (" + std::to_string(st.exitCode) + ") " + ago(st.finishedAt) + " ago";
+}
+
+Json containerSummaryJson(const ContainerInfo& c, int64_t now) {
+  std::string net = networkName(c.spec);
+  return Json{
+      {"Id", c.id},
+      {"Names", Json::array({"/" + c.name})},
+      {"Image", c.imageRef},
+      {"ImageID", c.imageId},
+      {"Command", commandLine(c.path)},
+      {"Created", c.createdUnix},
+      {"Ports", Json::array()},
+      {"Labels", c.spec.labels},
+      {"State", stateName(c.state.status)},
+      {"Status", statusText(c.state, now)},
+      {"HostConfig", {{"NetworkMode", c.spec.networkMode.empty() ? "bridge" : c.spec.networkMode}}},
+      {"NetworkSettings", {{"Networks", {{net, endpointJson()}}}}},
+      {"Mounts", Json::array()},
+  };
+}
+
+Json containerInspectJson(const ContainerInfo& c) {
+  const ContainerSpec& s = c.spec;
+  const ContainerState& st = c.state;
+  bool running = st.status == ContainerStatus::kRunning || st.status == ContainerStatus::kPaused ||
+                 st.status == ContainerStatus::kRestarting;
+  Json state{{"Status", stateName(st.status)},
+             {"Running", running},
+             {"Paused", st.status == ContainerStatus::kPaused},
+             {"Restarting", st.status == ContainerStatus::kRestarting},
+             {"OOMKilled", st.oomKilled},
+             {"Dead", st.status == ContainerStatus::kDead},
+             {"Pid", st.pid},
+             {"ExitCode", st.exitCode},
+             {"Error", st.error},
+             {"StartedAt", st.startedAt},
+             {"FinishedAt", st.finishedAt}};
+  std::string lower;
+  for (const auto& l : c.lowerDirs) lower += (lower.empty() ? "" : ":") + l;
+  Json hostConfig{
+      {"Binds", nullptr},
+      {"ContainerIDFile", ""},
+      {"LogConfig", {{"Type", "json-file"}, {"Config", Json::object()}}},
+      {"NetworkMode", s.networkMode.empty() ? "bridge" : s.networkMode},
+      {"PortBindings", Json::object()},
+      {"RestartPolicy",
+       {{"Name", s.restartPolicy.empty() ? "no" : s.restartPolicy},
+        {"MaximumRetryCount", s.restartMaxRetries}}},
+      {"AutoRemove", s.autoRemove},
+      {"VolumeDriver", ""},
+      {"VolumesFrom", nullptr},
+      {"ConsoleSize", Json::array({0, 0})},
+      {"CapAdd", stringsOrNull(s.capAdd)},
+      {"CapDrop", stringsOrNull(s.capDrop)},
+      {"CgroupnsMode", "host"},
+      {"Dns", Json::array()},
+      {"DnsOptions", Json::array()},
+      {"DnsSearch", Json::array()},
+      {"ExtraHosts", nullptr},
+      {"GroupAdd", nullptr},
+      {"IpcMode", "private"},
+      {"Cgroup", ""},
+      {"Links", nullptr},
+      {"OomScoreAdj", 0},
+      {"PidMode", ""},
+      {"Privileged", s.privileged},
+      {"PublishAllPorts", false},
+      {"ReadonlyRootfs", s.readonlyRootfs},
+      {"SecurityOpt", stringsOrNull(s.securityOpt)},
+      {"UTSMode", ""},
+      {"UsernsMode", ""},
+      {"ShmSize", 67108864},
+      {"Runtime", "wharf"},
+      {"Isolation", ""},
+      {"CpuShares", 0},
+      {"Memory", 0},
+      {"NanoCpus", 0},
+      {"CgroupParent", ""},
+      {"BlkioWeight", 0},
+      {"CpuPeriod", 0},
+      {"CpuQuota", 0},
+      {"CpusetCpus", ""},
+      {"CpusetMems", ""},
+      {"Devices", Json::array()},
+      {"MemoryReservation", 0},
+      {"MemorySwap", 0},
+      {"PidsLimit", nullptr},
+      {"Ulimits", Json::array()},
+      {"MaskedPaths", Json::array()},
+      {"ReadonlyPaths", Json::array()},
+  };
+  Json config{
+      {"Hostname", s.hostname.empty() ? c.id.substr(0, 12) : s.hostname},
+      {"Domainname", s.domainname},
+      {"User", s.user},
+      {"AttachStdin", s.attachStdin},
+      {"AttachStdout", s.attachStdout},
+      {"AttachStderr", s.attachStderr},
+      {"Tty", s.tty},
+      {"OpenStdin", s.openStdin},
+      {"StdinOnce", s.stdinOnce},
+      {"Env", stringsOrNull(s.env)},
+      {"Cmd", stringsOrNull(s.cmd)},
+      {"Image", c.imageRef},
+      {"Volumes", nullptr},
+      {"WorkingDir", s.workingDir},
+      {"Entrypoint", s.entrypoint ? stringsOrNull(*s.entrypoint) : Json(nullptr)},
+      {"OnBuild", nullptr},
+      {"Labels", s.labels},
+  };
+  if (!s.stopSignal.empty()) config["StopSignal"] = s.stopSignal;
+  if (s.stopTimeout) config["StopTimeout"] = *s.stopTimeout;
+  std::string net = networkName(s);
+  Json networkSettings{{"Bridge", ""},
+                       {"SandboxID", ""},
+                       {"SandboxKey", ""},
+                       {"Ports", Json::object()},
+                       {"HairpinMode", false},
+                       {"LinkLocalIPv6Address", ""},
+                       {"LinkLocalIPv6PrefixLen", 0},
+                       {"SecondaryIPAddresses", nullptr},
+                       {"SecondaryIPv6Addresses", nullptr},
+                       {"EndpointID", ""},
+                       {"Gateway", ""},
+                       {"GlobalIPv6Address", ""},
+                       {"GlobalIPv6PrefixLen", 0},
+                       {"IPAddress", ""},
+                       {"IPPrefixLen", 0},
+                       {"IPv6Gateway", ""},
+                       {"MacAddress", ""},
+                       {"Networks", {{net, endpointJson()}}}};
+  std::vector<std::string> args;
+  if (c.path.size() > 1) args.assign(c.path.begin() + 1, c.path.end());
+  return Json{
+      {"Id", c.id},
+      {"Created", c.created},
+      {"Path", c.path.empty() ? std::string() : c.path[0]},
+      {"Args", args},
+      {"State", state},
+      {"Image", c.imageId},
+      {"ResolvConfPath", c.resolvConfPath},
+      {"HostnamePath", c.hostnamePath},
+      {"HostsPath", c.hostsPath},
+      {"LogPath", c.logPath},
+      {"Name", "/" + c.name},
+      {"RestartCount", c.restartCount},
+      {"Driver", "overlay2"},
+      {"Platform", "linux"},
+      {"MountLabel", ""},
+      {"ProcessLabel", ""},
+      {"AppArmorProfile", ""},
+      {"ExecIDs", nullptr},
+      {"HostConfig", hostConfig},
+      {"GraphDriver",
+       {{"Name", "overlay2"},
+        {"Data",
+         {{"LowerDir", lower},
+          {"MergedDir", c.rootfsPath},
+          {"UpperDir", c.upperDir},
+          {"WorkDir", c.workDir}}}}},
+      {"Mounts", Json::array()},
+      {"Config", config},
+      {"NetworkSettings", networkSettings},
+  };
+}
+
+Result<std::map<std::string, std::vector<std::string>>> parseFilters(const std::string& text) {
+  std::map<std::string, std::vector<std::string>> out;
+  if (text.empty()) return out;
+  WHARF_ASSIGN_OR_RETURN(Json j, parseJson(text, "filters"));
+  if (!j.is_object()) return invalidArgument("invalid filter: expected a JSON object");
+  for (const auto& [key, v] : j.items()) {
+    auto& values = out[key];
+    if (v.is_object()) {
+      for (const auto& [value, on] : v.items())
+        if (!on.is_boolean() || on.get<bool>()) values.push_back(value);
+    } else if (v.is_array()) {
+      for (const auto& e : v) {
+        if (!e.is_string()) return invalidArgument("invalid filter '" + key + "'");
+        values.push_back(e.get<std::string>());
+      }
+    } else {
+      return invalidArgument("invalid filter '" + key + "'");
+    }
+  }
+  return out;
+}
+
+}  // namespace wharf::api

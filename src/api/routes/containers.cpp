@@ -1,0 +1,268 @@
+// Container routes (swagger tag "Container"): create, list, inspect, start, wait, attach, logs,
+// stop, kill, resize, delete. Handlers translate; the engine decides.
+
+#include <charconv>
+#include <ctime>
+
+#include "api/errors.h"
+#include "api/internal/container_json.h"
+#include "api/internal/log_pump.h"
+#include "api/internal/routes.h"
+
+namespace wharf::api {
+
+namespace {
+
+using engine::ContainerInfo;
+using engine::ContainerStatus;
+
+constexpr const char* kRawStream = "application/vnd.docker.raw-stream";
+constexpr const char* kMultiplexedStream = "application/vnd.docker.multiplexed-stream";
+
+// moby: raw for a TTY; multiplexed otherwise, announced as such from API 1.42.
+const char* streamType(const Request& req, bool tty) {
+  return !tty && req.versionAtLeast("1.42") ? kMultiplexedStream : kRawStream;
+}
+
+Result<std::optional<int>> queryInt(const Request& req, const std::string& name) {
+  auto v = req.query(name);
+  if (!v || v->empty()) return std::optional<int>();
+  int n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size())
+    return invalidArgument("invalid value for " + name + ": \"" + *v + "\"");
+  return std::optional<int>(n);
+}
+
+// "1700000000", "1700000000.123456789" (docker's since/until): nanoseconds; 0 when absent.
+Result<int64_t> queryUnixNanos(const Request& req, const std::string& name) {
+  auto v = req.query(name);
+  if (!v || v->empty()) return int64_t{0};
+  std::string s = *v;
+  size_t dot = s.find('.');
+  int64_t sec = 0, nanos = 0;
+  std::string secPart = s.substr(0, dot);
+  auto [p, ec] = std::from_chars(secPart.data(), secPart.data() + secPart.size(), sec);
+  bool bad = ec != std::errc() || p != secPart.data() + secPart.size();
+  if (!bad && dot != std::string::npos) {
+    std::string frac = s.substr(dot + 1, 9);
+    if (frac.find_first_not_of("0123456789") != std::string::npos) bad = true;
+    frac.resize(9, '0');
+    std::from_chars(frac.data(), frac.data() + frac.size(), nanos);
+  }
+  if (bad) return invalidArgument("invalid value for " + name + ": \"" + s + "\"");
+  return sec * 1000000000 + nanos;
+}
+
+bool isRunning(ContainerStatus s) {
+  return s == ContainerStatus::kRunning || s == ContainerStatus::kPaused ||
+         s == ContainerStatus::kRestarting;
+}
+
+// A LogReader held by a shared_ptr, for callbacks that std::function must be able to copy.
+struct SharedReader : engine::LogReader {
+  std::shared_ptr<engine::LogReader> inner;
+  void next(std::function<void(Result<std::optional<engine::LogEntry>>)> cb) override {
+    inner->next(std::move(cb));
+  }
+};
+
+Json waitBody(int code, const std::string& error) {
+  return Json{{"StatusCode", code},
+              {"Error", error.empty() ? Json(nullptr) : Json{{"Message", error}}}};
+}
+
+void createContainer(const RouteContext& ctx, const Request& req, ResponderPtr r) {
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos)
+    return replyError(*r, invalidArgument("Config cannot be empty in order to create a container"));
+  auto body = parseJson(req.body, "request body");
+  if (!body.ok()) return replyError(*r, body.error());
+  auto spec = specFromCreateBody(*body, req.query("name").value_or(""));
+  if (!spec.ok()) return replyError(*r, spec.error());
+  std::vector<std::string> warnings;
+  auto id = ctx.containers.createContainer(*spec, &warnings);
+  if (!id.ok()) return replyError(*r, id.error());
+  replyJson(*r, 201, Json{{"Id", *id}, {"Warnings", warnings}});
+}
+
+void listContainers(const RouteContext& ctx, const Request& req, ResponderPtr r) {
+  engine::ListOptions opts;
+  opts.all = req.queryBool("all");
+  auto limit = queryInt(req, "limit");
+  if (!limit.ok()) return replyError(*r, limit.error());
+  if (*limit && **limit > 0) opts.limit = **limit;
+  auto filters = parseFilters(req.query("filters").value_or(""));
+  if (!filters.ok()) return replyError(*r, filters.error());
+  opts.filters = std::move(*filters);
+  auto list = ctx.containers.listContainers(opts);
+  if (!list.ok()) return replyError(*r, list.error());
+  int64_t now = std::time(nullptr);
+  Json out = Json::array();
+  for (const auto& c : *list) out.push_back(containerSummaryJson(c, now));
+  replyJson(*r, 200, out);
+}
+
+void waitContainer(const RouteContext& ctx, const Request& req, ResponderPtr r) {
+  std::string cond = req.query("condition").value_or("");
+  engine::WaitCondition wc;
+  if (cond.empty() || cond == "not-running") {
+    wc = engine::WaitCondition::kNotRunning;
+  } else if (cond == "next-exit") {
+    wc = engine::WaitCondition::kNextExit;
+  } else if (cond == "removed") {
+    wc = engine::WaitCondition::kRemoved;
+  } else {
+    return replyError(*r, invalidArgument("invalid condition: \"" + cond + "\""));
+  }
+  // A missing container is a 404, before the headers go out.
+  if (auto c = ctx.containers.inspectContainer(req.params.at("id")); !c.ok())
+    return replyError(*r, c.error());
+  // The docker CLI waits before it starts the container: send the headers now and the body
+  // when the container stops. If the engine answers at once, reply in one go.
+  struct State {
+    bool returned = false;
+    std::optional<Result<engine::WaitResult>> early;
+  };
+  auto st = std::make_shared<State>();
+  ctx.containers.waitContainer(req.params.at("id"), wc, [st, r](Result<engine::WaitResult> res) {
+    if (!st->returned) {
+      st->early.emplace(std::move(res));
+      return;
+    }
+    Json body =
+        res.ok() ? waitBody(res->exitCode, res->error) : waitBody(-1, res.error().message());
+    r->write(body.dump() + "\n");
+    r->finish();
+  });
+  st->returned = true;
+  if (st->early) {
+    if (!st->early->ok()) return replyError(*r, st->early->error());
+    return replyJson(*r, 200, waitBody((*st->early)->exitCode, (*st->early)->error));
+  }
+  r->startStream(200, "application/json");
+}
+
+void attachContainer(const RouteContext& ctx, const Request& req, ResponderPtr r) {
+  auto c = ctx.containers.inspectContainer(req.params.at("id"));
+  if (!c.ok()) return replyError(*r, c.error());
+  bool tty = c->spec.tty;
+  bool out = req.queryBool("stdout"), err = req.queryBool("stderr");
+  std::unique_ptr<engine::LogReader> live, past;
+  // The live reader first: output written while the history is sent is not lost.
+  if (req.queryBool("stream")) {
+    auto rd = ctx.containers.attachOutput(c->id, out, err);
+    if (!rd.ok()) return replyError(*r, rd.error());
+    live = std::move(*rd);
+  }
+  if (req.queryBool("logs")) {
+    engine::LogOptions lo;
+    lo.stdoutOn = out;
+    lo.stderrOn = err;
+    auto rd = ctx.containers.readLogs(c->id, lo);
+    if (!rd.ok()) return replyError(*r, rd.error());
+    past = std::move(*rd);
+  }
+  std::string upgrade = req.header("upgrade");
+  for (auto& ch : upgrade) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  r->startHijack(upgrade.find("tcp") != std::string::npos, streamType(req, tty));
+  PumpOptions po{tty, false};
+  auto pumpLive = [&io = ctx.io, r, po,
+                   live = std::shared_ptr<engine::LogReader>(std::move(live))](bool ok) mutable {
+    if (!ok || !live) return r->finish();
+    // std::function needs a copyable callable, so the live reader waits in a shared_ptr.
+    auto fwd = std::make_unique<SharedReader>();
+    fwd->inner = std::move(live);
+    LogPump::run(io, std::move(fwd), r, po, [r](bool) { r->finish(); });
+  };
+  if (past)
+    LogPump::run(ctx.io, std::move(past), r, po, std::move(pumpLive));
+  else
+    pumpLive(true);
+}
+
+void containerLogs(const RouteContext& ctx, const Request& req, ResponderPtr r) {
+  auto c = ctx.containers.inspectContainer(req.params.at("id"));
+  if (!c.ok()) return replyError(*r, c.error());
+  engine::LogOptions lo;
+  lo.stdoutOn = req.queryBool("stdout");
+  lo.stderrOn = req.queryBool("stderr");
+  if (!lo.stdoutOn && !lo.stderrOn)
+    return replyError(*r, invalidArgument("Bad parameters: you must choose at least one stream"));
+  lo.follow = req.queryBool("follow");
+  lo.timestamps = req.queryBool("timestamps");
+  auto since = queryUnixNanos(req, "since");
+  if (!since.ok()) return replyError(*r, since.error());
+  auto until = queryUnixNanos(req, "until");
+  if (!until.ok()) return replyError(*r, until.error());
+  lo.sinceNanos = *since;
+  lo.untilNanos = *until;
+  std::string tail = req.query("tail").value_or("all");
+  if (tail != "all" && !tail.empty()) {
+    auto n = queryInt(req, "tail");
+    if (!n.ok()) return replyError(*r, n.error());
+    lo.tail = **n < 0 ? -1 : **n;
+  }
+  auto rd = ctx.containers.readLogs(c->id, lo);
+  if (!rd.ok()) return replyError(*r, rd.error());
+  r->startStream(200, streamType(req, c->spec.tty));
+  LogPump::run(ctx.io, std::move(*rd), r, PumpOptions{c->spec.tty, lo.timestamps},
+               [r](bool) { r->finish(); });
+}
+
+void stopContainer(const RouteContext& ctx, const Request& req, ResponderPtr r) {
+  auto c = ctx.containers.inspectContainer(req.params.at("id"));
+  if (!c.ok()) return replyError(*r, c.error());
+  auto t = queryInt(req, "t");
+  if (!t.ok()) return replyError(*r, t.error());
+  if (!isRunning(c->state.status)) return replyEmpty(*r, 304);
+  ctx.containers.stopContainer(c->id, *t, [r](Status st) {
+    if (!st.ok()) return replyError(*r, st.error());
+    replyEmpty(*r, 204);
+  });
+}
+
+}  // namespace
+
+void addContainerRoutes(Router& router, RouteContextPtr ctx) {
+  auto bind = [ctx](void (*fn)(const RouteContext&, const Request&, ResponderPtr)) {
+    return [ctx, fn](const Request& req, ResponderPtr r) { fn(*ctx, req, std::move(r)); };
+  };
+  router.add("POST", "/containers/create", bind(createContainer));
+  router.add("GET", "/containers/json", bind(listContainers));
+  router.add("GET", "/containers/{id}/json", [ctx](const Request& req, ResponderPtr r) {
+    auto c = ctx->containers.inspectContainer(req.params.at("id"));
+    if (!c.ok()) return replyError(*r, c.error());
+    replyJson(*r, 200, containerInspectJson(*c));
+  });
+  router.add("POST", "/containers/{id}/start", [ctx](const Request& req, ResponderPtr r) {
+    ctx->containers.startContainer(req.params.at("id"), [r](Status st, bool alreadyRunning) {
+      if (!st.ok()) return replyError(*r, st.error());
+      replyEmpty(*r, alreadyRunning ? 304 : 204);
+    });
+  });
+  router.add("POST", "/containers/{id}/wait", bind(waitContainer));
+  router.add("POST", "/containers/{id}/attach", bind(attachContainer));
+  router.add("GET", "/containers/{id}/logs", bind(containerLogs));
+  router.add("POST", "/containers/{id}/stop", bind(stopContainer));
+  router.add("POST", "/containers/{id}/kill", [ctx](const Request& req, ResponderPtr r) {
+    auto st = ctx->containers.killContainer(req.params.at("id"), req.query("signal").value_or(""));
+    if (!st.ok()) return replyError(*r, st.error());
+    replyEmpty(*r, 204);
+  });
+  // The CLI resizes a TTY after start; there is no console resize in the backend yet, so
+  // accept it once the container exists.
+  router.add("POST", "/containers/{id}/resize", [ctx](const Request& req, ResponderPtr r) {
+    auto c = ctx->containers.inspectContainer(req.params.at("id"));
+    if (!c.ok()) return replyError(*r, c.error());
+    r->reply(200, "text/plain; charset=utf-8", "");
+  });
+  router.add("DELETE", "/containers/{id}", [ctx](const Request& req, ResponderPtr r) {
+    ctx->containers.removeContainer(req.params.at("id"), req.queryBool("force"), req.queryBool("v"),
+                                    [r](Status st) {
+                                      if (!st.ok()) return replyError(*r, st.error());
+                                      replyEmpty(*r, 204);
+                                    });
+  });
+}
+
+}  // namespace wharf::api

@@ -1,0 +1,193 @@
+// System routes: GET|HEAD /_ping, GET /version, GET /info (swagger tag "System").
+
+#include <sys/utsname.h>
+
+#include <ctime>
+
+#include "api/internal/routes.h"
+
+namespace wharf::api {
+
+namespace {
+
+// Go's GOARCH names, which clients compare with their own (docker's "Arch").
+std::string goArch(const std::string& machine) {
+  if (machine == "x86_64") return "amd64";
+  if (machine == "aarch64") return "arm64";
+  if (machine == "i686" || machine == "i386") return "386";
+  if (machine.rfind("armv7", 0) == 0) return "arm";
+  return machine;
+}
+
+struct Uname {
+  std::string kernel;
+  std::string machine;
+};
+
+Uname uname() {
+  struct utsname u {};
+  if (::uname(&u) != 0) return {"", ""};
+  return {u.release, u.machine};
+}
+
+std::string compilerVersion() {
+#if defined(__clang__)
+  return "clang " __clang_version__;
+#elif defined(__GNUC__)
+  return "gcc " __VERSION__;
+#else
+  return "unknown";
+#endif
+}
+
+// The build's time, as docker prints it (RFC 3339); __DATE__ is all the compiler offers.
+std::string buildTime() { return std::string(__DATE__) + " " + __TIME__; }
+
+const Headers kPingHeaders = {{"Builder-Version", "1"},
+                              {"Cache-Control", "no-cache, no-store, must-revalidate"},
+                              {"Pragma", "no-cache"},
+                              {"Swarm", "inactive"}};
+
+// GET /version (swagger: SystemVersion).
+Json versionJson(const ServerConfig& cfg) {
+  Uname u = uname();
+  std::string arch = goArch(u.machine);
+  return Json{
+      {"Platform", {{"Name", "wharf"}}},
+      {"Components", Json::array({Json{{"Name", "Engine"},
+                                       {"Version", cfg.serverVersion},
+                                       {"Details",
+                                        {{"ApiVersion", cfg.apiVersion},
+                                         {"Arch", arch},
+                                         {"BuildTime", buildTime()},
+                                         {"Experimental", "false"},
+                                         {"GitCommit", ""},
+                                         {"GoVersion", compilerVersion()},
+                                         {"KernelVersion", u.kernel},
+                                         {"MinAPIVersion", cfg.minApiVersion},
+                                         {"Os", "linux"}}}}})},
+      {"Version", cfg.serverVersion},
+      {"ApiVersion", cfg.apiVersion},
+      {"MinAPIVersion", cfg.minApiVersion},
+      {"GitCommit", ""},
+      {"GoVersion", compilerVersion()},
+      {"Os", "linux"},
+      {"Arch", arch},
+      {"KernelVersion", u.kernel},
+      {"BuildTime", buildTime()},
+  };
+}
+
+std::string rfc3339Now() {
+  struct timespec ts {};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm {};
+  gmtime_r(&ts.tv_sec, &tm);
+  char buf[64];
+  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+  return buf;
+}
+
+// GET /info (swagger: SystemInfo). Fields wharf has no notion of get docker's empty values,
+// so that `docker info` prints a sane page.
+Json infoJson(const engine::SystemInfo& si, const ServerConfig& cfg) {
+  Json emptyArr = Json::array();
+  Json emptyObj = Json::object();
+  return Json{
+      {"ID", si.id},
+      {"Containers", si.containers},
+      {"ContainersRunning", si.running},
+      {"ContainersPaused", si.paused},
+      {"ContainersStopped", si.stopped},
+      {"Images", si.images},
+      {"Driver", si.storageDriver},
+      {"DriverStatus", emptyArr},
+      {"Plugins",
+       {{"Volume", Json::array({"local"})},
+        {"Network", Json::array({"bridge", "host", "null"})},
+        {"Authorization", nullptr},
+        {"Log", Json::array({"json-file"})}}},
+      {"MemoryLimit", true},
+      {"SwapLimit", true},
+      {"KernelMemoryTCP", false},
+      {"CpuCfsPeriod", true},
+      {"CpuCfsQuota", true},
+      {"CPUShares", true},
+      {"CPUSet", true},
+      {"PidsLimit", true},
+      {"IPv4Forwarding", true},
+      {"Debug", false},
+      {"NFd", 0},
+      {"OomKillDisable", false},
+      {"NGoroutines", 0},
+      {"SystemTime", rfc3339Now()},
+      {"LoggingDriver", si.loggingDriver},
+      {"CgroupDriver", si.cgroupDriver},
+      {"CgroupVersion", si.cgroupVersion},
+      {"NEventsListener", 0},
+      {"KernelVersion", si.kernelVersion},
+      {"OperatingSystem", si.operatingSystem},
+      {"OSVersion", ""},
+      {"OSType", si.osType},
+      {"Architecture", si.architecture},
+      {"IndexServerAddress", "https://index.docker.io/v1/"},
+      {"RegistryConfig",
+       {{"InsecureRegistryCIDRs", Json::array({"::1/128", "127.0.0.0/8"})},
+        {"IndexConfigs",
+         {{"docker.io",
+           {{"Name", "docker.io"}, {"Mirrors", emptyArr}, {"Secure", true}, {"Official", true}}}}},
+        {"Mirrors", emptyArr}}},
+      {"NCPU", si.ncpu},
+      {"MemTotal", si.memTotal},
+      {"GenericResources", nullptr},
+      {"DockerRootDir", si.dataRoot},
+      {"HttpProxy", ""},
+      {"HttpsProxy", ""},
+      {"NoProxy", ""},
+      {"Name", si.name},
+      {"Labels", emptyArr},
+      {"ExperimentalBuild", false},
+      {"ServerVersion", si.serverVersion.empty() ? cfg.serverVersion : si.serverVersion},
+      {"Runtimes", {{si.defaultRuntime, {{"path", "wharf-runtime"}}}}},
+      {"DefaultRuntime", si.defaultRuntime},
+      {"Swarm",
+       {{"NodeID", ""},
+        {"NodeAddr", ""},
+        {"LocalNodeState", "inactive"},
+        {"ControlAvailable", false},
+        {"Error", ""},
+        {"RemoteManagers", nullptr}}},
+      {"LiveRestoreEnabled", true},
+      {"Isolation", ""},
+      {"InitBinary", ""},
+      {"ContainerdCommit", {{"ID", ""}}},
+      {"RuncCommit", {{"ID", ""}}},
+      {"InitCommit", {{"ID", ""}}},
+      {"SecurityOptions", si.securityOptions},
+      {"CDISpecDirs", emptyArr},
+      {"Containerd", nullptr},
+      {"Warnings", emptyArr},
+  };
+}
+
+}  // namespace
+
+void addSystemRoutes(Router& router, RouteContextPtr ctx) {
+  auto ping = [](const Request&, ResponderPtr r) {
+    r->reply(200, "text/plain; charset=utf-8", "OK", kPingHeaders);
+  };
+  router.add("GET", "/_ping", ping);
+  router.add("HEAD", "/_ping", ping);
+
+  router.add("GET", "/version",
+             [ctx](const Request&, ResponderPtr r) { replyJson(*r, 200, versionJson(ctx->cfg)); });
+
+  router.add("GET", "/info", [ctx](const Request&, ResponderPtr r) {
+    auto info = ctx->system.info();
+    if (!info.ok()) return replyError(*r, info.error());
+    replyJson(*r, 200, infoJson(*info, ctx->cfg));
+  });
+}
+
+}  // namespace wharf::api
