@@ -1,0 +1,327 @@
+// Engine: construction, lookup, create, inspect, list, remove, logs and attach.
+// Starting, stopping and watching shims live in engine_start.cpp; images and info in
+// engine_info.cpp.
+#include "engine/engine.h"
+
+#include <algorithm>
+
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/random.h"
+#include "common/scope_guard.h"
+#include "engine/config_merge.h"
+#include "engine/filters.h"
+#include "engine/log_reader.h"
+#include "engine/names.h"
+#include "engine/shim/json_log.h"
+#include "image/image_service.h"
+#include "runtime/runtime.h"
+#include "store/metadata.h"
+
+namespace wharf::engine {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+constexpr const char* kHosts =
+    "127.0.0.1\tlocalhost\n"
+    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+    "fe00::0\tip6-localnet\n"
+    "ff00::0\tip6-mcastprefix\n"
+    "ff02::1\tip6-allnodes\n"
+    "ff02::2\tip6-allrouters\n";
+
+std::string hostResolvConf() {
+  auto text = fs::readFile("/etc/resolv.conf");
+  if (!text.ok() || text->empty()) return "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
+  return *text;
+}
+
+}  // namespace
+
+Engine::Engine(boost::asio::io_context& io, boost::asio::thread_pool& pool, store::MetadataDb& db,
+               image::ImageService& images, runtime::Runtime& runtime, EngineConfig cfg)
+    : io_(io), pool_(pool), db_(db), images_(images), runtime_(runtime), cfg_(std::move(cfg)) {
+  if (cfg_.shimPath.empty()) {
+    std::error_code ec;
+    stdfs::path self = stdfs::read_symlink("/proc/self/exe", ec);
+    cfg_.shimPath = self.parent_path() / "wharf-shim";
+  }
+}
+
+Engine::~Engine() {
+  // Shims keep running: only stop watching them.
+  for (auto& [id, c] : containers_) {
+    if (c->shimWatch) {
+      boost::system::error_code ec;
+      c->shimWatch->close(ec);
+    }
+  }
+}
+
+stdfs::path Engine::containerDir(const std::string& id) const {
+  return cfg_.dataRoot / "containers" / id;
+}
+
+stdfs::path Engine::bundleDir(const std::string& id) const {
+  return cfg_.execRoot / "containers" / id;
+}
+
+Status Engine::persist(const Container& c) {
+  store::ContainerRow row;
+  row.id = c.rec.info.id;
+  row.name = c.rec.info.name;
+  row.imageId = c.rec.info.imageId;
+  row.createdUnix = c.rec.info.createdUnix;
+  row.json = recordToJson(c.rec);
+  std::lock_guard lock(storeMu_);
+  return db_.putContainer(row);
+}
+
+Result<Engine::ContainerPtr> Engine::find(const std::string& idOrName) {
+  if (idOrName.empty()) return notFound("No such container: ");
+  if (auto it = containers_.find(idOrName); it != containers_.end()) return it->second;
+  std::string name = idOrName[0] == '/' ? idOrName.substr(1) : idOrName;
+  for (auto& [id, c] : containers_) {
+    if (c->rec.info.name == name) return c;
+  }
+  ContainerPtr match;
+  for (auto& [id, c] : containers_) {
+    if (id.rfind(idOrName, 0) == 0) {
+      if (match) {
+        return invalidArgument("Multiple IDs found with provided prefix: " + idOrName);
+      }
+      match = c;
+    }
+  }
+  if (match) return match;
+  return notFound("No such container: " + idOrName);
+}
+
+Result<std::string> Engine::createContainer(const ContainerSpec& spec,
+                                            std::vector<std::string>* warnings) {
+  (void)warnings;
+  auto taken = [&](const std::string& n) -> const Container* {
+    for (auto& [id, c] : containers_) {
+      if (c->rec.info.name == n) return c.get();
+    }
+    return nullptr;
+  };
+  std::string name;
+  if (!spec.name.empty()) {
+    WHARF_ASSIGN_OR_RETURN(name, validateName(spec.name));
+    if (const Container* other = taken(name)) {
+      return conflict("Conflict. The container name \"/" + name +
+                      "\" is already in use by container \"" + other->rec.info.id +
+                      "\". You have to remove (or rename) that container to be able to reuse "
+                      "that name.");
+    }
+  } else {
+    name = generateName([&](const std::string& n) { return taken(n) != nullptr; });
+  }
+  if (spec.image.empty()) return invalidArgument("config.Image: no image specified");
+
+  image::Image img;
+  {
+    std::lock_guard lock(storeMu_);
+    WHARF_ASSIGN_OR_RETURN(img, images_.resolve(spec.image));
+  }
+  std::string id = randomHex(32);
+  ImageDefaults defaults;
+  defaults.env = img.config.env;
+  defaults.cmd = img.config.cmd;
+  defaults.entrypoint = img.config.entrypoint;
+  defaults.workingDir = img.config.workingDir;
+  defaults.user = img.config.user;
+  defaults.stopSignal = img.config.stopSignal;
+  defaults.labels = img.config.labels;
+  WHARF_ASSIGN_OR_RETURN(MergedConfig merged, mergeConfig(spec, defaults, id));
+  merged.spec.name = name;
+
+  auto c = std::make_shared<Container>();
+  ContainerInfo& i = c->rec.info;
+  i.id = id;
+  i.name = name;
+  i.imageRef = spec.image;
+  i.imageId = img.id;
+  int64_t now = shim::nowNanos();
+  i.created = shim::formatTime(now);
+  i.createdUnix = now / 1000000000;
+  i.spec = std::move(merged.spec);
+  i.path = std::move(merged.path);
+  stdfs::path dir = containerDir(id);
+  i.logPath = (dir / (id + "-json.log")).string();
+  i.rootfsPath = (dir / "merged").string();
+  i.upperDir = (dir / "upper").string();
+  i.workDir = (dir / "work").string();
+  i.hostnamePath = (dir / "hostname").string();
+  i.hostsPath = (dir / "hosts").string();
+  i.resolvConfPath = (dir / "resolv.conf").string();
+  c->rec.bundle = bundleDir(id).string();
+  c->rec.exitFile = (bundleDir(id) / "exit").string();
+
+  // Nothing half-created survives an error.
+  ScopeGuard undo([&] { (void)fs::removeAll(dir); });
+  for (const auto& d : {i.upperDir, i.workDir, i.rootfsPath}) WHARF_TRY(fs::mkdirAll(d, 0755));
+  WHARF_TRY(fs::writeFileAtomic(i.hostnamePath, i.spec.hostname + "\n"));
+  std::string hosts = kHosts;
+  if (i.spec.networkMode == "host") {
+    auto hostHosts = fs::readFile("/etc/hosts");
+    if (hostHosts.ok()) hosts = *hostHosts;
+  }
+  WHARF_TRY(fs::writeFileAtomic(i.hostsPath, hosts));
+  WHARF_TRY(fs::writeFileAtomic(i.resolvConfPath, hostResolvConf()));
+  WHARF_TRY(fs::writeFileAtomic(i.logPath, "", 0640));
+  WHARF_TRY(persist(*c));
+  undo.dismiss();
+  containers_[id] = c;
+  log::info("created container {} ({})", id.substr(0, 12), name);
+  return id;
+}
+
+Result<ContainerInfo> Engine::inspectContainer(const std::string& idOrName) {
+  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  return c->rec.info;
+}
+
+Result<std::vector<ContainerInfo>> Engine::listContainers(const ListOptions& opts) {
+  WHARF_TRY(validateFilters(opts.filters));
+  // Ancestors are resolved once per call: an image reference names one image id.
+  std::map<std::string, std::string> ancestorIds;
+  if (auto it = opts.filters.find("ancestor"); it != opts.filters.end()) {
+    std::lock_guard lock(storeMu_);
+    for (const auto& ref : it->second) {
+      auto img = images_.resolve(ref);
+      if (img.ok()) ancestorIds[ref] = img->id;
+    }
+  }
+  auto ancestor = [&](const std::string& ref, const ContainerInfo& c) {
+    auto it = ancestorIds.find(ref);
+    if (it != ancestorIds.end() && it->second == c.imageId) return true;
+    return ref == c.imageRef;
+  };
+  bool all =
+      opts.all || opts.limit > 0 || opts.filters.count("status") || opts.filters.count("exited");
+  std::vector<ContainerInfo> out;
+  for (auto& [id, c] : containers_) {
+    const ContainerInfo& i = c->rec.info;
+    bool running = i.state.status == ContainerStatus::kRunning ||
+                   i.state.status == ContainerStatus::kPaused ||
+                   i.state.status == ContainerStatus::kRestarting;
+    if (!all && !running) continue;
+    if (!matchesFilters(i, opts.filters, ancestor)) continue;
+    out.push_back(i);
+  }
+  // Newest first, as docker lists them.
+  std::sort(out.begin(), out.end(), [](const ContainerInfo& a, const ContainerInfo& b) {
+    return a.created != b.created ? a.created > b.created : a.id < b.id;
+  });
+  if (opts.limit > 0 && out.size() > static_cast<size_t>(opts.limit)) out.resize(opts.limit);
+  return out;
+}
+
+void Engine::removeContainer(const std::string& idOrName, bool force, bool removeVolumes,
+                             std::function<void(Status)> done) {
+  (void)removeVolumes;  // no volumes yet
+  auto found = find(idOrName);
+  if (!found.ok()) return done(std::move(found).error());
+  ContainerPtr c = *found;
+  if (c->removing) {
+    return done(conflict("removal of container " + c->rec.info.name + " is already in progress"));
+  }
+  bool running = c->rec.info.state.status == ContainerStatus::kRunning || c->starting;
+  if (running && !force) {
+    return done(conflict("cannot remove container \"/" + c->rec.info.name +
+                         "\": container is running: stop the container before removing or "
+                         "force remove"));
+  }
+  if (running) {
+    c->removing = true;
+    (void)killInit(*c, SIGKILL);
+    c->exitWaiters.push_back([this, c, done](Result<WaitResult>) { doRemove(c, done); });
+    return;
+  }
+  doRemove(c, std::move(done));
+}
+
+void Engine::doRemove(ContainerPtr c, std::function<void(Status)> done) {
+  const std::string id = c->rec.info.id;
+  // Both a forced remove and AutoRemove may ask once the container exits.
+  if (!containers_.count(id)) return done(okStatus());
+  c->removing = true;
+  Status st = unmountRootfs(*c);
+  if (!st.ok()) {
+    c->removing = false;
+    return done(std::move(st).error().context("remove container " + id));
+  }
+  (void)runtime_.remove(id, true);  // usually already gone: the shim removes it
+  st = fs::removeAll(bundleDir(id));
+  if (st.ok()) st = fs::removeAll(containerDir(id));
+  if (st.ok()) {
+    std::lock_guard lock(storeMu_);
+    st = db_.deleteContainer(id);
+  }
+  if (!st.ok()) {
+    c->removing = false;
+    return done(std::move(st).error().context("remove container " + id));
+  }
+  containers_.erase(id);
+  if (c->shimWatch) {
+    boost::system::error_code ec;
+    c->shimWatch->close(ec);
+  }
+  ++c->epoch;
+  wakeReaders(*c);
+  WaitResult r{c->rec.info.state.exitCode, c->rec.info.state.error};
+  auto waiters = std::move(c->removeWaiters);
+  auto exitWaiters = std::move(c->exitWaiters);
+  for (auto& w : waiters) w(r);
+  // Whoever waited for an exit that will never come now learns the container is gone.
+  for (auto& w : exitWaiters) w(r);
+  log::info("removed container {}", id.substr(0, 12));
+  done(okStatus());
+}
+
+void Engine::wakeReaders(Container& c) {
+  auto& w = c.logWakers;
+  w.erase(std::remove_if(w.begin(), w.end(), [](const std::function<bool()>& f) { return !f(); }),
+          w.end());
+}
+
+Result<std::unique_ptr<LogReader>> Engine::readLogs(const std::string& idOrName,
+                                                    const LogOptions& opts) {
+  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  std::weak_ptr<Container> weak = c;
+  auto done = [weak] {
+    auto c = weak.lock();
+    return !c || c->removing ||
+           (c->rec.info.state.status != ContainerStatus::kRunning && !c->starting);
+  };
+  WHARF_ASSIGN_OR_RETURN(auto reader,
+                         JsonFileLogReader::open(io_, c->rec.info.logPath, opts, false, done));
+  if (opts.follow) c->logWakers.push_back(reader->waker());
+  return std::unique_ptr<LogReader>(std::move(reader));
+}
+
+Result<std::unique_ptr<LogReader>> Engine::attachOutput(const std::string& idOrName, bool stdoutOn,
+                                                        bool stderrOn) {
+  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  LogOptions opts;
+  opts.follow = true;
+  opts.stdoutOn = stdoutOn;
+  opts.stderrOn = stderrOn;
+  std::weak_ptr<Container> weak = c;
+  uint64_t epoch0 = c->epoch;
+  auto done = [weak, epoch0] {
+    auto c = weak.lock();
+    return !c || c->epoch > epoch0;
+  };
+  // From the current end: a container attached before its start gets everything it writes.
+  WHARF_ASSIGN_OR_RETURN(auto reader,
+                         JsonFileLogReader::open(io_, c->rec.info.logPath, opts, true, done));
+  c->logWakers.push_back(reader->waker());
+  return std::unique_ptr<LogReader>(std::move(reader));
+}
+
+}  // namespace wharf::engine

@@ -1,0 +1,140 @@
+#pragma once
+// engine::Engine: the container manager behind the API (ContainerBackend, ImageBackend,
+// SystemBackend). It composes the image service, the metadata DB and the runtime; each
+// container runs under its own wharf-shim (engine/shim/shim.h), which outlives the daemon.
+//
+// Files it owns (DESIGN.md's layout):
+//   <data-root>/containers/<id>/   hostname hosts resolv.conf <id>-json.log upper/ work/
+//                                  merged/ (the overlay rootfs, mounted while running)
+//   <exec-root>/containers/<id>/   the bundle: config.json, exit (the shim's exit file)
+//   <exec-root>/runtime/<id>/      the runtime's state (runtime::Runtime's root)
+// The truth about each container is its record (engine/container_record.h) in the DB;
+// the in-memory table is a cache of it, plus waiters and watchers.
+//
+// Threading: everything runs on the io_context thread, except image unpacking and
+// bootstrap, which run on the worker pool; the store is used under storeMu_.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/backend.h"
+#include "engine/container_record.h"
+#include "engine/shim/exit_file.h"
+
+namespace wharf::store {
+class MetadataDb;
+}
+namespace wharf::image {
+class ImageService;
+struct Image;
+}  // namespace wharf::image
+namespace wharf::runtime {
+class Runtime;
+}
+
+namespace wharf::engine {
+
+struct EngineConfig {
+  std::filesystem::path dataRoot = "/var/lib/wharf";
+  std::filesystem::path execRoot = "/run/wharf";
+  std::filesystem::path shimPath;  // wharf-shim; default: next to /proc/self/exe
+  std::string serverVersion = WHARF_VERSION;
+};
+
+class Engine final : public ContainerBackend, public ImageBackend, public SystemBackend {
+ public:
+  Engine(boost::asio::io_context& io, boost::asio::thread_pool& pool, store::MetadataDb& db,
+         image::ImageService& images, runtime::Runtime& runtime, EngineConfig cfg);
+  ~Engine() override;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Loads every container record and re-attaches to the shims of running ones (live
+  // restore); a shim that is gone means its container exited (see docs/daemon.md).
+  Status restore();
+
+  // ContainerBackend
+  Result<std::string> createContainer(const ContainerSpec& spec,
+                                      std::vector<std::string>* warnings) override;
+  Result<ContainerInfo> inspectContainer(const std::string& idOrName) override;
+  Result<std::vector<ContainerInfo>> listContainers(const ListOptions& opts) override;
+  void startContainer(const std::string& idOrName,
+                      std::function<void(Status, bool alreadyRunning)> done) override;
+  void waitContainer(const std::string& idOrName, WaitCondition cond,
+                     std::function<void(Result<WaitResult>)> done) override;
+  void stopContainer(const std::string& idOrName, std::optional<int> timeoutSeconds,
+                     std::function<void(Status)> done) override;
+  Status killContainer(const std::string& idOrName, const std::string& signal) override;
+  void removeContainer(const std::string& idOrName, bool force, bool removeVolumes,
+                       std::function<void(Status)> done) override;
+  Result<std::unique_ptr<LogReader>> readLogs(const std::string& idOrName,
+                                              const LogOptions& opts) override;
+  Result<std::unique_ptr<LogReader>> attachOutput(const std::string& idOrName, bool stdoutOn,
+                                                  bool stderrOn) override;
+
+  // ImageBackend
+  Result<std::vector<ImageSummary>> listImages(bool all) override;
+  Result<ImageDetail> inspectImage(const std::string& nameOrId) override;
+  void bootstrapImage(const std::string& name,
+                      std::function<void(Result<ImageSummary>)> done) override;
+
+  // SystemBackend
+  Result<SystemInfo> info() override;
+
+ private:
+  // One container: its record plus what only lives while the daemon runs.
+  struct Container {
+    ContainerRecord rec;
+    std::unique_ptr<boost::asio::posix::stream_descriptor> shimWatch;  // the shim's pidfd
+    std::vector<std::function<void(Result<WaitResult>)>> exitWaiters;
+    std::vector<std::function<void(Result<WaitResult>)>> removeWaiters;
+    std::vector<std::function<bool()>> logWakers;
+    uint64_t epoch = 0;  // bumped at every exit, failed start and removal (ends attaches)
+    bool starting = false;
+    bool removing = false;
+  };
+  using ContainerPtr = std::shared_ptr<Container>;
+
+  Result<ContainerPtr> find(const std::string& idOrName);
+  Status persist(const Container& c);
+  std::filesystem::path containerDir(const std::string& id) const;
+  std::filesystem::path bundleDir(const std::string& id) const;
+
+  // engine_start.cpp
+  void continueStart(ContainerPtr c, std::vector<std::string> lowerDirs,
+                     std::function<void(Status, bool)> done);
+  Status prepareBundle(Container& c);
+  void spawnShim(ContainerPtr c, std::function<void(Status, bool)> done);
+  void onReady(ContainerPtr c, pid_t child, const std::string& msg,
+               std::function<void(Status, bool)> done);
+  void startFailed(ContainerPtr c, const Error& e);
+  Status watchShim(ContainerPtr c);
+  void onShimExit(ContainerPtr c);
+  void markExited(ContainerPtr c, const shim::ExitStatus& st);
+  void notifyExit(Container& c, const WaitResult& r);
+  void wakeReaders(Container& c);
+  Status unmountRootfs(Container& c);
+  Status killInit(Container& c, int signal);
+  // engine.cpp
+  void doRemove(ContainerPtr c, std::function<void(Status)> done);
+
+  boost::asio::io_context& io_;
+  boost::asio::thread_pool& pool_;
+  store::MetadataDb& db_;
+  image::ImageService& images_;
+  runtime::Runtime& runtime_;
+  EngineConfig cfg_;
+  std::mutex storeMu_;                              // the store is shared with worker-pool jobs
+  std::map<std::string, ContainerPtr> containers_;  // by id
+  std::string engineId_;
+};
+
+}  // namespace wharf::engine

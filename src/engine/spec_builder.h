@@ -1,0 +1,43 @@
+#pragma once
+// Turns a container record into the OCI runtime spec its shim runs: Docker's defaults
+// (oci::dockerDefaultSpec) plus the container's command, environment, user, hostname,
+// capabilities, read-only rootfs, the bind-mounted hostname/hosts/resolv.conf and its cgroup.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "engine/container_record.h"
+#include "oci/runtime_spec.h"
+
+namespace wharf::engine {
+
+struct SpecContext {
+  std::string rootfs;                  // the mounted overlay (absolute)
+  uint64_t daemonCapBounding = ~0ull;  // what a privileged container may have (CapBnd)
+};
+
+Result<oci::Spec> buildSpec(const ContainerInfo& c, const SpecContext& ctx);
+
+// The process environment docker gives a container: PATH (unless the config sets one),
+// HOSTNAME, TERM=xterm with a TTY, then the container's Env.
+std::vector<std::string> containerEnv(const ContainerInfo& c);
+
+// Resolves "user", "uid", "user:group", "uid:gid" against the rootfs' /etc/passwd and
+// /etc/group (numeric ids need no entry). Supplementary groups come from /etc/group.
+Result<oci::User> resolveUser(const std::string& spec, const std::string& rootfs);
+
+// "cap_net_admin", "NET_ADMIN", "CAP_NET_ADMIN" -> "CAP_NET_ADMIN"; "ALL" stays "ALL".
+Result<std::string> normalizeCapability(const std::string& name);
+
+// The capability set after docker's --cap-add/--cap-drop rules (ALL on either side).
+Result<std::vector<std::string>> applyCapabilityChanges(const std::vector<std::string>& base,
+                                                        const std::vector<std::string>& add,
+                                                        const std::vector<std::string>& drop,
+                                                        uint64_t available);
+
+// The daemon's own bounding set, from /proc/self/status (CapBnd).
+uint64_t daemonCapabilityBounding();
+
+}  // namespace wharf::engine
