@@ -1,0 +1,210 @@
+// wharfd: the daemon's composition root. Parses dockerd-style flags (and daemon.json), takes
+// the data root's lock, builds the store, image service, runtime, engine and API server on one
+// io_context, and serves until SIGTERM/SIGINT. Containers keep running when it exits: their
+// shims are not its children.
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <cstdio>
+#include <filesystem>
+
+#include "api/server.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "engine/engine.h"
+#include "image/image_service.h"
+#include "runtime/runtime.h"
+#include "store/content_store.h"
+#include "store/metadata.h"
+#include "store/snapshotter.h"
+
+namespace {
+
+using namespace wharf;
+namespace stdfs = std::filesystem;
+
+struct DaemonConfig {
+  std::vector<std::string> hosts;
+  std::string dataRoot = "/var/lib/wharf";
+  std::string execRoot = "/run/wharf";
+  std::string logLevel = "info";
+  std::vector<std::string> insecureRegistries, registryMirrors;
+};
+
+// daemon.json keys: hosts, data-root, exec-root, log-level (others are ignored, as unknown
+// keys would be an error in dockerd: we warn instead).
+Status loadConfigFile(const std::string& path, DaemonConfig* cfg, const CLI::App& app) {
+  WHARF_ASSIGN_OR_RETURN(std::string text, fs::readFile(path));
+  WHARF_ASSIGN_OR_RETURN(Json j, parseJson(text, path));
+  if (!j.is_object()) return invalidArgument(path + ": not a JSON object");
+  try {
+    for (auto& [key, value] : j.items()) {
+      // A flag given on the command line wins over the file.
+      if (key == "hosts") {
+        if (app.count("-H") == 0) cfg->hosts = value.get<std::vector<std::string>>();
+      } else if (key == "data-root") {
+        if (app.count("--data-root") == 0) cfg->dataRoot = value.get<std::string>();
+      } else if (key == "exec-root") {
+        if (app.count("--exec-root") == 0) cfg->execRoot = value.get<std::string>();
+      } else if (key == "log-level") {
+        if (app.count("--log-level") == 0) cfg->logLevel = value.get<std::string>();
+      } else if (key == "insecure-registries") {
+        cfg->insecureRegistries = value.get<std::vector<std::string>>();
+      } else if (key == "registry-mirrors") {
+        cfg->registryMirrors = value.get<std::vector<std::string>>();
+      } else {
+        log::warn("{}: ignoring unsupported key \"{}\"", path, key);
+      }
+    }
+  } catch (const Json::exception& e) {
+    return invalidArgument(path + ": " + e.what());
+  }
+  return okStatus();
+}
+
+// The data root belongs to one daemon: a second one would corrupt the DB and the mounts.
+Result<UniqueFd> lockDataRoot(const stdfs::path& dataRoot) {
+  stdfs::path lockPath = dataRoot / "wharfd.lock";
+  UniqueFd fd(::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd) return sysError("open " + lockPath.string());
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      std::string holder;
+      auto text = fs::readFile(lockPath);
+      if (text.ok() && !text->empty()) holder = " (pid " + text->substr(0, text->find('\n')) + ")";
+      return conflict("another wharfd is already running on data root " + dataRoot.string() +
+                      holder + "; lock " + lockPath.string() + " is held");
+    }
+    return sysError("lock " + lockPath.string());
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd.get(), 0) == 0) (void)!::pwrite(fd.get(), pid.data(), pid.size(), 0);
+  return fd;
+}
+
+int run(DaemonConfig cfg) {
+  if (!log::setLevel(cfg.logLevel)) {
+    std::fprintf(stderr, "wharfd: unknown log level \"%s\"\n", cfg.logLevel.c_str());
+    return 1;
+  }
+  if (cfg.hosts.empty()) cfg.hosts.push_back("unix://" + cfg.execRoot + "/wharf.sock");
+  std::vector<std::string> socketPaths;
+  for (const auto& h : cfg.hosts) {
+    if (h.rfind("unix://", 0) == 0) {
+      socketPaths.push_back(h.substr(7));
+    } else if (h.rfind("tcp://", 0) == 0) {
+      log::error("{}: TCP hosts need mutual TLS (--tlsverify), which is not supported yet", h);
+      return 1;
+    } else {
+      log::error("invalid host \"{}\": only unix:///path is supported", h);
+      return 1;
+    }
+  }
+  stdfs::path dataRoot = cfg.dataRoot, execRoot = cfg.execRoot;
+  for (const auto& d : {dataRoot, execRoot, dataRoot / "containers", execRoot / "containers",
+                        execRoot / "runtime"}) {
+    Status st = fs::mkdirAll(d, 0711);
+    if (!st.ok()) {
+      log::error("{}", st.error().message());
+      return 1;
+    }
+  }
+  auto lock = lockDataRoot(dataRoot);
+  if (!lock.ok()) {
+    log::error("{}", lock.error().message());
+    std::fprintf(stderr, "wharfd: %s\n", lock.error().message().c_str());
+    return 1;
+  }
+
+  store::LocalContentStore content(dataRoot / "content");
+  store::OverlaySnapshotter snapshots(dataRoot / "snapshots");
+  auto db = store::MetadataDb::open(dataRoot / "wharf.db");
+  if (!db.ok()) {
+    log::error("open {}: {}", (dataRoot / "wharf.db").string(), db.error().message());
+    return 1;
+  }
+  image::ImageService images(content, snapshots, **db);
+  runtime::Runtime runtime(execRoot / "runtime");
+
+  boost::asio::io_context io(1);
+  boost::asio::thread_pool pool(2);
+  engine::EngineConfig ecfg;
+  ecfg.dataRoot = dataRoot;
+  ecfg.execRoot = execRoot;
+  engine::Engine eng(io, pool, **db, images, runtime, ecfg);
+  Status st = eng.restore();
+  if (!st.ok()) log::warn("live restore: {}", st.error().message());
+
+  api::Server server(io, eng, eng, eng, api::ServerConfig{});
+  for (const auto& path : socketPaths) {
+    st = server.listenUnix(path);
+    if (!st.ok()) {
+      log::error("listen on {}: {}", path, st.error().message());
+      return 1;
+    }
+    log::info("API listening on unix://{}", path);
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log::info("received signal {}: shutting down (containers keep running)", sig);
+    server.stop();
+    io.stop();
+  });
+  log::info("wharfd {} started (data root {}, exec root {})", WHARF_VERSION, dataRoot.string(),
+            execRoot.string());
+  io.run();
+  pool.join();
+  for (const auto& path : socketPaths) ::unlink(path.c_str());
+  log::info("wharfd stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  spdlog::set_default_logger(spdlog::stderr_color_mt("wharfd"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+
+  CLI::App app{"wharfd: the wharf daemon (a Docker Engine API server)", "wharfd"};
+  DaemonConfig cfg;
+  std::string configFile;
+  bool debug = false, version = false;
+  app.add_option("-H,--host", cfg.hosts, "Daemon socket(s) to listen on (unix:///path.sock)");
+  app.add_option("--data-root", cfg.dataRoot, "Root directory of persistent state")
+      ->capture_default_str();
+  app.add_option("--exec-root", cfg.execRoot, "Root directory for execution state")
+      ->capture_default_str();
+  app.add_option("-l,--log-level", cfg.logLevel, "Log level (debug, info, warn, error, fatal)")
+      ->capture_default_str();
+  app.add_option("--config-file", configFile, "Daemon configuration file (daemon.json keys)");
+  app.add_option("--insecure-registry", cfg.insecureRegistries, "Insecure registries (unused)");
+  app.add_option("--registry-mirror", cfg.registryMirrors, "Registry mirrors (unused)");
+  app.add_flag("-D,--debug", debug, "Debug logging (same as --log-level debug)");
+  app.add_flag("-v,--version", version, "Print the version and exit");
+  CLI11_PARSE(app, argc, argv);
+  if (version) {
+    std::printf("wharfd version %s\n", WHARF_VERSION);
+    return 0;
+  }
+  if (!configFile.empty()) {
+    Status st = loadConfigFile(configFile, &cfg, app);
+    if (!st.ok()) {
+      std::fprintf(stderr, "wharfd: config file: %s\n", st.error().message().c_str());
+      return 1;
+    }
+  }
+  if (debug) cfg.logLevel = "debug";
+  return run(std::move(cfg));
+}
