@@ -1,0 +1,50 @@
+#pragma once
+// Images as the engine sees them: resolve a name or id, list, unpack layers into snapshots,
+// and build the built-in images (docs/images.md). Synchronous and blocking (hashing,
+// unpacking): callers run it on a worker thread, one thread at a time (MetadataDb's rule).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "oci/image.h"
+#include "store/content_store.h"
+#include "store/metadata.h"
+#include "store/snapshotter.h"
+
+namespace wharf::image {
+
+struct Image {
+  std::string id;  // "sha256:<config digest hex>"
+  std::string manifestDigest;
+  oci::ImageConfig config;
+  std::vector<std::string> diffIds, chainIds, repoTags /* familiar */;
+  int64_t size = 0, created = 0;
+};
+
+class ImageService {
+ public:
+  ImageService(store::ContentStore&, store::Snapshotter&, store::MetadataDb&);
+
+  // A name[:tag], a full "sha256:..." id, or a unique id prefix. NotFound: "No such image:
+  // busybox:latest"; an ambiguous prefix is InvalidArgument.
+  Result<Image> resolve(const std::string& refOrId);
+  Result<std::vector<Image>> list();
+  // Unpacks every layer not yet unpacked; returns the overlay lower dirs, top-most first.
+  Result<std::vector<std::string>> ensureUnpacked(const Image&);
+  // Builds the built-in image `name` ("busybox" only for now, else InvalidArgument).
+  Result<Image> bootstrap(const std::string& name);
+
+  // Tags an image: `ref` as the user wrote it ("busybox:1"). Moves an existing tag.
+  Status tag(const std::string& imageId, const std::string& ref);
+
+ private:
+  Result<Image> load(const store::ImageRow& row);
+
+  store::ContentStore& content_;
+  store::Snapshotter& snapshots_;
+  store::MetadataDb& db_;
+};
+
+}  // namespace wharf::image

@@ -1,0 +1,66 @@
+#pragma once
+// The content store: every blob (layer, config, manifest) addressed by its sha256 digest.
+//
+// On-disk tree (version 1), under <data-root>/content:
+//
+//   content/
+//   ├── blobs/sha256/<64 hex>     the blob, read-only (0444), visible only once verified
+//   └── ingest/<random>           a blob being written; renamed into blobs/ after its digest
+//                                 is checked, removed on any failure (and stale ones on open)
+//
+// A blob that is visible is complete and matches its name: writers never write in place.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace wharf::store {
+
+class ContentStore {
+ public:
+  virtual ~ContentStore() = default;
+  // Writes to a temp file, verifies the digest (if given), renames into place. Returns the digest.
+  virtual Result<std::string> put(std::string_view data,
+                                  const std::string& expectedDigest = "") = 0;
+  // Same, streaming from a file (moved/copied in; the source is left alone).
+  virtual Result<std::string> putFile(const std::filesystem::path& src,
+                                      const std::string& expectedDigest = "") = 0;
+  virtual Result<std::string> read(const std::string& digest) = 0;
+  virtual bool has(const std::string& digest) = 0;
+  virtual std::filesystem::path blobPath(const std::string& digest) = 0;
+  virtual Status remove(const std::string& digest) = 0;
+};
+
+class LocalContentStore final : public ContentStore {
+ public:
+  explicit LocalContentStore(std::filesystem::path root /* <data-root>/content */);
+
+  Result<std::string> put(std::string_view data, const std::string& expectedDigest = "") override;
+  Result<std::string> putFile(const std::filesystem::path& src,
+                              const std::string& expectedDigest = "") override;
+  Result<std::string> read(const std::string& digest) override;
+  bool has(const std::string& digest) override;
+  // Where the blob lives (or would live); an invalid digest gives an empty path.
+  std::filesystem::path blobPath(const std::string& digest) override;
+  // Removing a blob that is not there is not an error.
+  Status remove(const std::string& digest) override;
+
+  // Every digest in the store ("sha256:<hex>"), for garbage collection.
+  Result<std::vector<std::string>> list();
+  // Size in bytes of a stored blob.
+  Result<int64_t> size(const std::string& digest);
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  Status ensureDirs();
+  // Verifies the temp file's digest and renames it into place; removes it on any failure.
+  Result<std::string> commit(const std::filesystem::path& tmp, const std::string& actual,
+                             const std::string& expectedDigest);
+
+  std::filesystem::path root_;
+  bool dirsReady_ = false;
+};
+
+}  // namespace wharf::store

@@ -1,0 +1,77 @@
+#pragma once
+// Snapshots: one unpacked layer each, used as read-only overlayfs lower dirs.
+//
+// On-disk tree (version 1), under <data-root>/snapshots:
+//
+//   snapshots/
+//   ├── <chain-id hex>/
+//   │   ├── fs/          the layer's files, whiteouts as overlay whiteouts (char 0/0 devices,
+//   │   │                trusted.overlay.opaque="y" on opaque dirs)
+//   │   └── parent       the parent chain id ("sha256:..."), absent for a base layer
+//   └── tmp-<random>/    a snapshot being unpacked; renamed to <chain-id hex> when complete,
+//                        removed on failure (and stale ones on open)
+//
+// A snapshot directory that exists is complete: unpacking happens in tmp- and is renamed.
+// Overlay merges the lower dirs, so a layer is unpacked on its own (not on a copy of its parent).
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace wharf::store {
+
+struct OverlayMount {
+  std::vector<std::string> lowerDirs;  // top-most first
+  std::string upperDir, workDir;
+};
+
+class Snapshotter {
+ public:
+  virtual ~Snapshotter() = default;
+  // Unpacks a layer tarball (gzip, zstd or plain, detected from the bytes) as the snapshot
+  // chainId on top of parentChainId ("" for the base layer); applies whiteouts (.wh.*,
+  // .wh..wh..opq) as overlay whiteouts (char 0/0 devices, trusted.overlay.opaque xattr).
+  // Idempotent: an existing snapshot is kept. Unpacks into a temp dir and renames, so a crash
+  // never leaves a half snapshot. No entry may write outside the snapshot (.., absolute paths,
+  // symlinks, hard links out).
+  virtual Result<std::filesystem::path> unpackLayer(const std::string& chainId,
+                                                    const std::string& parentChainId,
+                                                    const std::filesystem::path& layerBlob) = 0;
+  virtual bool hasSnapshot(const std::string& chainId) = 0;
+  // The fs dirs of the given chain ids (bottom-most first in the input), returned top-most
+  // first as overlay wants.
+  virtual Result<std::vector<std::string>> lowerDirs(const std::vector<std::string>& chainIds) = 0;
+  virtual Status removeSnapshot(const std::string& chainId) = 0;
+};
+
+class OverlaySnapshotter final : public Snapshotter {
+ public:
+  explicit OverlaySnapshotter(std::filesystem::path root /* <data-root>/snapshots */);
+
+  Result<std::filesystem::path> unpackLayer(const std::string& chainId,
+                                            const std::string& parentChainId,
+                                            const std::filesystem::path& layerBlob) override;
+  bool hasSnapshot(const std::string& chainId) override;
+  Result<std::vector<std::string>> lowerDirs(const std::vector<std::string>& chainIds) override;
+  // Removing a snapshot that is not there is not an error.
+  Status removeSnapshot(const std::string& chainId) override;
+
+  // The chain ids ("sha256:<hex>") of every snapshot, for garbage collection.
+  Result<std::vector<std::string>> list();
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  Result<std::filesystem::path> snapshotDir(const std::string& chainId);
+
+  std::filesystem::path root_;
+};
+
+// mount -t overlay overlay -o lowerdir=...,upperdir=...,workdir=... target. A single lower dir
+// with no upper dir is bind-mounted read-only (overlay needs two lowers without an upper).
+Status mountOverlay(const OverlayMount& m, const std::filesystem::path& target);
+// Lazy-detaches if busy; a path that is not mounted is not an error.
+Status unmountPath(const std::filesystem::path& target);
+
+}  // namespace wharf::store
