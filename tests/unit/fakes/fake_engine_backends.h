@@ -1,0 +1,314 @@
+#pragma once
+// In-memory engine backends for the API tests (and the docker-CLI check server): containers
+// "run" a script of output entries on the io_context, then exit with a chosen code.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/backend.h"
+
+namespace wharf::fakes {
+
+inline std::string fakeNowIso() {
+  time_t t = std::time(nullptr);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000000000Z", &tm);
+  return buf;
+}
+
+class FakeImageBackend : public engine::ImageBackend {
+ public:
+  FakeImageBackend() { add("busybox:latest", "sha256:" + std::string(64, 'b')); }
+
+  void add(const std::string& tag, const std::string& id) {
+    engine::ImageDetail d;
+    d.summary.id = id;
+    d.summary.repoTags = {tag};
+    d.summary.created = 1700000000;
+    d.summary.size = 4261550;
+    d.architecture = "amd64";
+    d.createdIso = "2023-11-14T22:13:20Z";
+    d.cmd = {"sh"};
+    d.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+    d.diffIds = {"sha256:" + std::string(64, 'd')};
+    images_.push_back(d);
+  }
+
+  Result<std::vector<engine::ImageSummary>> listImages(bool) override {
+    std::vector<engine::ImageSummary> out;
+    for (const auto& d : images_) out.push_back(d.summary);
+    return out;
+  }
+
+  Result<engine::ImageDetail> inspectImage(const std::string& name) override {
+    std::string full = name.find(':') == std::string::npos ? name + ":latest" : name;
+    for (const auto& d : images_) {
+      for (const auto& t : d.summary.repoTags)
+        if (t == full) return d;
+      if (d.summary.id == name || d.summary.id.substr(7, name.size()) == name) return d;
+    }
+    return notFound("No such image: " + full);
+  }
+
+  void bootstrapImage(const std::string& name,
+                      std::function<void(Result<engine::ImageSummary>)> done) override {
+    if (name != "busybox") return done(invalidArgument("no built-in image named " + name));
+    done(images_.front().summary);
+  }
+
+ private:
+  std::vector<engine::ImageDetail> images_;
+};
+
+class FakeSystemBackend : public engine::SystemBackend {
+ public:
+  Result<engine::SystemInfo> info() override {
+    engine::SystemInfo si;
+    si.id = "FAKE:ID";
+    si.name = "fakehost";
+    si.kernelVersion = "6.1.0-fake";
+    si.operatingSystem = "Debian GNU/Linux 12 (bookworm)";
+    si.architecture = "x86_64";
+    si.ncpu = 2;
+    si.memTotal = 4LL << 30;
+    si.cgroupVersion = "1";
+    si.dataRoot = "/var/lib/wharf";
+    si.execRoot = "/run/wharf";
+    si.securityOptions = {"name=seccomp,profile=builtin"};
+    si.serverVersion = "0.1.0";
+    return si;
+  }
+};
+
+// What a fake container does when started.
+struct FakeScript {
+  std::vector<engine::LogEntry> output;
+  int exitCode = 0;
+  bool keepRunning = false;  // until stop/kill
+};
+
+class FakeContainerBackend : public engine::ContainerBackend {
+ public:
+  FakeContainerBackend(boost::asio::io_context& io, engine::ImageBackend& images)
+      : io_(io), images_(images) {}
+
+  // The script the next created containers run.
+  FakeScript nextScript;
+
+  Result<std::string> createContainer(const engine::ContainerSpec& spec,
+                                      std::vector<std::string>*) override {
+    auto img = images_.inspectImage(spec.image);
+    if (!img.ok()) return img.error();
+    auto c = std::make_shared<Box>();
+    char id[65];
+    std::snprintf(id, sizeof id, "%064x", ++counter_);
+    c->info.id = id;
+    c->info.name = spec.name.empty() ? "fake_" + std::to_string(counter_) : spec.name;
+    for (const auto& [_, other] : boxes_)
+      if (other->info.name == c->info.name)
+        return conflict("Conflict. The container name \"/" + c->info.name + "\" is already in use");
+    c->info.imageRef = spec.image;
+    c->info.imageId = img->summary.id;
+    c->info.created = fakeNowIso();
+    c->info.createdUnix = std::time(nullptr);
+    c->info.spec = spec;
+    c->info.path = spec.entrypoint ? *spec.entrypoint : std::vector<std::string>{};
+    const auto& cmd = spec.cmd.empty() ? img->cmd : spec.cmd;
+    c->info.path.insert(c->info.path.end(), cmd.begin(), cmd.end());
+    c->info.logPath = "/var/lib/wharf/containers/" + c->info.id + "/" + c->info.id + "-json.log";
+    c->script = nextScript;
+    boxes_[c->info.id] = c;
+    return c->info.id;
+  }
+
+  Result<engine::ContainerInfo> inspectContainer(const std::string& idOrName) override {
+    auto c = find(idOrName);
+    if (!c) return notFound("No such container: " + idOrName);
+    return c->info;
+  }
+
+  Result<std::vector<engine::ContainerInfo>> listContainers(
+      const engine::ListOptions& opts) override {
+    std::vector<engine::ContainerInfo> out;
+    for (const auto& [_, c] : boxes_)
+      if (opts.all || c->info.state.status == engine::ContainerStatus::kRunning)
+        out.push_back(c->info);
+    return out;
+  }
+
+  void startContainer(const std::string& idOrName,
+                      std::function<void(Status, bool)> done) override {
+    auto c = find(idOrName);
+    if (!c) return done(notFound("No such container: " + idOrName), false);
+    if (c->info.state.status == engine::ContainerStatus::kRunning) return done(okStatus(), true);
+    c->info.state.status = engine::ContainerStatus::kRunning;
+    c->info.state.pid = 4242;
+    c->info.state.startedAt = fakeNowIso();
+    boost::asio::post(io_, [this, c] {
+      for (const auto& e : c->script.output) emit(*c, e);
+      if (!c->script.keepRunning) exit(c, c->script.exitCode);
+    });
+    done(okStatus(), false);
+  }
+
+  void waitContainer(const std::string& idOrName, engine::WaitCondition cond,
+                     std::function<void(Result<engine::WaitResult>)> done) override {
+    auto c = find(idOrName);
+    if (!c) return done(notFound("No such container: " + idOrName));
+    bool running = c->info.state.status == engine::ContainerStatus::kRunning;
+    if (cond == engine::WaitCondition::kNotRunning && !running)
+      return done(engine::WaitResult{c->info.state.exitCode, ""});
+    (cond == engine::WaitCondition::kRemoved ? c->removedWaiters : c->exitWaiters)
+        .push_back(std::move(done));
+  }
+
+  void stopContainer(const std::string& idOrName, std::optional<int>,
+                     std::function<void(Status)> done) override {
+    auto c = find(idOrName);
+    if (!c) return done(notFound("No such container: " + idOrName));
+    exit(c, 143);
+    done(okStatus());
+  }
+
+  Status killContainer(const std::string& idOrName, const std::string&) override {
+    auto c = find(idOrName);
+    if (!c) return notFound("No such container: " + idOrName);
+    if (c->info.state.status != engine::ContainerStatus::kRunning)
+      return conflict("Container " + c->info.id + " is not running");
+    exit(c, 137);
+    return okStatus();
+  }
+
+  void removeContainer(const std::string& idOrName, bool force, bool,
+                       std::function<void(Status)> done) override {
+    auto c = find(idOrName);
+    if (!c) return done(notFound("No such container: " + idOrName));
+    if (c->info.state.status == engine::ContainerStatus::kRunning && !force)
+      return done(conflict("cannot remove container \"/" + c->info.name +
+                           "\": container is running: stop the container before removing or "
+                           "force remove"));
+    if (c->info.state.status == engine::ContainerStatus::kRunning) exit(c, 137);
+    remove(c);
+    done(okStatus());
+  }
+
+  Result<std::unique_ptr<engine::LogReader>> readLogs(const std::string& idOrName,
+                                                      const engine::LogOptions& opts) override {
+    auto c = find(idOrName);
+    if (!c) return notFound("No such container: " + idOrName);
+    return std::unique_ptr<engine::LogReader>(
+        new Reader(c, 0, opts.follow, opts.stdoutOn, opts.stderrOn));
+  }
+
+  Result<std::unique_ptr<engine::LogReader>> attachOutput(const std::string& idOrName, bool out,
+                                                          bool err) override {
+    auto c = find(idOrName);
+    if (!c) return notFound("No such container: " + idOrName);
+    return std::unique_ptr<engine::LogReader>(new Reader(c, c->log.size(), true, out, err));
+  }
+
+  // How many readers are open (tests check that a client leaving destroys them).
+  int openReaders() const { return openReadersGlobal(); }
+
+ private:
+  struct Reader;
+  struct Box {
+    engine::ContainerInfo info;
+    FakeScript script;
+    std::vector<engine::LogEntry> log;
+    bool exited = false;
+    std::set<Reader*> readers;
+    std::vector<std::function<void(Result<engine::WaitResult>)>> exitWaiters, removedWaiters;
+  };
+
+  struct Reader : engine::LogReader {
+    Reader(std::shared_ptr<Box> b, size_t p, bool f, bool o, bool e)
+        : box(std::move(b)), pos(p), follow(f), out(o), err(e) {
+      box->readers.insert(this);
+      ++openReadersGlobal();
+    }
+    ~Reader() override {
+      box->readers.erase(this);
+      --openReadersGlobal();
+    }
+    void next(std::function<void(Result<std::optional<engine::LogEntry>>)> cb) override {
+      pending = std::move(cb);
+      poke();
+    }
+    void poke() {
+      if (!pending) return;
+      while (pos < box->log.size()) {
+        const auto& e = box->log[pos++];
+        bool want = e.stream == engine::LogStream::kStderr ? err : out;
+        if (!want) continue;
+        auto cb = std::move(pending);
+        pending = nullptr;
+        return cb(std::optional<engine::LogEntry>(e));
+      }
+      if (!follow || box->exited) {
+        auto cb = std::move(pending);
+        pending = nullptr;
+        cb(std::optional<engine::LogEntry>());
+      }
+    }
+    std::shared_ptr<Box> box;
+    size_t pos;
+    bool follow, out, err;
+    std::function<void(Result<std::optional<engine::LogEntry>>)> pending;
+  };
+
+ public:
+  static int& openReadersGlobal() {
+    static int n = 0;
+    return n;
+  }
+
+ private:
+  std::shared_ptr<Box> find(const std::string& idOrName) {
+    std::string n = !idOrName.empty() && idOrName[0] == '/' ? idOrName.substr(1) : idOrName;
+    for (const auto& [id, c] : boxes_)
+      if (c->info.name == n || (!n.empty() && id.rfind(n, 0) == 0)) return c;
+    return nullptr;
+  }
+
+  void emit(Box& c, engine::LogEntry e) {
+    e.timeIso = fakeNowIso();
+    c.log.push_back(e);
+    for (auto* r : std::set<Reader*>(c.readers))
+      if (c.readers.count(r)) r->poke();
+  }
+
+  void exit(const std::shared_ptr<Box>& c, int code) {
+    if (c->info.state.status != engine::ContainerStatus::kRunning) return;
+    c->info.state.status = engine::ContainerStatus::kExited;
+    c->info.state.exitCode = code;
+    c->info.state.pid = 0;
+    c->info.state.finishedAt = fakeNowIso();
+    c->exited = true;
+    for (auto* r : std::set<Reader*>(c->readers))
+      if (c->readers.count(r)) r->poke();
+    for (auto& w : std::exchange(c->exitWaiters, {})) w(engine::WaitResult{code, ""});
+    if (c->info.spec.autoRemove) remove(c);
+  }
+
+  void remove(const std::shared_ptr<Box>& c) {
+    boxes_.erase(c->info.id);
+    for (auto& w : std::exchange(c->removedWaiters, {}))
+      w(engine::WaitResult{c->info.state.exitCode, ""});
+  }
+
+  boost::asio::io_context& io_;
+  engine::ImageBackend& images_;
+  std::map<std::string, std::shared_ptr<Box>> boxes_;
+  unsigned counter_ = 0;
+};
+
+}  // namespace wharf::fakes
