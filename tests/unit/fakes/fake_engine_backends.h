@@ -217,6 +217,12 @@ class FakeContainerBackend : public engine::ContainerBackend {
 
   // How many readers are open (tests check that a client leaving destroys them).
   int openReaders() const { return openReadersGlobal(); }
+  // How many waits are pending (tests check that a wait arrived before they start).
+  size_t pendingWaits() const {
+    size_t n = 0;
+    for (const auto& [_, c] : boxes_) n += c->exitWaiters.size() + c->removedWaiters.size();
+    return n;
+  }
 
  private:
   struct Reader;
