@@ -247,6 +247,72 @@ Status Client::containerLogs(const std::string& id, const LogsOptions& opts,
   }
 }
 
+Result<OrderedJson> Client::containerInspectOrdered(const std::string& id) {
+  WHARF_ASSIGN_OR_RETURN(Reply r, call("GET", "/containers/" + pathId(id) + "/json"));
+  try {
+    return OrderedJson::parse(r.body);
+  } catch (const OrderedJson::exception& e) {
+    return internalError(std::string("invalid JSON from the daemon: ") + e.what());
+  }
+}
+
+Result<OrderedJson> Client::imageInspectOrdered(const std::string& name) {
+  WHARF_ASSIGN_OR_RETURN(Reply r, call("GET", "/images/" + urlEncode(name) + "/json"));
+  try {
+    return OrderedJson::parse(r.body);
+  } catch (const OrderedJson::exception& e) {
+    return internalError(std::string("invalid JSON from the daemon: ") + e.what());
+  }
+}
+
+Status Client::imagePull(const std::string& ref,
+                         const std::function<void(const Json&)>& onProgress) {
+  WHARF_TRY(negotiate());
+  // "name:tag" or "name@digest"; the tag is sent apart, as docker does.
+  std::string name = ref, tag;
+  size_t at = ref.find('@');
+  size_t slash = ref.rfind('/');
+  size_t colon = ref.rfind(':');
+  if (at != std::string::npos) {
+    name = ref.substr(0, at);
+    tag = ref.substr(at + 1);
+  } else if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+    name = ref.substr(0, colon);
+    tag = ref.substr(colon + 1);
+  }
+  std::string path = "/images/create?fromImage=" + urlEncode(name);
+  if (!tag.empty()) path += "&tag=" + urlEncode(tag);
+  WHARF_ASSIGN_OR_RETURN(HttpConnection conn, openAndSend("POST", versioned(path), ""));
+  WHARF_ASSIGN_OR_RETURN(HttpResponseHead head, conn.readHead());
+  lastStatus_ = head.status;
+  if (head.status >= 400) {
+    WHARF_ASSIGN_OR_RETURN(std::string body, conn.readAll());
+    return errorFromReply(head, body);
+  }
+  std::string pending;
+  char buf[16 * 1024];
+  while (true) {
+    WHARF_ASSIGN_OR_RETURN(size_t n, conn.readSome(buf, sizeof(buf)));
+    if (n == 0) break;
+    pending.append(buf, n);
+    size_t nl;
+    while ((nl = pending.find('\n')) != std::string::npos) {
+      std::string line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      if (line.empty() || line == "\r") continue;
+      WHARF_ASSIGN_OR_RETURN(Json j, parseJson(line, "pull progress"));
+      if (j.is_object() && j.contains("error")) {
+        // The stream already said 200: the error is the daemon's all the same.
+        lastStatus_ = 500;
+        return internalError(j["error"].is_string() ? j["error"].get<std::string>()
+                                                    : j["error"].dump());
+      }
+      onProgress(j);
+    }
+  }
+  return okStatus();
+}
+
 Result<Json> Client::imageList(bool all) {
   return callJson("GET", std::string("/images/json?all=") + boolParam(all));
 }

@@ -92,6 +92,9 @@ class Client {
   Result<Json> containerKill(const std::string& id, const std::string& signal);
   Result<Json> containerRemove(const std::string& id, bool force, bool volumes);
   Result<Json> containerInspect(const std::string& id);
+  // Same, keeping the daemon's key order (for printing it as docker does).
+  Result<OrderedJson> containerInspectOrdered(const std::string& id);
+  Result<OrderedJson> imageInspectOrdered(const std::string& name);
   Result<Json> containerList(const ContainerListOptions& opts);
   Result<Json> containerResize(const std::string& id, int height, int width);
   // condition: "not-running" (default when empty), "next-exit", "removed". Blocks.
@@ -104,6 +107,9 @@ class Client {
   Status containerLogs(const std::string& id, const LogsOptions& opts,
                        const std::function<Status(std::string_view)>& onData);
 
+  // POST /images/create?fromImage=&tag=: calls onProgress for each JSON progress message;
+  // a message carrying "error" fails the pull with its text.
+  Status imagePull(const std::string& ref, const std::function<void(const Json&)>& onProgress);
   Result<Json> imageList(bool all);
   Result<Json> imageInspect(const std::string& name);
   // wharf's own endpoint: builds the built-in image `name` ("busybox") from the host.

@@ -1,0 +1,193 @@
+// Global flags and command dispatch. Flags before the command are wharf's own (-H, -D,
+// --log-level, -v); the command words pick the handler; the rest is the handler's.
+
+#include "cli/cli.h"
+
+#include <map>
+
+#include "cli/internal/command.h"
+#include "client/host.h"
+
+namespace wharf::cli {
+
+namespace {
+
+using Handler = int (*)(Context&, std::vector<std::string>);
+
+struct Entry {
+  Handler fn;
+  const char* help;
+};
+
+const std::map<std::string, Entry>& topLevel() {
+  static const std::map<std::string, Entry> kCommands = {
+      {"run", {cmdRun, "Create and run a new container from an image"}},
+      {"create", {cmdCreate, "Create a new container"}},
+      {"start", {cmdStart, "Start one or more stopped containers"}},
+      {"stop", {cmdStop, "Stop one or more running containers"}},
+      {"kill", {cmdKill, "Kill one or more running containers"}},
+      {"wait", {cmdWait, "Block until one or more containers stop, then print their exit codes"}},
+      {"rm", {cmdRm, "Remove one or more containers"}},
+      {"logs", {cmdLogs, "Fetch the logs of a container"}},
+      {"ps", {cmdPs, "List containers"}},
+      {"inspect", {cmdInspect, "Return low-level information on wharf objects"}},
+      {"images", {cmdImages, "List images"}},
+      {"version", {cmdVersion, "Show the wharf version information"}},
+      {"info", {cmdInfo, "Display system-wide information"}},
+  };
+  return kCommands;
+}
+
+const std::map<std::string, std::map<std::string, Handler>>& groups() {
+  static const std::map<std::string, std::map<std::string, Handler>> kGroups = {
+      {"container",
+       {{"run", cmdRun},
+        {"create", cmdCreate},
+        {"start", cmdStart},
+        {"stop", cmdStop},
+        {"kill", cmdKill},
+        {"wait", cmdWait},
+        {"rm", cmdRm},
+        {"remove", cmdRm},
+        {"logs", cmdLogs},
+        {"ls", cmdPs},
+        {"ps", cmdPs},
+        {"list", cmdPs},
+        {"inspect", cmdContainerInspect}}},
+      {"image",
+       {{"ls", cmdImages},
+        {"list", cmdImages},
+        {"inspect", cmdImageInspect},
+        {"bootstrap", cmdImageBootstrap}}},
+      {"system", {{"info", cmdInfo}}},
+  };
+  return kGroups;
+}
+
+void printUsage(std::ostream& out) {
+  out << "\nUsage:  wharf [OPTIONS] COMMAND\n\nA Docker-compatible container platform\n\n"
+         "Commands:\n";
+  for (const auto& [name, e] : topLevel()) {
+    out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') << e.help
+        << "\n";
+  }
+  out << "\nManagement Commands:\n  container Manage containers\n  image     Manage images\n"
+         "  system    Manage wharf\n\nGlobal Options:\n"
+         "  -D, --debug              Enable debug mode\n"
+         "  -H, --host string        Daemon socket to connect to (default "
+      << client::kDefaultHost
+      << ")\n"
+         "  -l, --log-level string   Set the logging level (\"debug\", \"info\", \"warn\", "
+         "\"error\", \"fatal\")\n"
+         "  -v, --version            Print version information and quit\n\n"
+         "Run 'wharf COMMAND --help' for more information on a command.\n";
+}
+
+void printGroupUsage(std::ostream& out, const std::string& group,
+                     const std::map<std::string, Handler>& cmds) {
+  out << "\nUsage:  wharf " << group << " COMMAND\n\nCommands:\n";
+  for (const auto& [name, fn] : cmds) out << "  " << name << "\n";
+  out << "\nRun 'wharf " << group << " COMMAND --help' for more information on a command.\n";
+}
+
+}  // namespace
+
+int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+           const char* envHost, int inFd) {
+  std::string hostFlag;
+  size_t i = 0;
+  // Global flags, up to the command word.
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.empty() || a[0] != '-') break;
+    auto value = [&](const std::string& shortName, const std::string& longName,
+                     std::string* out) -> std::optional<bool> {
+      if (a == shortName || a == longName) {
+        if (i + 1 >= args.size()) return false;
+        *out = args[++i];
+        return true;
+      }
+      if (a.starts_with(longName + "=")) {
+        *out = a.substr(longName.size() + 1);
+        return true;
+      }
+      if (a.size() > 2 && a.starts_with(shortName) && shortName.size() == 2) {
+        *out = a.substr(2);
+        return true;
+      }
+      return std::nullopt;
+    };
+    std::string ignored;
+    if (auto r = value("-H", "--host", &hostFlag)) {
+      if (!*r) {
+        err << "flag needs an argument: 'H' in -H\nSee 'wharf --help'.\n";
+        return kExitDaemonError;
+      }
+      continue;
+    }
+    if (auto r = value("-l", "--log-level", &ignored)) {
+      if (!*r) {
+        err << "flag needs an argument: 'l' in -l\nSee 'wharf --help'.\n";
+        return kExitDaemonError;
+      }
+      continue;
+    }
+    if (a == "-D" || a == "--debug") continue;
+    if (a == "-v" || a == "--version") {
+      out << "wharf version " << WHARF_VERSION << "\n";
+      return 0;
+    }
+    if (a == "-h" || a == "--help") {
+      printUsage(out);
+      return 0;
+    }
+    if (a.starts_with("--"))
+      err << "unknown flag: " << a.substr(0, a.find('=')) << "\n";
+    else
+      err << "unknown shorthand flag: '" << a[1] << "' in " << a << "\n";
+    err << "See 'wharf --help'.\n";
+    return kExitDaemonError;
+  }
+  if (i >= args.size()) {
+    printUsage(out);
+    return 0;
+  }
+  auto host = client::parseHost(client::resolveHost(hostFlag, envHost));
+  if (!host.ok()) {
+    err << "wharf: " << host.error().message() << "\n";
+    return 1;
+  }
+  Context ctx(Io{out, err, inFd}, host->uri);
+
+  std::string cmd = args[i++];
+  Handler fn = nullptr;
+  if (auto g = groups().find(cmd); g != groups().end()) {
+    if (i >= args.size() || args[i] == "--help" || args[i] == "-h") {
+      printGroupUsage(out, cmd, g->second);
+      return 0;
+    }
+    auto c = g->second.find(args[i]);
+    if (c == g->second.end()) {
+      err << "wharf: unknown command: wharf " << cmd << " " << args[i] << "\n\nRun 'wharf " << cmd
+          << " --help' for more information\n";
+      return 1;
+    }
+    ++i;
+    fn = c->second;
+  } else if (auto t = topLevel().find(cmd); t != topLevel().end()) {
+    fn = t->second.fn;
+  } else {
+    err << "wharf: '" << cmd << "' is not a wharf command.\nSee 'wharf --help'\n";
+    return 1;
+  }
+  std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  try {
+    return fn(ctx, std::move(rest));
+  } catch (const nlohmann::json::exception& e) {
+    // A reply whose shape we did not expect: a daemon bug or a version skew, not a crash.
+    err << "wharf: unexpected reply from the daemon: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace wharf::cli

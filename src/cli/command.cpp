@@ -1,0 +1,127 @@
+#include "cli/internal/command.h"
+
+#include <algorithm>
+
+#include "cli/format.h"
+#include "cli/go_template.h"
+
+namespace wharf::cli {
+
+std::string Context::describe(const Error& e) const {
+  if (client_.lastStatus() >= 400) return "Error response from daemon: " + e.message();
+  return e.message();
+}
+
+int Context::fail(const Error& e) {
+  io.err << describe(e) << "\n";
+  return 1;
+}
+
+void initApp(CLI::App& app, const std::string& path, const std::string& usage) {
+  app.name(path);
+  app.description("Usage:  " + path + " " + usage);
+  app.allow_extras();
+  app.set_help_flag("-h,--help", "Print usage");
+}
+
+std::optional<int> parseArgs(Context& ctx, CLI::App& app, const std::string& path,
+                             std::vector<std::string> args) {
+  std::reverse(args.begin(), args.end());  // CLI11 consumes the vector from the back
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp&) {
+    ctx.io.out << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    ctx.io.err << e.what() << "\nSee '" << path << " --help'.\n";
+    return kExitDaemonError;
+  }
+  for (const std::string& extra : app.remaining()) {
+    if (extra.size() < 2 || extra[0] != '-') continue;
+    if (extra[1] == '-')
+      ctx.io.err << "unknown flag: " << extra.substr(0, extra.find('=')) << "\n";
+    else
+      ctx.io.err << "unknown shorthand flag: '" << extra[1] << "' in " << extra << "\n";
+    ctx.io.err << "See '" << path << " --help'.\n";
+    return kExitDaemonError;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> requireMinArgs(Context& ctx, const std::string& path, size_t have, size_t min,
+                                  const std::string& usage) {
+  if (have >= min) return std::nullopt;
+  ctx.io.err << "\"" << path << "\" requires at least " << min << " argument"
+             << (min == 1 ? "" : "s") << ".\nSee '" << path << " --help'.\n\nUsage:  " << path
+             << " " << usage << "\n";
+  return 1;
+}
+
+std::optional<int> requireNoArgs(Context& ctx, const std::string& path, size_t have,
+                                 const std::string& usage) {
+  if (have == 0) return std::nullopt;
+  ctx.io.err << "\"" << path << "\" accepts no arguments.\nSee '" << path
+             << " --help'.\n\nUsage:  " << path << " " << usage << "\n";
+  return 1;
+}
+
+namespace {
+
+// docker's formatter.Context.preFormat: "\t" and "\n" typed literally mean tab and newline.
+std::string unescapeFormat(std::string f) {
+  std::string out;
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (f[i] == '\\' && i + 1 < f.size() && (f[i + 1] == 't' || f[i + 1] == 'n')) {
+      out += f[i + 1] == 't' ? '\t' : '\n';
+      ++i;
+    } else {
+      out += f[i];
+    }
+  }
+  return out;
+}
+
+std::string trimSpaces(const std::string& s) {
+  size_t a = s.find_first_not_of(' ');
+  if (a == std::string::npos) return "";
+  return s.substr(a, s.find_last_not_of(' ') - a + 1);
+}
+
+}  // namespace
+
+int writeFormatted(Context& ctx, const std::string& format, const std::string& defaultFormat,
+                   const Json& header, const std::vector<Json>& rows) {
+  std::string f = format.empty() ? defaultFormat : format;
+  if (f == "json") f = "{{json .}}";
+  bool table = f.starts_with("table");
+  if (table) f = f.substr(5);
+  f = unescapeFormat(trimSpaces(f));
+  auto tmpl = GoTemplate::parse(f);
+  if (!tmpl.ok()) {
+    ctx.io.err << tmpl.error().message() << "\n";
+    return 1;
+  }
+  std::string body;
+  for (const Json& row : rows) {
+    auto line = tmpl->execute(row);
+    if (!line.ok()) {
+      ctx.io.err << line.error().message() << "\n";
+      return 1;
+    }
+    body += *line + "\n";
+  }
+  if (!table) {
+    ctx.io.out << body;
+    return 0;
+  }
+  // The header row is the same template run over the column titles.
+  Json titles = header;
+  auto head = tmpl->execute(titles);
+  TabWriter tw(10, 3);
+  tw.write((head.ok() ? *head : std::string()) + "\n");
+  tw.write(body);
+  ctx.io.out << tw.flush();
+  return 0;
+}
+
+}  // namespace wharf::cli

@@ -1,0 +1,293 @@
+// Container lifecycle commands: start, stop, kill, wait, rm, logs, inspect.
+
+#include <ctime>
+
+#include "cli/format.h"
+#include "cli/go_template.h"
+#include "cli/internal/attach.h"
+#include "cli/internal/command.h"
+#include "client/stdcopy.h"
+
+namespace wharf::cli {
+
+namespace {
+
+// Runs fn on each id; like docker, prints the name on success, the error on stderr otherwise,
+// and exits 1 if any failed.
+template <typename Fn>
+int forEach(Context& ctx, const std::vector<std::string>& ids, Fn fn) {
+  int rc = 0;
+  for (const std::string& id : ids) {
+    auto r = fn(id);
+    if (r.ok()) {
+      ctx.io.out << id << "\n";
+    } else {
+      ctx.io.err << ctx.describe(r.error()) << "\n";
+      rc = 1;
+    }
+  }
+  return rc;
+}
+
+// docker inspect prints json.MarshalIndent output: 4 spaces, and HTML characters escaped.
+std::string dockerIndent(const OrderedJson& v) {
+  std::string s = v.dump(4, ' ', false, OrderedJson::error_handler_t::replace);
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '<')
+      out += "\\u003c";
+    else if (c == '>')
+      out += "\\u003e";
+    else if (c == '&')
+      out += "\\u0026";
+    else
+      out += c;
+  }
+  return out;
+}
+
+enum class InspectType { kAny, kContainer, kImage };
+
+int inspect(Context& ctx, std::vector<std::string> args, const std::string& path,
+            InspectType fixed) {
+  std::string format, type;
+  bool size = false;
+  std::vector<std::string> names;
+  CLI::App app;
+  const char* usage = "[OPTIONS] NAME|ID [NAME|ID...]";
+  initApp(app, path, usage);
+  app.add_option("-f,--format", format, "Format output using a custom template");
+  app.add_flag("-s,--size", size, "Display total file sizes");
+  if (fixed == InspectType::kAny) app.add_option("--type", type, "Return JSON for specified type");
+  app.add_option("names", names)->allow_extra_args(true);
+  if (auto rc = parseArgs(ctx, app, path, std::move(args))) return *rc;
+  if (auto rc = requireMinArgs(ctx, path, names.size(), 1, usage)) return *rc;
+  InspectType want = fixed;
+  if (type == "container")
+    want = InspectType::kContainer;
+  else if (type == "image")
+    want = InspectType::kImage;
+  else if (!type.empty()) {
+    ctx.io.err << "\"" << type << "\" is not a valid value for --type\n";
+    return 1;
+  }
+  std::optional<GoTemplate> tmpl;
+  if (!format.empty()) {
+    auto t = GoTemplate::parse(format == "json" ? "{{json .}}" : format);
+    if (!t.ok()) {
+      ctx.io.err << t.error().message() << "\n";
+      return 1;
+    }
+    tmpl = std::move(t).value();
+  }
+  OrderedJson all = OrderedJson::array();
+  int rc = 0;
+  std::string text;
+  for (const std::string& name : names) {
+    Result<OrderedJson> r = internalError("");
+    bool found = false;
+    if (want != InspectType::kImage) {
+      r = ctx.client().containerInspectOrdered(name);
+      found = r.ok();
+      if (!found && r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
+    }
+    if (!found && want != InspectType::kContainer) {
+      r = ctx.client().imageInspectOrdered(name);
+      found = r.ok();
+      if (!found && r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
+    }
+    if (!found) {
+      if (want == InspectType::kAny)
+        ctx.io.err << "Error: No such object: " << name << "\n";
+      else
+        ctx.io.err << ctx.describe(r.error()) << "\n";
+      rc = 1;
+      continue;
+    }
+    if (tmpl) {
+      auto line = tmpl->execute(Json::parse(r->dump()));
+      if (!line.ok()) {
+        ctx.io.err << line.error().message() << "\n";
+        return 1;
+      }
+      text += *line + "\n";
+    } else {
+      all.push_back(std::move(*r));
+    }
+  }
+  if (tmpl)
+    ctx.io.out << text;
+  else
+    ctx.io.out << dockerIndent(all) << "\n";
+  return rc;
+}
+
+}  // namespace
+
+int cmdStart(Context& ctx, std::vector<std::string> args) {
+  bool attach = false, interactive = false;
+  std::vector<std::string> ids;
+  CLI::App app;
+  const char* usage = "[OPTIONS] CONTAINER [CONTAINER...]";
+  initApp(app, "wharf start", usage);
+  app.add_flag("-a,--attach", attach, "Attach STDOUT/STDERR and forward signals");
+  app.add_flag("-i,--interactive", interactive, "Attach container's STDIN");
+  app.add_option("containers", ids)->allow_extra_args(true);
+  if (auto rc = parseArgs(ctx, app, "wharf start", std::move(args))) return *rc;
+  if (auto rc = requireMinArgs(ctx, "wharf start", ids.size(), 1, usage)) return *rc;
+  if (attach || interactive) {
+    if (ids.size() > 1) {
+      ctx.io.err << "you cannot start and attach multiple containers at once\n";
+      return 1;
+    }
+    auto info = ctx.client().containerInspect(ids[0]);
+    if (!info.ok()) return ctx.fail(info.error());
+    AttachPlan plan;
+    plan.id = info->value("Id", ids[0]);
+    const Json& cfg = info->contains("Config") ? (*info)["Config"] : Json::object();
+    plan.tty = cfg.is_object() && cfg.value("Tty", false);
+    plan.stdinOn = interactive && cfg.is_object() && cfg.value("OpenStdin", false);
+    const Json& hc = info->contains("HostConfig") ? (*info)["HostConfig"] : Json::object();
+    plan.autoRemove = hc.is_object() && hc.value("AutoRemove", false);
+    int rc = runAttached(ctx, plan);
+    return rc;
+  }
+  return forEach(ctx, ids, [&](const std::string& id) { return ctx.client().containerStart(id); });
+}
+
+int cmdStop(Context& ctx, std::vector<std::string> args) {
+  std::optional<int> timeout;
+  std::string signal;
+  std::vector<std::string> ids;
+  CLI::App app;
+  const char* usage = "[OPTIONS] CONTAINER [CONTAINER...]";
+  initApp(app, "wharf stop", usage);
+  app.add_option("-t,--time,--timeout", timeout, "Seconds to wait before killing the container");
+  app.add_option("-s,--signal", signal, "Signal to send to the container");
+  app.add_option("containers", ids)->allow_extra_args(true);
+  if (auto rc = parseArgs(ctx, app, "wharf stop", std::move(args))) return *rc;
+  if (auto rc = requireMinArgs(ctx, "wharf stop", ids.size(), 1, usage)) return *rc;
+  return forEach(ctx, ids, [&](const std::string& id) {
+    return ctx.client().containerStop(id, timeout, signal);
+  });
+}
+
+int cmdKill(Context& ctx, std::vector<std::string> args) {
+  std::string signal;
+  std::vector<std::string> ids;
+  CLI::App app;
+  const char* usage = "[OPTIONS] CONTAINER [CONTAINER...]";
+  initApp(app, "wharf kill", usage);
+  app.add_option("-s,--signal", signal, "Signal to send to the container");
+  app.add_option("containers", ids)->allow_extra_args(true);
+  if (auto rc = parseArgs(ctx, app, "wharf kill", std::move(args))) return *rc;
+  if (auto rc = requireMinArgs(ctx, "wharf kill", ids.size(), 1, usage)) return *rc;
+  return forEach(ctx, ids,
+                 [&](const std::string& id) { return ctx.client().containerKill(id, signal); });
+}
+
+int cmdWait(Context& ctx, std::vector<std::string> args) {
+  std::vector<std::string> ids;
+  CLI::App app;
+  const char* usage = "CONTAINER [CONTAINER...]";
+  initApp(app, "wharf wait", usage);
+  app.add_option("containers", ids)->allow_extra_args(true);
+  if (auto rc = parseArgs(ctx, app, "wharf wait", std::move(args))) return *rc;
+  if (auto rc = requireMinArgs(ctx, "wharf wait", ids.size(), 1, usage)) return *rc;
+  int rc = 0;
+  for (const std::string& id : ids) {
+    auto r = ctx.client().containerWait(id, "");
+    if (!r.ok()) {
+      ctx.io.err << ctx.describe(r.error()) << "\n";
+      rc = 1;
+      continue;
+    }
+    ctx.io.out << r->value("StatusCode", 0) << "\n";
+  }
+  return rc;
+}
+
+int cmdRm(Context& ctx, std::vector<std::string> args) {
+  bool force = false, volumes = false, link = false;
+  std::vector<std::string> ids;
+  CLI::App app;
+  const char* usage = "[OPTIONS] CONTAINER [CONTAINER...]";
+  initApp(app, "wharf rm", usage);
+  app.add_flag("-f,--force", force, "Force the removal of a running container (uses SIGKILL)");
+  app.add_flag("-v,--volumes", volumes, "Remove anonymous volumes associated with the container");
+  app.add_flag("-l,--link", link, "Remove the specified link");
+  app.add_option("containers", ids)->allow_extra_args(true);
+  if (auto rc = parseArgs(ctx, app, "wharf rm", std::move(args))) return *rc;
+  if (auto rc = requireMinArgs(ctx, "wharf rm", ids.size(), 1, usage)) return *rc;
+  return forEach(ctx, ids, [&](const std::string& id) {
+    return ctx.client().containerRemove(id, force, volumes);
+  });
+}
+
+int cmdLogs(Context& ctx, std::vector<std::string> args) {
+  client::LogsOptions lo;
+  std::string since, until, tail = "all";
+  std::vector<std::string> ids;
+  bool details = false;
+  CLI::App app;
+  const char* usage = "[OPTIONS] CONTAINER";
+  initApp(app, "wharf logs", usage);
+  app.add_flag("-f,--follow", lo.follow, "Follow log output");
+  app.add_flag("-t,--timestamps", lo.timestamps, "Show timestamps");
+  app.add_flag("--details", details, "Show extra details provided to logs");
+  app.add_option("--since", since, "Show logs since timestamp or relative (e.g. 42m)");
+  app.add_option("--until", until, "Show logs before a timestamp or relative (e.g. 42m)");
+  app.add_option("-n,--tail", tail, "Number of lines to show from the end of the logs");
+  app.add_option("containers", ids)->allow_extra_args(true);
+  if (auto rc = parseArgs(ctx, app, "wharf logs", std::move(args))) return *rc;
+  if (ids.size() != 1) {
+    ctx.io.err << "\"wharf logs\" requires exactly 1 argument.\nSee 'wharf logs --help'.\n\n"
+                  "Usage:  wharf logs "
+               << usage << "\n";
+    return 1;
+  }
+  auto now = static_cast<int64_t>(std::time(nullptr));
+  auto s = parseTimestampArg(since, now);
+  auto u = parseTimestampArg(until, now);
+  if (!s.ok() || !u.ok()) {
+    ctx.io.err << (s.ok() ? u.error() : s.error()).message() << "\n";
+    return 1;
+  }
+  lo.since = *s;
+  lo.until = *u;
+  lo.tail = tail;
+  auto info = ctx.client().containerInspect(ids[0]);
+  if (!info.ok()) return ctx.fail(info.error());
+  bool tty = info->contains("Config") && (*info)["Config"].is_object() &&
+             (*info)["Config"].value("Tty", false);
+  client::StdDemuxer demux([&](client::StdStream st, std::string_view d) {
+    std::ostream& os = st == client::StdStream::kStderr ? ctx.io.err : ctx.io.out;
+    os.write(d.data(), static_cast<std::streamsize>(d.size()));
+    if (lo.follow) os.flush();
+    return okStatus();
+  });
+  Status st = ctx.client().containerLogs(ids[0], lo, [&](std::string_view d) -> Status {
+    if (!tty) return demux.feed(d);
+    ctx.io.out.write(d.data(), static_cast<std::streamsize>(d.size()));
+    if (lo.follow) ctx.io.out.flush();
+    return okStatus();
+  });
+  ctx.io.out.flush();
+  if (!st.ok()) return ctx.fail(st.error());
+  return 0;
+}
+
+int cmdInspect(Context& ctx, std::vector<std::string> args) {
+  return inspect(ctx, std::move(args), "wharf inspect", InspectType::kAny);
+}
+
+int cmdContainerInspect(Context& ctx, std::vector<std::string> args) {
+  return inspect(ctx, std::move(args), "wharf container inspect", InspectType::kContainer);
+}
+
+int cmdImageInspect(Context& ctx, std::vector<std::string> args) {
+  return inspect(ctx, std::move(args), "wharf image inspect", InspectType::kImage);
+}
+
+}  // namespace wharf::cli

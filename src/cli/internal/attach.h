@@ -1,0 +1,25 @@
+#pragma once
+// Running an attached container, shared by `run` and `start -a`: attach, wait, start, copy
+// the streams until the container exits, then its exit code.
+
+#include <functional>
+#include <string>
+
+#include "cli/internal/command.h"
+
+namespace wharf::cli {
+
+struct AttachPlan {
+  std::string id;
+  bool tty = false;
+  bool stdinOn = false;     // forward our stdin to the container
+  bool autoRemove = false;  // wait for "removed" rather than "next-exit"
+  // Prefix of error messages ("wharf: " for run, as docker's "docker: ").
+  std::string errPrefix;
+};
+
+// Returns the container's exit code, or docker's error code (125/126/127 for a failed
+// start, 125 for a daemon error during attach or wait).
+int runAttached(Context& ctx, const AttachPlan& plan);
+
+}  // namespace wharf::cli

@@ -1,0 +1,78 @@
+#pragma once
+// What every command sees: the output streams and a lazily-connected API client.
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "client/client.h"
+#include "common/error.h"
+#include "common/json.h"
+
+namespace wharf::cli {
+
+inline constexpr int kExitDaemonError = 125;
+inline constexpr int kExitCannotInvoke = 126;
+inline constexpr int kExitNotFound = 127;
+
+struct Io {
+  std::ostream& out;
+  std::ostream& err;
+  int inFd = 0;
+};
+
+class Context {
+ public:
+  Context(Io io, std::string host) : io(io), client_(std::move(host)) {}
+  client::Client& client() { return client_; }
+  // "Error response from daemon: <msg>" when the daemon replied with an error, else <msg>
+  // (e.g. the cannot-connect message).
+  std::string describe(const Error& e) const;
+  // Prints describe(e) on stderr and returns 1.
+  int fail(const Error& e);
+
+  Io io;
+
+ private:
+  client::Client client_;
+};
+
+// A CLI11 app set up the docker way: -h/--help, unknown flags collected for our own message.
+void initApp(CLI::App& app, const std::string& path, const std::string& usage);
+// Parses args (without the command words). Returns nullopt to go on, or the exit code to
+// return: 0 after --help, 125 on a bad flag (docker's "unknown flag: --x / See ...").
+std::optional<int> parseArgs(Context& ctx, CLI::App& app, const std::string& path,
+                             std::vector<std::string> args);
+// docker's `"wharf rm" requires at least 1 argument.` (exit 1 when violated).
+std::optional<int> requireMinArgs(Context& ctx, const std::string& path, size_t have, size_t min,
+                                  const std::string& usage);
+std::optional<int> requireNoArgs(Context& ctx, const std::string& path, size_t have,
+                                 const std::string& usage);
+
+// Writes rows with a --format value: "" = defaultFormat, "table ..." = header row + tabwriter,
+// "json" = {{json .}}, anything else = one template execution per row. header maps field
+// names to column titles. Returns an exit code (0 or 1 on a template error).
+int writeFormatted(Context& ctx, const std::string& format, const std::string& defaultFormat,
+                   const Json& header, const std::vector<Json>& rows);
+
+// Commands: args are what follows the command words. Return the exit code.
+int cmdRun(Context& ctx, std::vector<std::string> args);
+int cmdCreate(Context& ctx, std::vector<std::string> args);
+int cmdStart(Context& ctx, std::vector<std::string> args);
+int cmdStop(Context& ctx, std::vector<std::string> args);
+int cmdKill(Context& ctx, std::vector<std::string> args);
+int cmdWait(Context& ctx, std::vector<std::string> args);
+int cmdRm(Context& ctx, std::vector<std::string> args);
+int cmdLogs(Context& ctx, std::vector<std::string> args);
+int cmdPs(Context& ctx, std::vector<std::string> args);
+int cmdInspect(Context& ctx, std::vector<std::string> args);
+int cmdContainerInspect(Context& ctx, std::vector<std::string> args);
+int cmdImages(Context& ctx, std::vector<std::string> args);
+int cmdImageInspect(Context& ctx, std::vector<std::string> args);
+int cmdImageBootstrap(Context& ctx, std::vector<std::string> args);
+int cmdVersion(Context& ctx, std::vector<std::string> args);
+int cmdInfo(Context& ctx, std::vector<std::string> args);
+
+}  // namespace wharf::cli

@@ -1,0 +1,244 @@
+#include "cli/run_options.h"
+
+#include <fstream>
+
+namespace wharf::cli {
+
+namespace {
+
+// One value per occurrence: `-e A=1 busybox` must not swallow "busybox".
+template <typename T>
+CLI::Option* addMulti(CLI::App& app, const std::string& name, std::vector<T>& v,
+                      const std::string& desc) {
+  return app.add_option(name, v, desc)->allow_extra_args(false)->take_all();
+}
+
+bool takesValue(const CLI::App& app, const std::string& flag) {
+  const CLI::Option* opt = app.get_option_no_throw(flag);
+  return opt != nullptr && opt->get_type_size_max() > 0;
+}
+
+bool validEnvName(std::string_view name) {
+  return !name.empty() && name.find_first_of(" \t") == std::string_view::npos;
+}
+
+Status addEnvValue(std::string_view value, const GetEnv& getenv, std::vector<std::string>& out) {
+  size_t eq = value.find('=');
+  std::string name(value.substr(0, eq));
+  if (eq == 0) return invalidArgument("invalid environment variable: " + std::string(value));
+  if (!validEnvName(name)) return invalidArgument("variable '" + name + "' contains whitespaces");
+  if (eq != std::string_view::npos) {
+    out.emplace_back(value);
+    return okStatus();
+  }
+  if (const char* v = getenv(name.c_str()); v != nullptr) out.push_back(name + "=" + v);
+  return okStatus();
+}
+
+Result<Json> parsePorts(const std::vector<std::string>& specs, Json& exposed) {
+  Json bindings = Json::object();
+  for (const std::string& spec : specs) {
+    std::string s = spec, proto = "tcp";
+    if (size_t slash = s.rfind('/'); slash != std::string::npos) {
+      proto = s.substr(slash + 1);
+      s = s.substr(0, slash);
+    }
+    std::string ip, hostPort, containerPort;
+    size_t last = s.rfind(':');
+    if (last == std::string::npos) {
+      containerPort = s;
+    } else {
+      containerPort = s.substr(last + 1);
+      std::string rest = s.substr(0, last);
+      size_t mid = rest.rfind(':');
+      if (mid == std::string::npos || rest.ends_with("]")) {
+        hostPort = mid == std::string::npos ? rest : "";
+        if (mid != std::string::npos) ip = rest;
+      } else {
+        hostPort = rest.substr(mid + 1);
+        ip = rest.substr(0, mid);
+      }
+      if (ip.size() > 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
+    }
+    if (containerPort.empty() ||
+        containerPort.find_first_not_of("0123456789-") != std::string::npos)
+      return invalidArgument("invalid containerPort: " + containerPort);
+    if (proto != "tcp" && proto != "udp" && proto != "sctp")
+      return invalidArgument("invalid proto: " + proto);
+    std::string key = containerPort + "/" + proto;
+    exposed[key] = Json::object();
+    bindings[key].push_back({{"HostIp", ip}, {"HostPort", hostPort}});
+  }
+  return bindings;
+}
+
+}  // namespace
+
+void addRunFlags(CLI::App& app, RunOptions& o, bool forRun) {
+  if (forRun)
+    app.add_flag("-d,--detach", o.detach, "Run container in background and print container ID");
+  app.add_flag("--rm", o.rm, "Automatically remove the container when it exits");
+  app.add_flag("-i,--interactive", o.interactive, "Keep STDIN open even if not attached");
+  app.add_flag("-t,--tty", o.tty, "Allocate a pseudo-TTY");
+  app.add_flag("--privileged", o.privileged, "Give extended privileges to this container");
+  app.add_flag("--read-only", o.readOnly, "Mount the container's root filesystem as read only");
+  app.add_flag("--init", o.init, "Run an init inside the container");
+  app.add_option("--name", o.name, "Assign a name to the container");
+  addMulti(app, "-e,--env", o.env, "Set environment variables");
+  addMulti(app, "--env-file", o.envFiles, "Read in a file of environment variables");
+  app.add_option("-w,--workdir", o.workdir, "Working directory inside the container");
+  app.add_option("-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  app.add_option("--entrypoint", o.entrypoint, "Overwrite the default ENTRYPOINT of the image");
+  app.add_option("-h,--hostname", o.hostname, "Container host name");
+  addMulti(app, "-l,--label", o.labels, "Set meta data on a container");
+  app.add_option("--network,--net", o.network, "Connect a container to a network");
+  addMulti(app, "--cap-add", o.capAdd, "Add Linux capabilities");
+  addMulti(app, "--cap-drop", o.capDrop, "Drop Linux capabilities");
+  addMulti(app, "--security-opt", o.securityOpt, "Security Options");
+  addMulti(app, "-v,--volume", o.volumes, "Bind mount a volume");
+  addMulti(app, "-p,--publish", o.publish, "Publish a container's port(s) to the host");
+  app.add_option("--restart", o.restart, "Restart policy to apply when a container exits");
+  app.add_option("--stop-signal", o.stopSignal, "Signal to stop the container");
+  app.add_option("--stop-timeout", o.stopTimeout, "Timeout (in seconds) to stop a container");
+  app.add_option("--pull", o.pull,
+                 "Pull image before running (\"always\", \"missing\", \"never\")");
+}
+
+SplitArgs splitAtImage(const CLI::App& app, const std::vector<std::string>& args) {
+  SplitArgs out;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') break;
+    out.flags.push_back(a);
+    if (a[1] == '-') {
+      if (a.find('=') == std::string::npos && takesValue(app, a) && i + 1 < args.size())
+        out.flags.push_back(args[++i]);
+      continue;
+    }
+    // A cluster of short flags: the first that takes a value ends it; its value is the rest
+    // of the cluster or, when nothing is left, the next argument.
+    for (size_t k = 1; k < a.size(); ++k) {
+      if (!takesValue(app, std::string("-") + a[k])) continue;
+      if (k + 1 == a.size() && i + 1 < args.size()) out.flags.push_back(args[++i]);
+      break;
+    }
+  }
+  if (i < args.size()) {
+    out.image = args[i];
+    out.cmd.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> parseEnv(const std::vector<std::string>& envFlags,
+                                          const std::vector<std::string>& envFiles,
+                                          const GetEnv& getenv) {
+  std::vector<std::string> out;
+  for (const std::string& file : envFiles) {
+    std::ifstream in(file);
+    if (!in) return Error(ErrorCategory::kNotFound, "open " + file, errno);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      size_t start = line.find_first_not_of(" \t");
+      if (start == std::string::npos || line[start] == '#') continue;
+      WHARF_TRY(addEnvValue(std::string_view(line).substr(start), getenv, out));
+    }
+  }
+  for (const std::string& e : envFlags) WHARF_TRY(addEnvValue(e, getenv, out));
+  return out;
+}
+
+Result<Json> buildCreateBody(const RunOptions& o, const std::vector<std::string>& env) {
+  if (o.pull != "missing" && o.pull != "never" && o.pull != "always")
+    return invalidArgument("invalid pull option: '" + o.pull +
+                           "': must be one of \"always\", \"missing\" or \"never\"");
+  bool attach = !o.detach;
+  Json body = Json::object();
+  body["Hostname"] = o.hostname;
+  body["Domainname"] = "";
+  body["User"] = o.user;
+  body["AttachStdin"] = attach && o.interactive;
+  body["AttachStdout"] = attach;
+  body["AttachStderr"] = attach;
+  body["Tty"] = o.tty;
+  body["OpenStdin"] = o.interactive;
+  body["StdinOnce"] = attach && o.interactive;
+  body["Env"] = env;
+  body["Cmd"] = o.cmd.empty() ? Json() : Json(o.cmd);
+  body["Image"] = o.image;
+  body["WorkingDir"] = o.workdir;
+  // --entrypoint "" resets the image's entrypoint; docker sends [""] for that.
+  body["Entrypoint"] = o.entrypoint ? Json::array({*o.entrypoint}) : Json();
+  Json labels = Json::object();
+  for (const std::string& l : o.labels) {
+    size_t eq = l.find('=');
+    labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+  body["Labels"] = labels;
+  if (!o.stopSignal.empty()) body["StopSignal"] = o.stopSignal;
+  if (o.stopTimeout) body["StopTimeout"] = *o.stopTimeout;
+
+  Json exposed = Json::object();
+  WHARF_ASSIGN_OR_RETURN(Json bindings, parsePorts(o.publish, exposed));
+  body["ExposedPorts"] = exposed;
+
+  Json host = Json::object();
+  host["Binds"] = o.volumes.empty() ? Json() : Json(o.volumes);
+  host["NetworkMode"] = o.network.empty() ? "default" : o.network;
+  host["PortBindings"] = bindings;
+  Json restart = {{"Name", ""}, {"MaximumRetryCount", 0}};
+  if (!o.restart.empty()) {
+    size_t colon = o.restart.find(':');
+    std::string name = o.restart.substr(0, colon);
+    if (name != "no" && name != "always" && name != "on-failure" && name != "unless-stopped")
+      return invalidArgument("invalid restart policy format: " + o.restart);
+    restart["Name"] = name;
+    if (colon != std::string::npos) {
+      if (name != "on-failure")
+        return invalidArgument("maximum retry count cannot be used with restart policy '" + name +
+                               "'");
+      restart["MaximumRetryCount"] = std::atoi(o.restart.c_str() + colon + 1);
+    }
+  }
+  if (o.rm && !restart["Name"].get<std::string>().empty() && restart["Name"] != "no")
+    return invalidArgument("conflicting options: cannot specify both --restart and --rm");
+  host["RestartPolicy"] = restart;
+  host["AutoRemove"] = o.rm;
+  host["CapAdd"] = o.capAdd.empty() ? Json() : Json(o.capAdd);
+  host["CapDrop"] = o.capDrop.empty() ? Json() : Json(o.capDrop);
+  host["Privileged"] = o.privileged;
+  host["ReadonlyRootfs"] = o.readOnly;
+  host["SecurityOpt"] = o.securityOpt.empty() ? Json() : Json(o.securityOpt);
+  if (o.init) host["Init"] = true;
+  body["HostConfig"] = host;
+  body["NetworkingConfig"] = {{"EndpointsConfig", Json::object()}};
+  return body;
+}
+
+std::string normalizeImageRef(std::string_view ref) {
+  if (ref.find('@') != std::string_view::npos) return std::string(ref);
+  size_t slash = ref.rfind('/');
+  size_t colon = ref.rfind(':');
+  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash))
+    return std::string(ref);
+  return std::string(ref) + ":latest";
+}
+
+int startErrorExitCode(std::string_view message) {
+  if (message.find("executable file not found") != std::string_view::npos ||
+      message.find("no such file or directory") != std::string_view::npos ||
+      message.find("system cannot find the file specified") != std::string_view::npos)
+    return 127;
+  if (message.find("permission denied") != std::string_view::npos ||
+      message.find("is a directory") != std::string_view::npos)
+    return 126;
+  return 125;
+}
+
+}  // namespace wharf::cli

@@ -1,0 +1,79 @@
+#pragma once
+// `wharf run` / `wharf create`: their flags, the split between wharf's flags and the
+// container's command, and the POST /containers/create body they turn into.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/json.h"
+
+namespace wharf::cli {
+
+struct RunOptions {
+  bool detach = false;
+  bool rm = false;
+  bool interactive = false;
+  bool tty = false;
+  bool privileged = false;
+  bool readOnly = false;
+  bool init = false;
+  std::string name;
+  std::vector<std::string> env;
+  std::vector<std::string> envFiles;
+  std::string workdir;
+  std::string user;
+  std::optional<std::string> entrypoint;
+  std::string hostname;
+  std::vector<std::string> labels;
+  std::string network;
+  std::vector<std::string> capAdd;
+  std::vector<std::string> capDrop;
+  std::vector<std::string> securityOpt;
+  std::vector<std::string> volumes;
+  std::vector<std::string> publish;
+  std::string restart;
+  std::string stopSignal;
+  std::optional<int> stopTimeout;
+  std::string pull = "missing";
+
+  std::string image;
+  std::vector<std::string> cmd;
+};
+
+// Declares run's flags (create's when forRun is false: no -d).
+void addRunFlags(CLI::App& app, RunOptions& o, bool forRun);
+
+// Splits args at the image: everything before it is wharf's flags (values of flags that take
+// one are skipped over, as in `-e A=1` or `-eA=1`), the first non-flag is the image and the
+// rest is the container's command, untouched (`wharf run busybox ls -l`). A lone "--" ends the
+// flags. Flags the app does not know are treated as taking no value (CLI11 rejects them).
+struct SplitArgs {
+  std::vector<std::string> flags;
+  std::optional<std::string> image;
+  std::vector<std::string> cmd;
+};
+SplitArgs splitAtImage(const CLI::App& app, const std::vector<std::string>& args);
+
+// The container's environment: --env-file lines first, then -e values, as docker. "K" alone
+// takes K from getenv (and is dropped when unset); blank lines and '#' comments in files are
+// skipped.
+using GetEnv = std::function<const char*(const char*)>;
+Result<std::vector<std::string>> parseEnv(const std::vector<std::string>& envFlags,
+                                          const std::vector<std::string>& envFiles,
+                                          const GetEnv& getenv);
+
+// The POST /containers/create body (moby's ContainerCreateRequest).
+Result<Json> buildCreateBody(const RunOptions& o, const std::vector<std::string>& env);
+
+// "busybox" -> "busybox:latest"; references with a tag or digest are kept.
+std::string normalizeImageRef(std::string_view ref);
+
+// docker's exit code for a failed start: 127 when the command was not found, 126 when it
+// could not be invoked, else 125.
+int startErrorExitCode(std::string_view message);
+
+}  // namespace wharf::cli
