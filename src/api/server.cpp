@@ -6,6 +6,7 @@
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -222,7 +223,8 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
     parseTarget(req.target, req);
-    for (const auto& field : msg) req.headers[toLower(std::string(field.name_string()))] = std::string(field.value());
+    for (const auto& field : msg)
+      req.headers[toLower(std::string(field.name_string()))] = std::string(field.value());
     req.body = std::move(msg.body());
     keepAlive_ = msg.keep_alive();
     headOnly_ = msg.method() == http::verb::head;
@@ -365,7 +367,13 @@ class Server::Impl {
         sessions_.push_back(session);
         session->start();
       } else {
+        // Out of fds and the like: retry a little later instead of spinning on the loop.
         log::warn("api: accept: {}", ec.message());
+        auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
+        timer->async_wait([this, acceptor, timer, alive](boost::system::error_code) {
+          if (!alive.expired() && acceptor->is_open()) accept(acceptor);
+        });
+        return;
       }
       accept(acceptor);
     });
