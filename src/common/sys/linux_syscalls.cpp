@@ -100,4 +100,29 @@ Status LinuxSyscalls::unshare(int flags) { return check(::unshare(flags), "unsha
 
 Status LinuxSyscalls::setns(int fd, int nstype) { return check(::setns(fd, nstype), "setns"); }
 
+Result<struct stat> LinuxSyscalls::stat(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) < 0) return sysError("stat " + quote(path));
+  return st;
+}
+
+Result<struct stat> LinuxSyscalls::lstat(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) < 0) return sysError("lstat " + quote(path));
+  return st;
+}
+
+Result<std::string> LinuxSyscalls::readlink(const std::string& path) {
+  char buf[4096];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  if (n < 0) return sysError("readlink " + quote(path));
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+Result<int> LinuxSyscalls::open(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return sysError("open " + quote(path));
+  return fd;
+}
+
 }  // namespace wharf::sys

@@ -4,6 +4,7 @@
 // root, with the recording fake in tests/unit/fakes/fake_syscalls.h. Only the calls whose
 // *sequence* matters are here; plain file I/O stays direct.
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <string>
@@ -35,6 +36,12 @@ class Syscalls {
   virtual Status setdomainname(const std::string& name) = 0;
   virtual Status unshare(int flags) = 0;
   virtual Status setns(int fd, int nstype) = 0;
+  // Queries: the fake answers them from a small in-memory table.
+  virtual Result<struct stat> stat(const std::string& path) = 0;
+  virtual Result<struct stat> lstat(const std::string& path) = 0;
+  virtual Result<std::string> readlink(const std::string& path) = 0;
+  // open(2) returning a raw fd the caller wraps in a UniqueFd.
+  virtual Result<int> open(const std::string& path, int flags) = 0;
 };
 
 // The real thing: each method is one syscall, errors keep the errno and name the call.
@@ -56,6 +63,10 @@ class LinuxSyscalls final : public Syscalls {
   Status setdomainname(const std::string& name) override;
   Status unshare(int flags) override;
   Status setns(int fd, int nstype) override;
+  Result<struct stat> stat(const std::string& path) override;
+  Result<struct stat> lstat(const std::string& path) override;
+  Result<std::string> readlink(const std::string& path) override;
+  Result<int> open(const std::string& path, int flags) override;
 };
 
 }  // namespace wharf::sys

@@ -3,6 +3,7 @@
 // `mount proc /r/proc proc 0xe ""`; failNext(prefix, errno) makes the next matching call fail.
 
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,12 @@ namespace wharf::testing {
 class FakeSyscalls : public sys::Syscalls {
  public:
   const std::vector<std::string>& calls() const { return calls_; }
+  // Files the queries know about: path -> mode (S_IFDIR|0755 ...), and symlinks.
+  void addFile(const std::string& path, mode_t mode) { files_[path] = mode; }
+  void addSymlink(const std::string& path, const std::string& target) {
+    files_[path] = S_IFLNK | 0777;
+    links_[path] = target;
+  }
   void failOn(std::string prefix, int err) {
     fail_prefix_ = std::move(prefix);
     fail_errno_ = err;
@@ -53,6 +60,28 @@ class FakeSyscalls : public sys::Syscalls {
   Status setns(int fd, int nstype) override {
     return record("setns " + std::to_string(fd) + " " + std::to_string(nstype));
   }
+  Result<struct stat> stat(const std::string& path) override {
+    std::string p = path;
+    for (int i = 0; i < 40 && links_.count(p); ++i) p = links_[p];
+    return lstat(p);
+  }
+  Result<struct stat> lstat(const std::string& path) override {
+    auto it = files_.find(path);
+    if (it == files_.end()) return sysError("lstat " + path, ENOENT);
+    struct stat st {};
+    st.st_mode = it->second;
+    return st;
+  }
+  Result<std::string> readlink(const std::string& path) override {
+    auto it = links_.find(path);
+    if (it == links_.end()) return sysError("readlink " + path, EINVAL);
+    return it->second;
+  }
+  Result<int> open(const std::string& path, int flags) override {
+    (void)flags;
+    WHARF_TRY(record("open " + path));
+    return next_fd_++;
+  }
 
  private:
   static std::string octal(mode_t m) {
@@ -73,6 +102,9 @@ class FakeSyscalls : public sys::Syscalls {
   std::vector<std::string> calls_;
   std::string fail_prefix_;
   int fail_errno_ = 0;
+  std::map<std::string, mode_t> files_;
+  std::map<std::string, std::string> links_;
+  int next_fd_ = 1000;
 };
 
 }  // namespace wharf::testing

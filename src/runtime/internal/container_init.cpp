@@ -1,0 +1,128 @@
+#include "runtime/internal/container_init.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "runtime/internal/process.h"
+#include "runtime/internal/sync.h"
+#include "runtime/seccomp.h"
+
+namespace wharf::runtime {
+
+namespace {
+
+Status writeZero(const std::string& file) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return sysError("join cgroup \"" + file + "\"");
+  ssize_t n = ::write(fd, "0", 1);
+  int err = errno;
+  ::close(fd);
+  if (n < 0) return sysError("join cgroup \"" + file + "\"", err);
+  return okStatus();
+}
+
+// Everything up to "blocked before execve"; returns the resolved executable.
+Result<std::string> setup(const InitConfig& cfg) {
+  const oci::Spec& spec = *cfg.spec;
+  const oci::Process& proc = *spec.process;
+  sys::LinuxSyscalls sys;
+
+  if (::setsid() < 0) return sysError("setsid");
+  ::umask(0);
+  if (!proc.terminal) WHARF_TRY(setupStdio(cfg.stdio.in, cfg.stdio.out, cfg.stdio.err));
+  // Die with the runtime while it still waits for us: no orphaned half-made containers.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+  if (cfg.newUserNs) {
+    WHARF_TRY(sys.unshare(CLONE_NEWUSER));
+    WHARF_TRY(sendMessage(cfg.syncFd, "U"));
+    WHARF_ASSIGN_OR_RETURN(std::string go, recvMessage(cfg.syncFd));
+    if (go != "G") return internalError("runtime did not map the user namespace");
+    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
+      return sysError("become root in the user namespace");
+  }
+  for (const auto& [fd, type] : cfg.joinNamespaces)
+    WHARF_TRY_CTX(sys.setns(fd, type), "join namespace");
+  // Join the cgroup before a new cgroup namespace is made so that it is its root.
+  for (const auto& f : cfg.cgroupProcs) WHARF_TRY(writeZero(f));
+  if (cfg.unshareFlags) WHARF_TRY(sys.unshare(cfg.unshareFlags));
+  if (cfg.unshareFlags & CLONE_NEWNET) WHARF_TRY_CTX(loopbackUp(), "network namespace");
+
+  if (spec.process->oomScoreAdj) WHARF_TRY(applyOomScoreAdj(*spec.process->oomScoreAdj));
+  const bool newMountNs = cfg.unshareFlags & CLONE_NEWNS;
+  RootfsConfig rc;
+  rc.rootfs = cfg.rootfs;
+  rc.bundle = cfg.bundle;
+  rc.spec = &spec;
+  rc.noPivot = cfg.noPivot;
+  rc.newUserNs = cfg.newUserNs;
+  rc.newCgroupNs = cfg.unshareFlags & CLONE_NEWCGROUP;
+  rc.cgroups = cfg.cgroupMount;
+  if (newMountNs) WHARF_TRY(prepareRootfs(sys, rc));
+  WHARF_TRY(enterRootfs(sys, cfg.rootfs, cfg.noPivot || !newMountNs));
+  if (cfg.unshareFlags & CLONE_NEWUTS) {
+    if (!spec.hostname.empty()) WHARF_TRY(sys.sethostname(spec.hostname));
+    if (!spec.domainname.empty()) WHARF_TRY(sys.setdomainname(spec.domainname));
+  }
+  if (spec.linux) WHARF_TRY(applySysctl(spec.linux->sysctl));
+  if (newMountNs) WHARF_TRY(finishRootfs(sys, rc));
+
+  if (proc.terminal) {
+    if (cfg.consoleFd < 0) return invalidArgument("process.terminal needs a console socket");
+    WHARF_TRY_CTX(setupTerminal(cfg.consoleFd, proc), "terminal");
+    ::close(cfg.consoleFd);
+  }
+  WHARF_TRY(applyRlimits(proc.rlimits));
+  // The cwd may be reachable only as root or only as the user: try both.
+  bool inCwd = ::chdir(proc.cwd.c_str()) == 0;
+  std::optional<Seccomp> filter;
+  if (spec.linux && spec.linux->seccomp) {
+    WHARF_ASSIGN_OR_RETURN(Seccomp f, compileSeccomp(*spec.linux->seccomp));
+    filter.emplace(std::move(f));
+  }
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before dropping caps.
+  if (filter && !proc.noNewPrivileges) WHARF_TRY(filter->load());
+  WHARF_TRY(applyUserAndCapabilities(proc, !cfg.newUserNs));
+  if (!inCwd && ::chdir(proc.cwd.c_str()) < 0)
+    return sysError("chdir to cwd (\"" + proc.cwd + "\") set in config.json failed");
+  if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return sysError("prctl(PR_SET_NO_NEW_PRIVS)");
+  if (proc.args.empty()) return invalidArgument("process.args: must not be empty");
+  WHARF_ASSIGN_OR_RETURN(std::string exe, lookPath(proc.args[0], proc.env));
+  if (filter && proc.noNewPrivileges) WHARF_TRY(filter->load());
+  return exe;
+}
+
+}  // namespace
+
+void runInit(const InitConfig& cfg) {
+  auto exe = setup(cfg);
+  if (!exe.ok()) {
+    (void)sendMessage(cfg.syncFd, encodeError(exe.error()));
+    ::_exit(1);
+  }
+  if (!sendMessage(cfg.syncFd, "R").ok()) ::_exit(1);
+  // From here the container outlives the runtime process that created it (runc create).
+  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  ::close(cfg.syncFd);
+  if (cfg.fifoFd >= 0) {
+    // Blocks until start() writes the byte. EOF would mean nobody can start us: give up.
+    char c;
+    ssize_t n;
+    do n = ::read(cfg.fifoFd, &c, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) ::_exit(1);
+    ::close(cfg.fifoFd);
+  }
+  Error err = execProcess(*exe, cfg.spec->process->args, cfg.spec->process->env);
+  std::string msg = "wharf-runtime: " + err.message() + "\n";
+  (void)!::write(2, msg.data(), msg.size());
+  ::_exit(127);
+}
+
+}  // namespace wharf::runtime

@@ -1,0 +1,49 @@
+#pragma once
+// Per-process setup shared by the container's init and exec'd processes: rlimits, user and
+// capabilities, the executable lookup, the terminal, the final execve.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "oci/runtime_spec.h"
+
+namespace wharf::runtime {
+
+struct CapMasks {
+  uint64_t bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
+};
+// Capability names (already validated by the parser) to bit masks.
+CapMasks capabilityMasks(const oci::Capabilities& caps);
+
+// setrlimit for each; a hard limit above the current one is an error that says so.
+Status applyRlimits(const std::vector<oci::Rlimit>& rlimits);
+// Drops the bounding set, switches to user.uid/gid/additionalGids, sets the other sets.
+// setgroupsAllowed is false in a user namespace whose setgroups is "deny".
+Status applyUserAndCapabilities(const oci::Process& process, bool setgroupsAllowed);
+
+// The executable args[0] names, looked up in env's PATH unless it contains '/'. Errors are
+// docker's: NotFound `exec: "x": executable file not found in $PATH`, Forbidden
+// `exec: "x": permission denied`.
+Result<std::string> lookPath(const std::string& arg0, const std::vector<std::string>& env);
+
+// Creates a pty in the current /dev/ptmx, sends the master over consoleFd (SCM_RIGHTS),
+// makes the slave the controlling terminal and stdin/stdout/stderr.
+Status setupTerminal(int consoleFd, const oci::Process& process);
+// dup2s the given fds to 0/1/2 (-1 leaves that one alone).
+Status setupStdio(int in, int out, int err);
+// Brings the loopback interface of the current network namespace up.
+Status loopbackUp();
+// Writes /proc/sys/<key with dots as slashes>.
+Status applySysctl(const std::map<std::string, std::string>& sysctl);
+Status applyOomScoreAdj(int adj);
+
+// Closes every inherited fd above 2 and execs; returns only on failure.
+Error execProcess(const std::string& path, const std::vector<std::string>& args,
+                  const std::vector<std::string>& env);
+
+// Sends a file descriptor over a unix socket.
+Status sendFd(int sock, int fd);
+
+}  // namespace wharf::runtime

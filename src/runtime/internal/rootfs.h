@@ -1,0 +1,55 @@
+#pragma once
+// The container's filesystem view, planned and executed through the Syscalls seam so the exact
+// sequence of mounts is unit-testable. Runs in the container's init, in its new mount namespace:
+//   prepareRootfs (host paths) -> enterRootfs (pivot_root or chroot) -> finishRootfs (container
+//   paths)
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/sys/syscalls.h"
+#include "oci/runtime_spec.h"
+
+namespace wharf::runtime {
+
+struct MountOptions {
+  unsigned long flags = 0;        // MS_* set by the options
+  unsigned long propagation = 0;  // MS_PRIVATE/MS_SHARED/... (| MS_REC), applied after mounting
+  bool bind = false;              // bind or rbind (MS_BIND in flags, MS_REC for rbind)
+  std::string data;               // everything the kernel parses itself: mode=755, size=...
+};
+// Translates an OCI mount's options (ro nosuid rbind rprivate mode=755 ...).
+MountOptions parseMountOptions(const std::vector<std::string>& options);
+
+// Resolves unsafePath inside root as if root were "/": ".." and symlinks (absolute or
+// relative) never lead outside root. Missing trailing components are kept as they are.
+Result<std::string> secureJoin(sys::Syscalls& sys, const std::string& root,
+                               const std::string& unsafePath);
+
+// Where the container's cgroups are on the host, for a "cgroup" mount.
+struct CgroupMountSource {
+  bool v2 = false;
+  std::string v2Path;                                   // host dir of the container's cgroup
+  std::vector<std::pair<std::string, std::string>> v1;  // hierarchy dir name -> host dir
+};
+
+struct RootfsConfig {
+  std::string rootfs;  // absolute host path
+  std::string bundle;  // relative bind sources are relative to it
+  const oci::Spec* spec = nullptr;
+  bool noPivot = false;
+  bool newUserNs = false;
+  bool newCgroupNs = false;
+  CgroupMountSource cgroups;
+};
+
+// Makes the mount tree private to the container, binds the rootfs onto itself, performs the
+// spec's mounts under it, creates /dev's devices and symlinks.
+Status prepareRootfs(sys::Syscalls& sys, const RootfsConfig& cfg);
+// pivot_root into rootfs and detaches the old root (or MS_MOVE + chroot with noPivot).
+Status enterRootfs(sys::Syscalls& sys, const std::string& rootfs, bool noPivot);
+// In the new root: masked and read-only paths, read-only root, rootfsPropagation.
+Status finishRootfs(sys::Syscalls& sys, const RootfsConfig& cfg);
+
+}  // namespace wharf::runtime

@@ -1,0 +1,293 @@
+// The commands of wharf-runtime. Each translates flags into a Runtime call and prints what
+// runc prints.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
+#include "cli.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "oci/defaults.h"
+#include "runtime/seccomp.h"
+
+namespace wharf::runtime_cli {
+
+namespace {
+
+Globals g_globals;
+
+struct SignalName {
+  const char* name;
+  int number;
+};
+constexpr SignalName kSignals[] = {
+    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},
+    {"FPE", SIGFPE},       {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+    {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
+    {"SYS", SIGSYS},
+};
+
+Result<int> parseSignal(std::string s) {
+  if (s.empty()) return SIGTERM;
+  if (std::isdigit(static_cast<unsigned char>(s[0]))) {
+    int n = std::atoi(s.c_str());
+    if (n <= 0 || n > SIGRTMAX) return invalidArgument("invalid signal \"" + s + "\"");
+    return n;
+  }
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (s.rfind("SIG", 0) == 0) s = s.substr(3);
+  for (const auto& sig : kSignals)
+    if (s == sig.name) return sig.number;
+  if (s.rfind("RTMIN", 0) == 0 || s.rfind("RTMAX", 0) == 0) {
+    int off = s.size() > 5 ? std::atoi(s.c_str() + 5) : 0;
+    return s[2] == 'M' && s[3] == 'I' ? SIGRTMIN + off : SIGRTMAX + off;
+  }
+  return invalidArgument("unknown signal \"" + s + "\"");
+}
+
+Result<std::string> needId(const Args& a) {
+  if (a.operands.empty()) return invalidArgument("\"" + a.command + "\" requires a container id");
+  return a.operands[0];
+}
+
+int printJson(const std::string& s) {
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fputc('\n', stdout);
+  return 0;
+}
+
+runtime::CreateOptions createOptions(const Args& a, const std::string& id) {
+  runtime::CreateOptions o;
+  o.id = id;
+  o.bundle = a.get("bundle", ".");
+  o.pidFile = a.get("pid-file");
+  o.consoleSocket = a.get("console-socket");
+  o.noPivot = a.has("no-pivot");
+  o.stdio = {0, 1, 2};
+  return o;
+}
+
+pid_t g_forwardPid = 0;
+void forwardSignal(int sig) {
+  if (g_forwardPid > 0) ::kill(g_forwardPid, sig);
+}
+
+}  // namespace
+
+void setGlobals(const Globals& g) { g_globals = g; }
+
+int reportError(const Error& e) {
+  std::string msg = e.message();
+  std::fprintf(stderr, "wharf-runtime: %s\n", msg.c_str());
+  if (!g_globals.logFile.empty()) {
+    std::ofstream out(g_globals.logFile, std::ios::app);
+    char ts[64];
+    std::time_t now = std::time(nullptr);
+    std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    if (g_globals.logFormat == "json")
+      out << Json{{"level", "error"}, {"msg", msg}, {"time", ts}}.dump() << "\n";
+    else
+      out << "time=\"" << ts << "\" level=error msg=" << Json(msg).dump() << "\n";
+  }
+  return 1;
+}
+
+int cmdCreate(runtime::Runtime& rt, const Args& a) {
+  auto id = needId(a);
+  if (!id.ok()) return reportError(id.error());
+  auto st = rt.create(createOptions(a, *id));
+  if (!st.ok()) return reportError(st.error());
+  return 0;
+}
+
+int cmdStart(runtime::Runtime& rt, const Args& a) {
+  auto id = needId(a);
+  if (!id.ok()) return reportError(id.error());
+  auto s = rt.start(*id);
+  return s.ok() ? 0 : reportError(s.error());
+}
+
+int cmdRun(runtime::Runtime& rt, const Args& a) {
+  auto id = needId(a);
+  if (!id.ok()) return reportError(id.error());
+  auto st = rt.create(createOptions(a, *id));
+  if (!st.ok()) return reportError(st.error());
+  if (auto s = rt.start(*id); !s.ok()) {
+    (void)rt.remove(*id, true);
+    return reportError(s.error());
+  }
+  if (a.has("detach")) return 0;
+  g_forwardPid = st->pid;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH})
+    ::signal(sig, forwardSignal);
+  int status = 0;
+  while (::waitpid(st->pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (auto s = rt.remove(*id, true); !s.ok()) reportError(s.error());
+  return code;
+}
+
+int cmdState(runtime::Runtime& rt, const Args& a) {
+  auto id = needId(a);
+  if (!id.ok()) return reportError(id.error());
+  auto st = rt.state(*id);
+  if (!st.ok()) return reportError(st.error());
+  return printJson(runtime::stateToJson(*st));
+}
+
+int cmdKill(runtime::Runtime& rt, const Args& a) {
+  auto id = needId(a);
+  if (!id.ok()) return reportError(id.error());
+  auto sig = parseSignal(a.operands.size() > 1 ? a.operands[1] : "");
+  if (!sig.ok()) return reportError(sig.error());
+  auto s = rt.kill(*id, *sig, a.has("all"));
+  return s.ok() ? 0 : reportError(s.error());
+}
+
+int cmdDelete(runtime::Runtime& rt, const Args& a) {
+  auto id = needId(a);
+  if (!id.ok()) return reportError(id.error());
+  auto s = rt.remove(*id, a.has("force"));
+  // runc: deleting a missing container with --force is not an error.
+  if (!s.ok() && a.has("force") && s.error().category() == ErrorCategory::kNotFound) return 0;
+  return s.ok() ? 0 : reportError(s.error());
+}
+
+int cmdList(runtime::Runtime& rt, const Args& a) {
+  auto all = rt.list();
+  if (!all.ok()) return reportError(all.error());
+  if (a.has("quiet")) {
+    for (const auto& s : *all) std::printf("%s\n", s.id.c_str());
+    return 0;
+  }
+  if (a.get("format", "table") == "json") {
+    OrderedJson arr = OrderedJson::array();
+    for (const auto& s : *all) arr.push_back(OrderedJson::parse(runtime::stateToJson(s)));
+    return printJson(arr.dump());
+  }
+  std::printf("%-20s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
+              "OWNER");
+  for (const auto& s : *all)
+    std::printf("%-20s %-8d %-10s %-40s %-31s %s\n", s.id.c_str(), s.pid, s.status.c_str(),
+                s.bundle.c_str(), s.created.c_str(), s.owner.empty() ? "root" : s.owner.c_str());
+  return 0;
+}
+
+int cmdPs(runtime::Runtime& rt, const Args& a) {
+  auto id = needId(a);
+  if (!id.ok()) return reportError(id.error());
+  auto pids = rt.pids(*id);
+  if (!pids.ok()) return reportError(pids.error());
+  if (a.get("format", "table") == "json") return printJson(Json(*pids).dump());
+  // Like runc: the host's ps, filtered to the container's processes.
+  FILE* p = ::popen("ps -ef", "r");
+  if (!p) return reportError(sysError("run ps"));
+  char line[4096];
+  bool header = true;
+  while (std::fgets(line, sizeof line, p)) {
+    if (header) {
+      std::fputs(line, stdout);
+      header = false;
+      continue;
+    }
+    char user[64];
+    int pid = 0;
+    if (std::sscanf(line, "%63s %d", user, &pid) == 2 &&
+        std::find(pids->begin(), pids->end(), pid) != pids->end())
+      std::fputs(line, stdout);
+  }
+  ::pclose(p);
+  return 0;
+}
+
+int cmdPause(runtime::Runtime& rt, const Args& a) {
+  auto id = needId(a);
+  if (!id.ok()) return reportError(id.error());
+  auto s = rt.pause(*id);
+  return s.ok() ? 0 : reportError(s.error());
+}
+
+int cmdResume(runtime::Runtime& rt, const Args& a) {
+  auto id = needId(a);
+  if (!id.ok()) return reportError(id.error());
+  auto s = rt.resume(*id);
+  return s.ok() ? 0 : reportError(s.error());
+}
+
+int cmdExec(runtime::Runtime& rt, const Args& a) {
+  auto id = needId(a);
+  if (!id.ok()) return reportError(id.error());
+  runtime::ExecOptions o;
+  auto pid = rt.exec(*id, o);
+  if (!pid.ok()) return reportError(pid.error());
+  return 0;
+}
+
+int cmdSpec(const Args& a) {
+  std::filesystem::path file = std::filesystem::path(a.get("bundle", ".")) / "config.json";
+  if (fs::exists(file))
+    return reportError(conflict("File " + file.string() + " exists. Remove it first"));
+  auto s = fs::writeFileAtomic(file, oci::serializeSpec(oci::runcDefaultSpec()) + "\n", 0666);
+  return s.ok() ? 0 : reportError(s.error());
+}
+
+int cmdFeatures(const Args&) {
+  OrderedJson caps = OrderedJson::array();
+  for (int c = 0; c <= oci::kLastCapability; ++c)
+    caps.push_back(std::string(oci::capabilityName(c)));
+  OrderedJson archs = OrderedJson::array();
+  for (const char* arch :
+       {"SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM",
+        "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390X", "SCMP_ARCH_RISCV64"})
+    archs.push_back(arch);
+  OrderedJson j;
+  j["ociVersionMin"] = "1.0.0";
+  j["ociVersionMax"] = std::string(oci::kRuntimeSpecVersion);
+  j["hooks"] = {"prestart",       "createRuntime", "createContainer",
+                "startContainer", "poststart",     "poststop"};
+  j["mountOptions"] = {
+      "async",         "atime",      "bind",        "defaults",   "dev",      "diratime",
+      "dirsync",       "exec",       "lazytime",    "loud",       "mand",     "noatime",
+      "nodev",         "nodiratime", "noexec",      "nolazytime", "nomand",   "norelatime",
+      "nostrictatime", "nosuid",     "private",     "rbind",      "relatime", "rprivate",
+      "rshared",       "rslave",     "runbindable", "ro",         "rw",       "shared",
+      "silent",        "slave",      "strictatime", "suid",       "sync",     "unbindable"};
+  OrderedJson linux;
+  linux["namespaces"] = {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"};
+  linux["capabilities"] = caps;
+  linux["cgroup"] = {
+      {"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}};
+  linux["seccomp"] = {
+      {"enabled", true},
+      {"actions",
+       {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"}},
+      {"operators",
+       {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
+        "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"}},
+      {"archs", archs},
+      {"knownFlags",
+       {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG"}},
+      {"supportedFlags",
+       {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG"}}};
+  linux["apparmor"] = {{"enabled", false}};
+  linux["selinux"] = {{"enabled", false}};
+  linux["intelRdt"] = {{"enabled", false}};
+  linux["mountExtensions"] = {{"idmap", {{"enabled", false}}}};
+  j["linux"] = linux;
+  j["annotations"] = {{"io.github.wharf.runtime.version", WHARF_VERSION},
+                      {"org.opencontainers.runc.checkpoint.enabled", "false"}};
+  return printJson(j.dump(4));
+}
+
+}  // namespace wharf::runtime_cli
