@@ -44,21 +44,21 @@ std::vector<std::vector<std::string>> readDb(const std::string& path) {
 }  // namespace
 
 std::vector<std::string> containerEnv(const ContainerInfo& c) {
-  std::vector<std::string> base;
-  bool hasPath = std::any_of(c.spec.env.begin(), c.spec.env.end(),
-                             [](const std::string& e) { return e.rfind("PATH=", 0) == 0; });
-  if (!hasPath) base.emplace_back(oci::kDefaultPathEnv);
-  base.push_back("HOSTNAME=" + c.spec.hostname);
-  if (c.spec.tty) base.emplace_back("TERM=xterm");
-  // The config's variables win over these defaults, which come first (docker's order).
-  std::vector<std::string> out;
-  for (const auto& b : base) {
-    std::string key = b.substr(0, b.find('='));
-    bool overridden = std::any_of(c.spec.env.begin(), c.spec.env.end(),
-                                  [&](const auto& e) { return e.substr(0, e.find('=')) == key; });
-    if (!overridden) out.push_back(b);
+  std::vector<std::string> out = {oci::kDefaultPathEnv, "HOSTNAME=" + c.spec.hostname};
+  if (c.spec.tty) out.emplace_back("TERM=xterm");
+  // The config's variables replace the defaults in place, the rest are appended (docker's
+  // ReplaceOrAppendEnvValues).
+  for (const auto& kv : c.spec.env) {
+    std::string key = kv.substr(0, kv.find('='));
+    auto it = std::find_if(out.begin(), out.end(), [&](const std::string& e) {
+      return e.substr(0, e.find('=')) == key;
+    });
+    if (it != out.end()) {
+      *it = kv;
+    } else {
+      out.push_back(kv);
+    }
   }
-  out.insert(out.end(), c.spec.env.begin(), c.spec.env.end());
   return out;
 }
 
