@@ -237,7 +237,13 @@ int cmdSpec(const Args& a) {
   std::filesystem::path file = std::filesystem::path(a.get("bundle", ".")) / "config.json";
   if (fs::exists(file))
     return reportError(conflict("File " + file.string() + " exists. Remove it first"));
-  auto s = fs::writeFileAtomic(file, oci::serializeSpec(oci::runcDefaultSpec()) + "\n", 0666);
+  // --docker (ours): Docker's default container config instead of runc's, for tests and tinkering.
+  oci::Spec spec = oci::runcDefaultSpec();
+  if (a.has("docker")) {
+    spec = oci::dockerDefaultSpec();
+    spec.process->args = {"sh"};
+  }
+  auto s = fs::writeFileAtomic(file, oci::serializeSpec(spec) + "\n", 0666);
   return s.ok() ? 0 : reportError(s.error());
 }
 

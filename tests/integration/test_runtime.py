@@ -1,0 +1,257 @@
+"""wharf-runtime as root: real containers from a busybox bundle, checked from inside by
+wharf-checker (tests/integration/checker). Each test uses its own --root temp dir and random
+container ids, and removes every container, cgroup and temp dir it made, even on failure."""
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+BIN = os.environ.get("WHARF_BIN_DIR", os.path.join(os.path.dirname(__file__), "../../build/dev/bin"))
+RUNTIME = os.path.join(BIN, "wharf-runtime")
+CHECKER = os.path.join(BIN, "wharf-checker")
+BUSYBOX = shutil.which("busybox") or "/bin/busybox"
+APPLETS = ["sh", "true", "false", "cat", "ls", "echo", "id", "sleep", "mkdir", "touch", "ps"]
+CGROUP_PARENT = "wharf-test"
+
+
+def cgroup_dirs(cgpath):
+    root = "/sys/fs/cgroup"
+    if os.path.exists(os.path.join(root, "cgroup.controllers")):
+        return [root + cgpath]
+    return [os.path.join(root, h) + cgpath for h in sorted(os.listdir(root))
+            if h != "unified" and os.path.isdir(os.path.join(root, h)) and not os.path.islink(os.path.join(root, h))]
+
+
+def parse(out):
+    facts, mounts = {}, []
+    for line in out.splitlines():
+        key, _, value = line.partition("=")
+        if key == "mount":
+            mounts.append(value.split(" "))
+        else:
+            facts[key] = value
+    return facts, mounts
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root")
+class RuntimeTest(unittest.TestCase):
+    def setUp(self):
+        for path in (RUNTIME, CHECKER):
+            self.assertTrue(os.path.exists(path), f"{path} is missing: build wharf-runtime and wharf-checker")
+        self.tmp = tempfile.mkdtemp(prefix="wharf-rt-test-")
+        self.root = os.path.join(self.tmp, "state")
+        self.bundle = os.path.join(self.tmp, "bundle")
+        rootfs = os.path.join(self.bundle, "rootfs")
+        os.makedirs(os.path.join(rootfs, "bin"))
+        for d in ("proc", "sys", "dev", "tmp", "etc", "work"):
+            os.makedirs(os.path.join(rootfs, d), exist_ok=True)
+        shutil.copy(BUSYBOX, os.path.join(rootfs, "bin", "busybox"))
+        shutil.copy(CHECKER, os.path.join(rootfs, "bin", "checker"))
+        for a in APPLETS:
+            os.symlink("busybox", os.path.join(rootfs, "bin", a))
+        subprocess.run([RUNTIME, "spec", "--docker", "--bundle", self.bundle], check=True)
+        with open(os.path.join(self.bundle, "config.json")) as f:
+            self.config = json.load(f)
+        self.ids = []
+
+    def tearDown(self):
+        for cid in self.ids:
+            subprocess.run(self.rt("delete", "--force", cid), capture_output=True)
+            for d in cgroup_dirs(f"/{CGROUP_PARENT}/{cid}"):
+                if os.path.isdir(d):
+                    os.rmdir(d)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        for d in cgroup_dirs(f"/{CGROUP_PARENT}"):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+
+    def rt(self, *args):
+        return [RUNTIME, "--root", self.root, *args]
+
+    def new_id(self):
+        cid = "t-" + secrets.token_hex(6)
+        self.ids.append(cid)
+        self.config.setdefault("linux", {})["cgroupsPath"] = f"/{CGROUP_PARENT}/{cid}"
+        return cid
+
+    def write_config(self):
+        with open(os.path.join(self.bundle, "config.json"), "w") as f:
+            json.dump(self.config, f)
+
+    def run_container(self, args, expect_rc=0):
+        cid = self.new_id()
+        self.config["process"]["args"] = args
+        self.write_config()
+        p = subprocess.run(self.rt("run", "--bundle", self.bundle, cid), capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, expect_rc, p.stderr)
+        return p
+
+    def check(self, *extra):
+        p = self.run_container(["checker", *extra])
+        return parse(p.stdout)
+
+    def assert_clean(self, cid):
+        self.assertFalse(os.path.exists(os.path.join(self.root, cid)), "state dir left behind")
+        for d in cgroup_dirs(f"/{CGROUP_PARENT}/{cid}"):
+            self.assertFalse(os.path.exists(d), f"cgroup {d} left behind")
+
+    def test_isolation_of_the_default_config(self):
+        facts, mounts = self.check()
+        self.assertEqual(facts["pid"], "1")
+        self.assertEqual(facts["uid"], "0")
+        self.assertEqual(facts["CapBnd"], "00000000a80425fb")  # Docker's 14 capabilities
+        self.assertEqual(facts["CapEff"], "00000000a80425fb")
+        self.assertEqual(facts["CapInh"], "0000000000000000")
+        self.assertEqual(facts["umask"], "0022")
+        for ns in ("pid", "net", "mnt", "ipc", "uts"):
+            self.assertNotEqual(facts[f"ns.{ns}"], os.readlink(f"/proc/self/ns/{ns}"), ns)
+        self.assertEqual(int(facts["lo.flags"], 16) & 1, 1, "loopback is up")
+        self.assertEqual(facts["keys"], "")  # masked by /dev/null
+        by_point = {m[0]: m for m in mounts}
+        self.assertIn("ro", by_point["/sys"][2].split(","))
+        self.assertIn("ro", by_point["/proc/sys"][2].split(","))
+        self.assertIn("ro", by_point["/sys/fs/cgroup"][2].split(","))
+        for point in ("/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"):
+            self.assertIn(point, by_point)
+        self.assertEqual(len([m for m in mounts if m[0] == "/"]), 1, "old root detached")
+        self.assert_clean(self.ids[-1])
+
+    def test_devices(self):
+        p = self.run_container(["ls", "-l", "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+                                "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/fd"])
+        lines = {line.split()[-1] if "->" not in line else line.split()[-3]: line for line in p.stdout.splitlines()}
+        self.assertEqual(len(lines), 8, p.stdout)
+        for dev in ("null", "zero", "full", "random", "urandom", "tty"):
+            self.assertTrue(lines["/dev/" + dev].startswith("crw-rw-rw-"), lines["/dev/" + dev])
+        self.assertIn("-> pts/ptmx", p.stdout)
+
+    def test_process_settings(self):
+        proc = self.config["process"]
+        proc["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [10, 20]}
+        proc["cwd"] = "/work"
+        proc["env"].append("CHECKER_ENV=hello")
+        proc["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 512, "soft": 256}]
+        proc["noNewPrivileges"] = True
+        proc["oomScoreAdj"] = 500
+        self.config["hostname"] = "boxy"
+        facts, _ = self.check()
+        self.assertEqual((facts["uid"], facts["gid"], facts["groups"]), ("1000", "1000", "10,20"))
+        self.assertEqual(facts["cwd"], "/work")
+        self.assertEqual(facts["env.CHECKER_ENV"], "hello")
+        self.assertEqual(facts["nofile"], "256:512")
+        self.assertEqual(facts["NoNewPrivs"], "1")
+        self.assertEqual(facts["oom_score_adj"], "500")
+        self.assertEqual(facts["hostname"], "boxy")
+        self.assertEqual(facts["CapEff"], "0000000000000000")  # non-root: no effective caps
+
+    def test_cgroup_resources(self):
+        self.config["linux"]["resources"] = {"memory": {"limit": 64 * 1024 * 1024}, "pids": {"limit": 50}}
+        facts, _ = self.check()
+        if os.path.isdir("/sys/fs/cgroup/memory"):
+            self.assertEqual(facts["memory.limit"], str(64 * 1024 * 1024))
+            self.assertEqual(facts["pids.max"], "50")
+
+    def test_readonly_root_and_seccomp(self):
+        self.config["root"]["readonly"] = True
+        self.config["linux"]["seccomp"] = {
+            "defaultAction": "SCMP_ACT_ALLOW",
+            "architectures": ["SCMP_ARCH_X86_64"],
+            "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}],
+        }
+        facts, _ = self.check("mkdir", "/dev/shm/x", "write", "/etc/x")
+        self.assertEqual(facts["Seccomp"], "2")
+        self.assertEqual(facts["mkdir"], "38")  # ENOSYS from the filter
+        self.assertIn(facts["write"], ("2", "30"))  # ENOENT or EROFS: nothing writable on /
+
+    def test_lifecycle(self):
+        cid = self.new_id()
+        self.config["process"]["args"] = ["sleep", "100"]
+        self.write_config()
+        subprocess.run(self.rt("create", "--bundle", self.bundle, cid), check=True, timeout=30)
+        state = json.loads(subprocess.run(self.rt("state", cid), check=True, capture_output=True).stdout)
+        self.assertEqual(state["status"], "created")
+        self.assertGreater(state["pid"], 0)
+        self.assertEqual(state["bundle"], self.bundle)
+        subprocess.run(self.rt("start", cid), check=True)
+        state = json.loads(subprocess.run(self.rt("state", cid), check=True, capture_output=True).stdout)
+        self.assertEqual(state["status"], "running")
+        listed = json.loads(subprocess.run(self.rt("list", "--format", "json"), check=True, capture_output=True).stdout)
+        self.assertEqual([s["id"] for s in listed], [cid])
+        subprocess.run(self.rt("pause", cid), check=True)
+        state = json.loads(subprocess.run(self.rt("state", cid), check=True, capture_output=True).stdout)
+        self.assertEqual(state["status"], "paused")
+        subprocess.run(self.rt("resume", cid), check=True)
+        p = subprocess.run(self.rt("delete", cid), capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("not stopped", p.stderr)
+        subprocess.run(self.rt("kill", cid, "KILL"), check=True)
+        for _ in range(100):
+            state = json.loads(subprocess.run(self.rt("state", cid), check=True, capture_output=True).stdout)
+            if state["status"] == "stopped":
+                break
+            time.sleep(0.02)
+        self.assertEqual(state["status"], "stopped")
+        subprocess.run(self.rt("delete", cid), check=True)
+        self.assert_clean(cid)
+        p = subprocess.run(self.rt("state", cid), capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("does not exist", p.stderr)
+
+    def test_delete_force_running(self):
+        cid = self.new_id()
+        self.config["process"]["args"] = ["sleep", "100"]
+        self.write_config()
+        subprocess.run(self.rt("run", "--detach", "--bundle", self.bundle, cid), check=True, timeout=30)
+        subprocess.run(self.rt("delete", "--force", cid), check=True, timeout=30)
+        self.assert_clean(cid)
+
+    def test_missing_executable_leaves_nothing(self):
+        p = self.run_container(["no-such-binary"], expect_rc=1)
+        self.assertIn('exec: "no-such-binary": executable file not found in $PATH', p.stderr)
+        self.assert_clean(self.ids[-1])
+        p = self.run_container(["/etc"], expect_rc=1)
+        self.assertIn("permission denied", p.stderr)
+        self.assert_clean(self.ids[-1])
+
+    def test_bad_input(self):
+        cid = self.new_id()
+        self.config["process"]["capabilities"]["bounding"].append("CAP_FOO")
+        self.write_config()
+        p = subprocess.run(self.rt("create", "--bundle", self.bundle, cid), capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('process.capabilities.bounding[14]: unknown capability "CAP_FOO"', p.stderr)
+        self.assert_clean(cid)
+        self.config["process"]["capabilities"]["bounding"].pop()
+        self.config["root"]["path"] = "missing"
+        self.write_config()
+        p = subprocess.run(self.rt("create", "--bundle", self.bundle, cid), capture_output=True, text=True)
+        self.assertIn("root.path", p.stderr)
+        self.assert_clean(cid)
+
+    def test_duplicate_id(self):
+        cid = self.new_id()
+        self.config["process"]["args"] = ["sleep", "100"]
+        self.write_config()
+        subprocess.run(self.rt("create", "--bundle", self.bundle, cid), check=True, timeout=30)
+        p = subprocess.run(self.rt("create", "--bundle", self.bundle, cid), capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("already exists", p.stderr)
+        state = json.loads(subprocess.run(self.rt("state", cid), check=True, capture_output=True).stdout)
+        self.assertEqual(state["status"], "created")
+
+    def test_exit_code(self):
+        self.run_container(["sh", "-c", "exit 7"], expect_rc=7)
+
+
+if __name__ == "__main__":
+    unittest.main()
