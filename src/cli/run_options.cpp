@@ -15,7 +15,7 @@ CLI::Option* addMulti(CLI::App& app, const std::string& name, std::vector<T>& v,
 
 bool takesValue(const CLI::App& app, const std::string& flag) {
   const CLI::Option* opt = app.get_option_no_throw(flag);
-  return opt != nullptr && opt->get_type_size_max() > 0;
+  return opt != nullptr && opt->get_expected_min() > 0;
 }
 
 bool validEnvName(std::string_view name) {

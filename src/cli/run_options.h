@@ -50,7 +50,8 @@ void addRunFlags(CLI::App& app, RunOptions& o, bool forRun);
 // Splits args at the image: everything before it is wharf's flags (values of flags that take
 // one are skipped over, as in `-e A=1` or `-eA=1`), the first non-flag is the image and the
 // rest is the container's command, untouched (`wharf run busybox ls -l`). A lone "--" ends the
-// flags. Flags the app does not know are treated as taking no value (CLI11 rejects them).
+// flags. Flags the app does not know are treated as taking no value (CLI11 flags expect 0 values)
+// (CLI11 rejects them).
 struct SplitArgs {
   std::vector<std::string> flags;
   std::optional<std::string> image;

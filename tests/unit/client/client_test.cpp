@@ -22,8 +22,10 @@ std::string pingReply(const std::string& version) {
 
 TEST(ClientTest, NegotiatesTheServersVersion) {
   FakeServer server([](const FakeRequest& r, int fd) {
-    if (r.target == "/_ping") sendAll(fd, pingReply("1.45"));
-    else sendAll(fd, httpReply(200, R"({"Version":"0.1.0","ApiVersion":"1.45"})"));
+    if (r.target == "/_ping")
+      sendAll(fd, pingReply("1.45"));
+    else
+      sendAll(fd, httpReply(200, R"({"Version":"0.1.0","ApiVersion":"1.45"})"));
   });
   Client c(server.uri());
   auto v = c.version();
@@ -41,8 +43,10 @@ TEST(ClientTest, NegotiatesTheServersVersion) {
 
 TEST(ClientTest, CapsTheVersionAtItsOwnMaximum) {
   FakeServer server([](const FakeRequest& r, int fd) {
-    if (r.target == "/_ping") sendAll(fd, pingReply("1.60"));
-    else sendAll(fd, httpReply(200, "{}"));
+    if (r.target == "/_ping")
+      sendAll(fd, pingReply("1.60"));
+    else
+      sendAll(fd, httpReply(200, "{}"));
   });
   Client c(server.uri());
   ASSERT_TRUE(c.info().ok());
@@ -52,8 +56,10 @@ TEST(ClientTest, CapsTheVersionAtItsOwnMaximum) {
 
 TEST(ClientTest, AssumesOldestVersionWithoutHeader) {
   FakeServer server([](const FakeRequest& r, int fd) {
-    if (r.target == "/_ping") sendAll(fd, pingReply(""));
-    else sendAll(fd, httpReply(200, "[]"));
+    if (r.target == "/_ping")
+      sendAll(fd, pingReply(""));
+    else
+      sendAll(fd, httpReply(200, "[]"));
   });
   Client c(server.uri());
   ASSERT_TRUE(c.imageList(false).ok());
@@ -62,8 +68,10 @@ TEST(ClientTest, AssumesOldestVersionWithoutHeader) {
 
 TEST(ClientTest, PropagatesTheDaemonsMessageAndStatus) {
   FakeServer server([](const FakeRequest& r, int fd) {
-    if (r.target == "/_ping") sendAll(fd, pingReply("1.51"));
-    else sendAll(fd, httpReply(404, R"({"message":"No such container: nope"})"));
+    if (r.target == "/_ping")
+      sendAll(fd, pingReply("1.51"));
+    else
+      sendAll(fd, httpReply(404, R"({"message":"No such container: nope"})"));
   });
   Client c(server.uri());
   auto r = c.containerInspect("nope");
@@ -86,8 +94,10 @@ TEST(ClientTest, ReportsAMissingDaemonClearly) {
 
 TEST(ClientTest, SendsCreateBodyAndName) {
   FakeServer server([](const FakeRequest& r, int fd) {
-    if (r.target == "/_ping") sendAll(fd, pingReply("1.51"));
-    else sendAll(fd, httpReply(201, R"({"Id":"abc","Warnings":[]})"));
+    if (r.target == "/_ping")
+      sendAll(fd, pingReply("1.51"));
+    else
+      sendAll(fd, httpReply(201, R"({"Id":"abc","Warnings":[]})"));
   });
   Client c(server.uri());
   auto r = c.containerCreate("my box", Json{{"Image", "busybox"}});
@@ -106,8 +116,8 @@ TEST(ClientTest, DecodesChunkedStreams) {
       sendAll(fd, pingReply("1.51"));
       return;
     }
-    std::string frames = encodeFrame(StdStream::kStdout, "line1\n") +
-                         encodeFrame(StdStream::kStderr, "err\n");
+    std::string frames =
+        encodeFrame(StdStream::kStdout, "line1\n") + encodeFrame(StdStream::kStderr, "err\n");
     std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
     char size[16];
     std::snprintf(size, sizeof(size), "%zx", frames.size() - 5);
@@ -131,7 +141,8 @@ TEST(ClientTest, DecodesChunkedStreams) {
   ASSERT_TRUE(demux.feed(raw).ok());
   EXPECT_EQ(out, "line1\n");
   EXPECT_EQ(err, "err\n");
-  EXPECT_EQ(server.requests().back().target, "/v1.51/containers/abc/logs?stdout=1&stderr=1&tail=10");
+  EXPECT_EQ(server.requests().back().target,
+            "/v1.51/containers/abc/logs?stdout=1&stderr=1&tail=10");
 }
 
 TEST(ClientTest, HijacksAttach) {
@@ -141,12 +152,14 @@ TEST(ClientTest, HijacksAttach) {
       return;
     }
     // The 101 and the first frame in one write: the client must keep the extra bytes.
-    sendAll(fd, "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
-                "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n" +
-                    encodeFrame(StdStream::kStdout, "first"));
+    sendAll(fd,
+            "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+            "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n" +
+                encodeFrame(StdStream::kStdout, "first"));
     char buf[16];
     ssize_t n = ::read(fd, buf, sizeof(buf));  // echo what the client writes
-    if (n > 0) sendAll(fd, encodeFrame(StdStream::kStderr, std::string(buf, static_cast<size_t>(n))));
+    if (n > 0)
+      sendAll(fd, encodeFrame(StdStream::kStderr, std::string(buf, static_cast<size_t>(n))));
   });
   Client c(server.uri());
   AttachOptions ao;
@@ -162,7 +175,8 @@ TEST(ClientTest, HijacksAttach) {
   std::string all = conn->buffered;
   char buf[256];
   ssize_t n;
-  while ((n = ::read(conn->fd.get(), buf, sizeof(buf))) > 0) all.append(buf, static_cast<size_t>(n));
+  while ((n = ::read(conn->fd.get(), buf, sizeof(buf))) > 0)
+    all.append(buf, static_cast<size_t>(n));
   std::string out, err;
   StdDemuxer demux([&](StdStream s, std::string_view d) {
     (s == StdStream::kStderr ? err : out).append(d);
@@ -175,8 +189,10 @@ TEST(ClientTest, HijacksAttach) {
 
 TEST(ClientTest, WaitIsALongPoll) {
   FakeServer server([](const FakeRequest& r, int fd) {
-    if (r.target == "/_ping") sendAll(fd, pingReply("1.51"));
-    else sendAll(fd, httpReply(200, R"({"StatusCode":3,"Error":null})"));
+    if (r.target == "/_ping")
+      sendAll(fd, pingReply("1.51"));
+    else
+      sendAll(fd, httpReply(200, R"({"StatusCode":3,"Error":null})"));
   });
   Client c(server.uri());
   auto pending = c.containerWaitBegin("abc", "next-exit");
@@ -189,8 +205,10 @@ TEST(ClientTest, WaitIsALongPoll) {
 
 TEST(ClientTest, BootstrapAcceptsAProgressStream) {
   FakeServer server([](const FakeRequest& r, int fd) {
-    if (r.target == "/_ping") sendAll(fd, pingReply("1.51"));
-    else sendAll(fd, httpReply(200, "{\"status\":\"working\"}\n{\"Id\":\"sha256:abc\"}\n"));
+    if (r.target == "/_ping")
+      sendAll(fd, pingReply("1.51"));
+    else
+      sendAll(fd, httpReply(200, "{\"status\":\"working\"}\n{\"Id\":\"sha256:abc\"}\n"));
   });
   Client c(server.uri());
   auto r = c.imageBootstrap("busybox");
@@ -201,8 +219,10 @@ TEST(ClientTest, BootstrapAcceptsAProgressStream) {
 
 TEST(ClientTest, PullStreamErrorsFail) {
   FakeServer server([](const FakeRequest& r, int fd) {
-    if (r.target == "/_ping") sendAll(fd, pingReply("1.51"));
-    else sendAll(fd, httpReply(200, "{\"status\":\"Pulling\"}\n{\"error\":\"denied\"}\n"));
+    if (r.target == "/_ping")
+      sendAll(fd, pingReply("1.51"));
+    else
+      sendAll(fd, httpReply(200, "{\"status\":\"Pulling\"}\n{\"error\":\"denied\"}\n"));
   });
   Client c(server.uri());
   int progress = 0;

@@ -40,8 +40,8 @@ TEST(StdcopyTest, DemultiplexesWholeFrames) {
 }
 
 TEST(StdcopyTest, HandlesEverySplitPoint) {
-  std::string data = encodeFrame(StdStream::kStdout, "abc") +
-                     encodeFrame(StdStream::kStderr, "") + encodeFrame(StdStream::kStderr, "de");
+  std::string data = encodeFrame(StdStream::kStdout, "abc") + encodeFrame(StdStream::kStderr, "") +
+                     encodeFrame(StdStream::kStderr, "de");
   for (size_t i = 0; i <= data.size(); ++i) {
     for (size_t j = i; j <= data.size(); ++j) {
       Collected c;
