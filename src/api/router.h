@@ -54,6 +54,9 @@ class Responder {
   virtual void finish() = 0;
   // Called once if the client goes away while a stream is open (to cancel readers).
   virtual void onClose(std::function<void()> cb) = 0;
+  // Hijacked connections: the bytes the client sends (its stdin) in order, then eof=true once
+  // when it half-closes. Without a callback they are discarded.
+  virtual void onInput(std::function<void(std::string data, bool eof)> cb) = 0;
 };
 
 using ResponderPtr = std::shared_ptr<Responder>;

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <deque>
@@ -99,6 +100,7 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
     outq_.clear();
     for (auto& item : queued)
       if (item.second) asio::post(socket_.get_executor(), [cb = item.second] { cb(false); });
+    input_ = nullptr;
     if (auto cb = std::move(onClose_)) {
       onClose_ = nullptr;
       cb();
@@ -143,7 +145,25 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
     for (const auto& [k, v] : common_) out += k + ": " + v + "\r\n";
     out += "\r\n";
     queueWrite(std::move(out), nullptr);
+    // Stdin the client sent right behind the request is already in the buffer: keep it for
+    // onInput, and empty the buffer before the next read prepares space in it.
+    pendingInput_ = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
     watchClient();
+  }
+
+  void onInput(std::function<void(std::string, bool)> cb) override {
+    if (mode_ != Mode::kHijacked && mode_ != Mode::kFinishing) return;
+    input_ = std::move(cb);
+    if (!pendingInput_.empty() || inputEof_)
+      asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        auto cb = self->input_;
+        if (!cb || self->mode_ == Mode::kClosed) return;
+        std::string data = std::move(self->pendingInput_);
+        self->pendingInput_.clear();
+        if (!data.empty()) cb(std::move(data), false);
+        if (self->inputEof_ && self->mode_ != Mode::kClosed) cb("", true);
+      });
   }
 
   void write(std::string data, std::function<void(bool)> done) override {
@@ -237,17 +257,34 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
   // client closed its stdin (the docker CLI half-closes), so keep writing.
   void watchClient() {
     socket_.async_read_some(
-        buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
-          if (self->mode_ == Mode::kClosed) return;
-          if (ec) {
-            if (ec == asio::error::eof && self->mode_ == Mode::kHijacked) return;
-            self->close();
-            return;
-          }
-          self->buffer_.commit(n);
-          self->buffer_.consume(self->buffer_.size());  // stdin is not forwarded yet
-          self->watchClient();
-        });
+        buffer_.prepare(4096),
+        [self = shared_from_this()](beast::error_code ec, size_t n) { self->onClientData(ec, n); });
+  }
+
+  void onClientData(beast::error_code ec, size_t n) {
+    if (mode_ == Mode::kClosed) return;
+    bool hijacked = mode_ == Mode::kHijacked || mode_ == Mode::kFinishing;
+    if (ec) {
+      if (ec == asio::error::eof && hijacked) {
+        inputEof_ = true;
+        // A copy: the callback may end the stream and close, which drops input_.
+        if (auto cb = input_) cb("", true);
+        return;
+      }
+      close();
+      return;
+    }
+    buffer_.commit(n);
+    std::string data = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    if (hijacked) {
+      if (auto cb = input_)
+        cb(std::move(data), false);
+      else if (pendingInput_.size() < kMaxHeader)
+        pendingInput_ += data;  // until the handler says where stdin goes
+    }
+    // A streamed (non-hijacked) response ignores what the client sends.
+    if (mode_ != Mode::kClosed) watchClient();
   }
 
   void queueWrite(std::string data, std::function<void(bool)> done) {
@@ -294,6 +331,9 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
   bool closeAfterWrites_ = false;
   std::deque<std::pair<std::string, std::function<void(bool)>>> outq_;
   std::function<void()> onClose_;
+  std::function<void(std::string, bool)> input_;
+  std::string pendingInput_;
+  bool inputEof_ = false;
 };
 
 }  // namespace

@@ -170,6 +170,15 @@ struct WaitResult {
 
 enum class WaitCondition { kNotRunning, kNextExit, kRemoved };
 
+// A container's stdin, for attach (added by api; optional for the engine). Bytes are written in
+// order; close() sends EOF. Destroying the writer without close() leaves stdin open.
+class StdinWriter {
+ public:
+  virtual ~StdinWriter() = default;
+  virtual void write(std::string data, std::function<void(Status)> done) = 0;
+  virtual void close() = 0;
+};
+
 class ContainerBackend {
  public:
   virtual ~ContainerBackend() = default;
@@ -200,6 +209,16 @@ class ContainerBackend {
   // Before start, this includes everything the container will write.
   virtual Result<std::unique_ptr<LogReader>> attachOutput(const std::string& idOrName,
                                                           bool stdoutOn, bool stderrOn) = 0;
+  // Optional (the api copes with NotImplemented): stdin of a container created with
+  // OpenStdin (`docker run -i`), and the size of its TTY (`POST /containers/{id}/resize`).
+  virtual Result<std::unique_ptr<StdinWriter>> attachStdin(const std::string& idOrName) {
+    return notImplemented("attaching stdin of " + idOrName + " is not supported yet");
+  }
+  virtual Status resizeTty(const std::string& idOrName, int height, int width) {
+    (void)height;
+    (void)width;
+    return notImplemented("resizing the TTY of " + idOrName + " is not supported yet");
+  }
 };
 
 // ---- system ---------------------------------------------------------------------------------

@@ -162,9 +162,25 @@ void attachContainer(const RouteContext& ctx, const Request& req, ResponderPtr r
     if (!rd.ok()) return replyError(*r, rd.error());
     past = std::move(*rd);
   }
+  // Stdin when asked for and the container keeps it open (`docker run -i`); an engine that
+  // cannot forward it yet gets the output-only attach.
+  std::shared_ptr<engine::StdinWriter> stdinWriter;
+  if (req.queryBool("stdin") && c->spec.openStdin) {
+    auto w = ctx.containers.attachStdin(c->id);
+    if (w.ok())
+      stdinWriter = std::move(*w);
+    else if (w.error().category() != ErrorCategory::kNotImplemented)
+      return replyError(*r, w.error());
+  }
   std::string upgrade = req.header("upgrade");
   for (auto& ch : upgrade) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   r->startHijack(upgrade.find("tcp") != std::string::npos, streamType(req, tty));
+  if (stdinWriter)
+    r->onInput([w = stdinWriter, once = c->spec.stdinOnce](std::string data, bool eof) {
+      if (!data.empty()) w->write(std::move(data), [](Status) {});
+      // docker closes the container's stdin when the attached client's ends, if StdinOnce.
+      if (eof && once) w->close();
+    });
   PumpOptions po{tty, false};
   auto pumpLive = [&io = ctx.io, r, po,
                    live = std::shared_ptr<engine::LogReader>(std::move(live))](bool ok) mutable {
@@ -249,11 +265,18 @@ void addContainerRoutes(Router& router, RouteContextPtr ctx) {
     if (!st.ok()) return replyError(*r, st.error());
     replyEmpty(*r, 204);
   });
-  // The CLI resizes a TTY after start; there is no console resize in the backend yet, so
-  // accept it once the container exists.
+  // The CLI resizes a TTY after start. An engine that cannot resize yet is not an error for
+  // the client: the container keeps its size.
   router.add("POST", "/containers/{id}/resize", [ctx](const Request& req, ResponderPtr r) {
+    auto h = queryInt(req, "h");
+    if (!h.ok()) return replyError(*r, h.error());
+    auto w = queryInt(req, "w");
+    if (!w.ok()) return replyError(*r, w.error());
     auto c = ctx->containers.inspectContainer(req.params.at("id"));
     if (!c.ok()) return replyError(*r, c.error());
+    auto st = ctx->containers.resizeTty(c->id, h->value_or(0), w->value_or(0));
+    if (!st.ok() && st.error().category() != ErrorCategory::kNotImplemented)
+      return replyError(*r, st.error());
     r->reply(200, "text/plain; charset=utf-8", "");
   });
   router.add("DELETE", "/containers/{id}", [ctx](const Request& req, ResponderPtr r) {

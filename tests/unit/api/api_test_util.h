@@ -47,6 +47,8 @@ class RecordingResponder : public Responder {
   }
   void finish() override { finished = true; }
   void onClose(std::function<void()> cb) override { closeCb = std::move(cb); }
+  void onInput(std::function<void(std::string, bool)> cb) override { inputCb = std::move(cb); }
+  std::function<void(std::string, bool)> inputCb;
 
   Json json() const { return Json::parse(body); }
 };

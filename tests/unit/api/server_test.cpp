@@ -326,6 +326,35 @@ TEST_F(ServerTest, AttachWithoutUpgradeAndHalfClose) {
   EXPECT_EQ(a.body, "x");  // raw with a TTY
 }
 
+// docker run -i: stdin goes to the container; the client's half-close closes it (StdinOnce).
+TEST_F(ServerTest, AttachForwardsStdin) {
+  onLoop([&] { containers_.nextScript.echoStdin = true; });
+  RawClient c(sock_);
+  c.request("POST", "/containers/create?name=cat1",
+            R"({"Image":"busybox","OpenStdin":true,"StdinOnce":true,"AttachStdin":true})");
+  ASSERT_EQ(c.read().status, 201);
+  c.request("POST", "/containers/cat1/start");
+  ASSERT_EQ(c.read().status, 204);
+  RawClient attach(sock_);
+  // The first stdin bytes travel in the same write as the request.
+  attach.send(
+      "POST /containers/cat1/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: d\r\n"
+      "Content-Length: 0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nping\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  attach.send("pong\n");
+  attach.shutdownWrite();
+  RawResponse a = attach.read();
+  EXPECT_EQ(a.status, 101);
+  std::string got;
+  while (auto f = takeFrame(a.body)) got += f->payload;
+  EXPECT_EQ(got, "ping\npong\n");
+  c.request("GET", "/containers/cat1/json");
+  EXPECT_EQ(Json::parse(c.read().body)["State"]["Status"], "exited");
+  c.request("POST", "/containers/cat1/resize?h=24&w=80");
+  EXPECT_EQ(c.read().status, 200);
+  onLoop([&] { EXPECT_EQ(containers_.resizes, (std::vector<std::pair<int, int>>{{24, 80}})); });
+}
+
 TEST_F(ServerTest, ClientLeavingCancelsTheFollowedLog) {
   onLoop([&] { containers_.nextScript.keepRunning = true; });
   RawClient c(sock_);

@@ -93,6 +93,7 @@ struct FakeScript {
   std::vector<engine::LogEntry> output;
   int exitCode = 0;
   bool keepRunning = false;  // until stop/kill
+  bool echoStdin = false;    // like `cat`: stdin to stdout, exit 0 when stdin closes
 };
 
 class FakeContainerBackend : public engine::ContainerBackend {
@@ -154,7 +155,7 @@ class FakeContainerBackend : public engine::ContainerBackend {
     c->info.state.startedAt = fakeNowIso();
     boost::asio::post(io_, [this, c] {
       for (const auto& e : c->script.output) emit(*c, e);
-      if (!c->script.keepRunning) exit(c, c->script.exitCode);
+      if (!c->script.keepRunning && !c->script.echoStdin) exit(c, c->script.exitCode);
     });
     done(okStatus(), false);
   }
@@ -213,6 +214,31 @@ class FakeContainerBackend : public engine::ContainerBackend {
     auto c = find(idOrName);
     if (!c) return notFound("No such container: " + idOrName);
     return std::unique_ptr<engine::LogReader>(new Reader(c, c->log.size(), true, out, err));
+  }
+
+  Result<std::unique_ptr<engine::StdinWriter>> attachStdin(const std::string& idOrName) override {
+    auto c = find(idOrName);
+    if (!c) return notFound("No such container: " + idOrName);
+    if (!c->script.echoStdin) return notImplemented("no stdin in this fake");
+    struct Writer : engine::StdinWriter {
+      FakeContainerBackend* be;
+      std::shared_ptr<Box> box;
+      void write(std::string data, std::function<void(Status)> done) override {
+        be->emit(*box, engine::LogEntry{engine::LogStream::kStdout, std::move(data), "", 0});
+        done(okStatus());
+      }
+      void close() override { be->exit(box, 0); }
+    };
+    auto w = std::make_unique<Writer>();
+    w->be = this;
+    w->box = c;
+    return std::unique_ptr<engine::StdinWriter>(std::move(w));
+  }
+
+  std::vector<std::pair<int, int>> resizes;
+  Status resizeTty(const std::string&, int h, int w) override {
+    resizes.emplace_back(h, w);
+    return okStatus();
   }
 
   // How many readers are open (tests check that a client leaving destroys them).
