@@ -172,9 +172,11 @@ void attachContainer(const RouteContext& ctx, const Request& req, ResponderPtr r
     else if (w.error().category() != ErrorCategory::kNotImplemented)
       return replyError(*r, w.error());
   }
-  std::string upgrade = req.header("upgrade");
-  for (auto& ch : upgrade) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  r->startHijack(upgrade.find("tcp") != std::string::npos, streamType(req, tty));
+  // As moby's postContainersAttach: any Upgrade header gets `101 UPGRADED`, announcing the
+  // multiplexed type from 1.42 when there is no TTY; a plain hijack says raw-stream (the
+  // framing still follows the TTY: clients decide by the container's Config.Tty).
+  bool upgrade = req.headers.count("upgrade") > 0;
+  r->startHijack(upgrade, upgrade ? streamType(req, tty) : kRawStream);
   if (stdinWriter)
     r->onInput([w = stdinWriter, once = c->spec.stdinOnce](std::string data, bool eof) {
       if (!data.empty()) w->write(std::move(data), [](Status) {});
