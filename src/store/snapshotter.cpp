@@ -76,6 +76,13 @@ Result<std::filesystem::path> OverlaySnapshotter::unpackLayer(
     if (!fsFd) return sysError("open " + tmp.string() + "/fs");
     auto stats = internal::unpackLayer(fsFd.get(), layerBlob);
     if (!stats.ok()) return std::move(stats).error().context("unpack layer " + chainId);
+    // The snapshot's name must be what its content proves, or the cache is poisoned: every
+    // later image sharing this chain id would get these files.
+    std::string actual =
+        parentChainId.empty() ? stats->diffId : sha256Digest(parentChainId + " " + stats->diffId);
+    if (actual != chainId)
+      return invalidArgument("layer content does not match chain id " + chainId + " (diff id " +
+                             stats->diffId + " gives " + actual + ")");
     log::debug("unpacked {} ({} entries, {} bytes)", chainId, stats->entries,
                stats->uncompressedBytes);
   }

@@ -35,7 +35,8 @@ class Snapshotter {
   // .wh..wh..opq) as overlay whiteouts (char 0/0 devices, trusted.overlay.opaque xattr).
   // Idempotent: an existing snapshot is kept. Unpacks into a temp dir and renames, so a crash
   // never leaves a half snapshot. No entry may write outside the snapshot (.., absolute paths,
-  // symlinks, hard links out).
+  // symlinks, hard links out). The content is checked against its name: the sha256 of the
+  // uncompressed tar (the diff id) must give chainId with parentChainId, else InvalidArgument.
   virtual Result<std::filesystem::path> unpackLayer(const std::string& chainId,
                                                     const std::string& parentChainId,
                                                     const std::filesystem::path& layerBlob) = 0;

@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include "common/digest.h"
 #include "common/unique_fd.h"
 
 namespace wharf::store::internal {
@@ -335,30 +336,87 @@ Status Unpacker::finish() {
 
 }  // namespace
 
-Result<UnpackStats> unpackLayer(int rootFd, const std::filesystem::path& layerBlob) {
-  std::unique_ptr<archive, ArchiveDeleter> a(archive_read_new());
-  if (!a) return internalError("archive_read_new failed");
-  // The compression is detected from the bytes: media types lie (and docker's are gzip only).
-  archive_read_support_filter_all(a.get());
-  archive_read_support_format_tar(a.get());
-  archive_read_support_format_empty(a.get());
-  if (archive_read_open_filename(a.get(), layerBlob.c_str(), 1 << 20) != ARCHIVE_OK)
-    return invalidArgument("open layer " + layerBlob.string() + ": " +
-                           archive_error_string(a.get()));
-  Unpacker u(rootFd);
-  UnpackStats stats;
-  archive_entry* e;
-  for (;;) {
-    int r = archive_read_next_header(a.get(), &e);
-    if (r == ARCHIVE_EOF) break;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-      return invalidArgument("read layer " + layerBlob.string() + ": " +
-                             archive_error_string(a.get()));
-    WHARF_TRY(u.entry(a.get(), e));
-    ++stats.entries;
+namespace {
+
+// Two libarchive readers in a pipe: `outer` only decompresses (raw format), `inner` parses
+// the tar it is fed. Everything that passes between them is hashed, which gives the layer's
+// diff id (the digest of the uncompressed tar) in the same single pass as the unpack.
+struct Pipe {
+  archive* outer;
+  Sha256 hasher;
+  int64_t bytes = 0;
+  std::string buf = std::string(1 << 20, '\0');
+  bool failed = false;
+};
+
+la_ssize_t pipeRead(archive*, void* client, const void** out) {
+  auto* p = static_cast<Pipe*>(client);
+  la_ssize_t n = archive_read_data(p->outer, p->buf.data(), p->buf.size());
+  if (n < 0) {
+    p->failed = true;
+    return -1;
   }
-  WHARF_TRY(u.finish());
-  stats.uncompressedBytes = archive_filter_bytes(a.get(), 0);
+  p->hasher.update(p->buf.data(), static_cast<size_t>(n));
+  p->bytes += n;
+  *out = p->buf.data();
+  return n;
+}
+
+}  // namespace
+
+Result<UnpackStats> unpackLayer(int rootFd, const std::filesystem::path& layerBlob) {
+  std::unique_ptr<archive, ArchiveDeleter> outer(archive_read_new());
+  std::unique_ptr<archive, ArchiveDeleter> inner(archive_read_new());
+  if (!outer || !inner) return internalError("archive_read_new failed");
+  auto layerError = [&](archive* a) {
+    return invalidArgument("read layer " + layerBlob.string() + ": " +
+                           (archive_error_string(a) ? archive_error_string(a) : "unknown error"));
+  };
+  struct stat st {};
+  if (::stat(layerBlob.c_str(), &st) != 0) return sysError("stat layer " + layerBlob.string());
+  if (st.st_size == 0) {  // no bytes at all: an empty layer (libarchive cannot bid on nothing)
+    UnpackStats empty;
+    empty.diffId = sha256Digest("");
+    return empty;
+  }
+  // The compression is detected from the bytes: media types lie (and docker's are gzip only).
+  archive_read_support_filter_all(outer.get());
+  archive_read_support_format_raw(outer.get());
+  if (archive_read_open_filename(outer.get(), layerBlob.c_str(), 1 << 20) != ARCHIVE_OK)
+    return layerError(outer.get());
+  Pipe pipe{outer.get()};
+  archive_entry* e;
+  int r = archive_read_next_header(outer.get(), &e);
+  bool emptyStream = r == ARCHIVE_EOF;  // a zero-byte file: an empty layer
+  if (r != ARCHIVE_OK && r != ARCHIVE_WARN && !emptyStream) return layerError(outer.get());
+
+  UnpackStats stats;
+  if (!emptyStream) {
+    archive_read_support_format_tar(inner.get());
+    archive_read_support_format_empty(inner.get());
+    if (archive_read_open(inner.get(), &pipe, nullptr, pipeRead, nullptr) != ARCHIVE_OK)
+      return pipe.failed ? layerError(outer.get()) : layerError(inner.get());
+    Unpacker u(rootFd);
+    for (;;) {
+      r = archive_read_next_header(inner.get(), &e);
+      if (r == ARCHIVE_EOF) break;
+      if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+        return pipe.failed ? layerError(outer.get()) : layerError(inner.get());
+      WHARF_TRY(u.entry(inner.get(), e));
+      if (pipe.failed) return layerError(outer.get());
+      ++stats.entries;
+    }
+    WHARF_TRY(u.finish());
+    // The tar reader stops at the end-of-archive marker; the diff id covers every byte.
+    for (;;) {
+      const void* ignored;
+      la_ssize_t n = pipeRead(inner.get(), &pipe, &ignored);
+      if (n < 0) return layerError(outer.get());
+      if (n == 0) break;
+    }
+  }
+  stats.uncompressedBytes = pipe.bytes;
+  stats.diffId = pipe.hasher.finishDigest();
   return stats;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include "common/error.h"
 
@@ -12,6 +13,7 @@ namespace wharf::store::internal {
 struct UnpackStats {
   int64_t entries = 0;
   int64_t uncompressedBytes = 0;  // the tar stream's size, as docker reports image sizes
+  std::string diffId;             // "sha256:..." of the uncompressed tar stream
 };
 
 // Unpacks `layerBlob` (plain, gzip or zstd tar, detected from the bytes) into the directory

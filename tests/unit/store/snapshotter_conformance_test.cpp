@@ -24,7 +24,15 @@ namespace stdfs = std::filesystem;
 using testing::TarBuilder;
 using Factory = std::function<std::unique_ptr<Snapshotter>(const stdfs::path&)>;
 
+// An arbitrary chain id, for snapshots that must never come to exist.
 std::string chain(const std::string& seed) { return sha256Digest(seed); }
+
+// The chain id a layer's content proves: its diff id for a base layer, else
+// sha256(parent + " " + diff id).
+std::string chainOf(const TarBuilder& b, const std::string& parent = "") {
+  std::string diff = sha256Digest(b.tarBytes());
+  return parent.empty() ? diff : sha256Digest(parent + " " + diff);
+}
 
 class SnapshotterConformance : public ::testing::TestWithParam<Factory> {
  protected:
@@ -74,7 +82,8 @@ TEST_P(SnapshotterConformance, UnpacksFilesDirsAndLinks) {
       .hardlink("bin/tool2", "bin/tool");
   for (auto c : {TarBuilder::Compression::kNone, TarBuilder::Compression::kGzip,
                  TarBuilder::Compression::kZstd}) {
-    std::string id = chain("basic" + std::to_string(static_cast<int>(c)));
+    std::string id = chainOf(b);
+    ASSERT_TRUE(sn_->removeSnapshot(id).ok());  // each compression unpacks afresh
     auto fsDir = sn_->unpackLayer(id, "", layer(b, c));
     ASSERT_TRUE(fsDir.ok()) << fsDir.error().message();
     EXPECT_TRUE(sn_->hasSnapshot(id));
@@ -97,9 +106,11 @@ TEST_P(SnapshotterConformance, UnpacksFilesDirsAndLinks) {
 }
 
 TEST_P(SnapshotterConformance, IdempotentLowerDirsAndRemove) {
-  std::string base = chain("base"), top = chain("top");
-  auto l1 = layer(TarBuilder().file("a", "1"));
-  auto l2 = layer(TarBuilder().file("b", "2"));
+  TarBuilder b1, b2;
+  b1.file("a", "1");
+  b2.file("b", "2");
+  std::string base = chainOf(b1), top = chainOf(b2, base);
+  auto l1 = layer(b1), l2 = layer(b2);
   auto d1 = sn_->unpackLayer(base, "", l1);
   ASSERT_TRUE(d1.ok()) << d1.error().message();
   // A second unpack keeps the existing snapshot (even from another blob).
@@ -110,6 +121,10 @@ TEST_P(SnapshotterConformance, IdempotentLowerDirsAndRemove) {
   EXPECT_FALSE(fs::exists(*d1 / "b"));
   // The parent must exist.
   EXPECT_FALSE(sn_->unpackLayer(top, chain("missing"), l2).ok());
+  // Content that does not prove the name is refused and leaves nothing.
+  EXPECT_EQ(sn_->unpackLayer(top, "", l2).error().category(), ErrorCategory::kInvalidArgument);
+  EXPECT_FALSE(sn_->unpackLayer(chainOf(b2, chain("other")), base, l2).ok());
+  EXPECT_FALSE(sn_->hasSnapshot(top));
   auto d2 = sn_->unpackLayer(top, base, l2);
   ASSERT_TRUE(d2.ok());
   auto lowers = sn_->lowerDirs({base, top});
@@ -120,6 +135,19 @@ TEST_P(SnapshotterConformance, IdempotentLowerDirsAndRemove) {
   EXPECT_FALSE(sn_->hasSnapshot(top));
   EXPECT_TRUE(sn_->removeSnapshot(top).ok());
   EXPECT_FALSE(sn_->unpackLayer("not-a-digest", "", l1).ok());
+  expectContained();
+}
+
+TEST_P(SnapshotterConformance, EmptyLayers) {
+  // Docker writes empty layers as a bare end-of-archive marker; a zero-byte blob is empty too.
+  TarBuilder none;
+  auto d = sn_->unpackLayer(chainOf(none), "", layer(none, TarBuilder::Compression::kGzip));
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  EXPECT_TRUE(stdfs::is_empty(*d));
+  stdfs::path zero = tmp_.path() / "zero";
+  ASSERT_TRUE(fs::writeFileAtomic(zero, "").ok());
+  auto z = sn_->unpackLayer(sha256Digest(""), "", zero);
+  ASSERT_TRUE(z.ok()) << z.error().message();
   expectContained();
 }
 
@@ -146,7 +174,9 @@ TEST_P(SnapshotterConformance, DotDotIsRejected) {
 
 TEST_P(SnapshotterConformance, AbsolutePathsStayInside) {
   std::string abs = (outside_ / "abs").string();  // an absolute path that exists on the host
-  auto r = sn_->unpackLayer(chain("abs"), "", layer(TarBuilder().file(abs, "inside")));
+  TarBuilder b;
+  b.file(abs, "inside");
+  auto r = sn_->unpackLayer(chainOf(b), "", layer(b));
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(fs::readFile(*r / abs.substr(1)).value(), "inside");
   expectContained();
@@ -157,7 +187,7 @@ TEST_P(SnapshotterConformance, SymlinkOutThenWriteThrough) {
        {outside_.string(), std::string("../../../../../../..") + outside_.string()}) {
     TarBuilder b;
     b.symlink("evil", target).file("evil/pwned", "x").file("evil/secret", "overwritten");
-    std::string id = chain("symlink" + target);
+    std::string id = chainOf(b);
     auto r = sn_->unpackLayer(id, "", layer(b));
     // Either refused, or written under the snapshot's own tree: never on the host.
     if (r.ok()) {
@@ -171,7 +201,9 @@ TEST_P(SnapshotterConformance, HardLinkOutIsNotFollowed) {
   struct stat passwd {};
   ASSERT_EQ(::stat("/etc/passwd", &passwd), 0);
   for (const std::string& target : {std::string("/etc/passwd"), std::string("../../etc/passwd")}) {
-    auto r = sn_->unpackLayer(chain("hl" + target), "", layer(TarBuilder().hardlink("hl", target)));
+    TarBuilder b;
+    b.hardlink("hl", target);
+    auto r = sn_->unpackLayer(chainOf(b), "", layer(b));
     if (r.ok()) {
       struct stat st {};
       if (::stat((*r / "hl").c_str(), &st) == 0) {
@@ -182,7 +214,7 @@ TEST_P(SnapshotterConformance, HardLinkOutIsNotFollowed) {
   // Through a symlinked directory that points out.
   TarBuilder b;
   b.symlink("etcdir", "/etc").hardlink("hl", "etcdir/passwd");
-  auto r = sn_->unpackLayer(chain("hl-via-symlink"), "", layer(b));
+  auto r = sn_->unpackLayer(chainOf(b), "", layer(b));
   if (r.ok()) {
     struct stat st {};
     if (::stat((*r / "hl").c_str(), &st) == 0) {
@@ -192,7 +224,7 @@ TEST_P(SnapshotterConformance, HardLinkOutIsNotFollowed) {
   // A link to a symlink links the symlink itself, which is then harmless text.
   TarBuilder c;
   c.symlink("sl", outside_ / "secret").hardlink("hl", "sl");
-  auto r2 = sn_->unpackLayer(chain("hl-to-symlink"), "", layer(c));
+  auto r2 = sn_->unpackLayer(chainOf(c), "", layer(c));
   ASSERT_TRUE(r2.ok()) << r2.error().message();
   struct stat st {};
   ASSERT_EQ(::lstat((*r2 / "hl").c_str(), &st), 0);
@@ -202,17 +234,12 @@ TEST_P(SnapshotterConformance, HardLinkOutIsNotFollowed) {
 
 TEST_P(SnapshotterConformance, WhiteoutsBecomeOverlayWhiteouts) {
   if (!isRoot()) GTEST_SKIP() << "whiteouts are char devices and trusted.* xattrs: needs root";
-  std::string base = chain("wo-base"), top = chain("wo-top");
-  ASSERT_TRUE(
-      sn_->unpackLayer(base, "",
-                       layer(TarBuilder().file("a/b", "b").file("a/c", "c").file("d/old", "old")))
-          .ok());
-  auto d = sn_->unpackLayer(top, base,
-                            layer(TarBuilder()
-                                      .file("a/.wh.b", "")
-                                      .dir("d/")
-                                      .file("d/.wh..wh..opq", "")
-                                      .file("d/new", "n")));
+  TarBuilder lower, topLayer;
+  lower.file("a/b", "b").file("a/c", "c").file("d/old", "old");
+  topLayer.file("a/.wh.b", "").dir("d/").file("d/.wh..wh..opq", "").file("d/new", "n");
+  std::string base = chainOf(lower), top = chainOf(topLayer, base);
+  ASSERT_TRUE(sn_->unpackLayer(base, "", layer(lower)).ok());
+  auto d = sn_->unpackLayer(top, base, layer(topLayer));
   ASSERT_TRUE(d.ok()) << d.error().message();
   struct stat st {};
   ASSERT_EQ(::lstat((*d / "a/b").c_str(), &st), 0);
@@ -246,8 +273,9 @@ TEST_P(SnapshotterConformance, WhiteoutsBecomeOverlayWhiteouts) {
 
 TEST_P(SnapshotterConformance, SingleLowerIsReadOnlyBind) {
   if (!isRoot()) GTEST_SKIP() << "mounting needs root";
-  std::string id = chain("ro");
-  auto d = sn_->unpackLayer(id, "", layer(TarBuilder().file("f", "x")));
+  TarBuilder b;
+  b.file("f", "x");
+  auto d = sn_->unpackLayer(chainOf(b), "", layer(b));
   ASSERT_TRUE(d.ok());
   stdfs::path target = tmp_.path() / "ro";
   ASSERT_TRUE(fs::mkdirAll(target).ok());

@@ -38,7 +38,33 @@ class TarBuilder {
     archive_write_set_format_pax_restricted(a);
     if (c == Compression::kGzip) archive_write_add_filter_gzip(a);
     if (c == Compression::kZstd) archive_write_add_filter_zstd(a);
-    bool ok = archive_write_open_filename(a, out.c_str()) == ARCHIVE_OK;
+    // Unblocked, so the tar inside is byte for byte tarBytes() whatever the compression.
+    archive_write_set_bytes_per_block(a, 0);
+    bool ok = archive_write_open_filename(a, out.c_str()) == ARCHIVE_OK && writeEntries(a);
+    archive_write_free(a);
+    return ok;
+  }
+
+  // The uncompressed tar, whose sha256 is the layer's diff id (the same bytes write() puts
+  // inside whatever compression).
+  std::string tarBytes() const {
+    std::string out;
+    archive* a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    archive_write_set_bytes_per_block(a, 0);
+    auto cb = [](archive*, void* client, const void* buf, size_t n) -> la_ssize_t {
+      static_cast<std::string*>(client)->append(static_cast<const char*>(buf), n);
+      return static_cast<la_ssize_t>(n);
+    };
+    if (archive_write_open(a, &out, nullptr, cb, nullptr) != ARCHIVE_OK || !writeEntries(a))
+      out.clear();
+    archive_write_free(a);
+    return out;
+  }
+
+ private:
+  bool writeEntries(archive* a) const {
+    bool ok = true;
     for (const auto& e : entries_) {
       if (!ok) break;
       archive_entry* en = archive_entry_new();
@@ -60,12 +86,9 @@ class TarBuilder {
              static_cast<la_ssize_t>(e.data.size());
       archive_entry_free(en);
     }
-    ok = archive_write_close(a) == ARCHIVE_OK && ok;
-    archive_write_free(a);
-    return ok;
+    return archive_write_close(a) == ARCHIVE_OK && ok;
   }
 
- private:
   struct Entry {
     std::string path;
     unsigned type;  // 0: hard link
