@@ -407,6 +407,8 @@ TEST(ServeForDockerCli, DISABLED_Serve) {
   fakes::FakeContainerBackend containers{io, images};
   fakes::FakeSystemBackend system;
   containers.nextScript.output = {{engine::LogStream::kStdout, "hello from wharf\n", "", 0}};
+  // WHARF_API_TEST_ECHO=1: containers act like `cat` (for `docker run -i`).
+  containers.nextScript.echoStdin = std::getenv("WHARF_API_TEST_ECHO") != nullptr;
   Server server(io, containers, images, system, ServerConfig{});
   ASSERT_TRUE(server.listenUnix(path).ok());
   io.run_for(std::chrono::seconds(seconds));

@@ -155,7 +155,8 @@ class FakeContainerBackend : public engine::ContainerBackend {
     c->info.state.startedAt = fakeNowIso();
     boost::asio::post(io_, [this, c] {
       for (const auto& e : c->script.output) emit(*c, e);
-      if (!c->script.keepRunning && !c->script.echoStdin) exit(c, c->script.exitCode);
+      if (!c->script.keepRunning && (!c->script.echoStdin || c->stdinClosed))
+        exit(c, c->script.exitCode);
     });
     done(okStatus(), false);
   }
@@ -227,7 +228,10 @@ class FakeContainerBackend : public engine::ContainerBackend {
         be->emit(*box, engine::LogEntry{engine::LogStream::kStdout, std::move(data), "", 0});
         done(okStatus());
       }
-      void close() override { be->exit(box, 0); }
+      void close() override {
+        box->stdinClosed = true;  // before start: `cat` exits as soon as it runs
+        be->exit(box, 0);
+      }
     };
     auto w = std::make_unique<Writer>();
     w->be = this;
@@ -257,6 +261,7 @@ class FakeContainerBackend : public engine::ContainerBackend {
     FakeScript script;
     std::vector<engine::LogEntry> log;
     bool exited = false;
+    bool stdinClosed = false;
     std::set<Reader*> readers;
     std::vector<std::function<void(Result<engine::WaitResult>)>> exitWaiters, removedWaiters;
   };
