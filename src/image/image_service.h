@@ -39,8 +39,21 @@ class ImageService {
   // Tags an image: `ref` as the user wrote it ("busybox:1"). Moves an existing tag.
   Status tag(const std::string& imageId, const std::string& ref);
 
+  // `docker rmi` (DELETE /images/{name}), as docker decides it: a name removes that tag, and
+  // the image too once no tag is left; an id removes the image with all its tags (more than
+  // one tag needs force). An image that a container uses is never deleted (its snapshots are
+  // that container's lower dirs): without force that is a Conflict, with force it is only
+  // untagged. Blobs and snapshots no other image uses are removed with the image.
+  struct DeleteItem {
+    std::string untagged;  // familiar ref ("busybox:latest"), or empty
+    std::string deleted;   // image id, or empty
+  };
+  Result<std::vector<DeleteItem>> remove(const std::string& refOrId, bool force);
+
  private:
   Result<Image> load(const store::ImageRow& row);
+  // Deletes the image row, then the blobs and snapshots no remaining image refers to.
+  Status deleteImageData(const std::string& id);
 
   store::ContentStore& content_;
   store::Snapshotter& snapshots_;

@@ -132,6 +132,51 @@ TEST_F(ImageServiceTest, Resolve) {
   EXPECT_FALSE(svc_->tag("sha256:" + std::string(64, '0'), "x").ok());
 }
 
+TEST_F(ImageServiceTest, RemoveFollowsDockerRules) {
+  if (!haveBusybox()) GTEST_SKIP() << "needs /bin/busybox (busybox-static)";
+  auto img = svc_->bootstrap("busybox");
+  ASSERT_TRUE(img.ok()) << img.error().message();
+  ASSERT_TRUE(svc_->tag(img->id, "mine:1").ok());
+  // By id with two names: must be forced.
+  auto multi = svc_->remove(img->id, false);
+  ASSERT_FALSE(multi.ok());
+  EXPECT_EQ(multi.error().category(), ErrorCategory::kConflict);
+  EXPECT_NE(multi.error().message().find("referenced in multiple repositories"), std::string::npos);
+  // By name: only that tag goes.
+  auto untag = svc_->remove("mine:1", false);
+  ASSERT_TRUE(untag.ok()) << untag.error().message();
+  ASSERT_EQ(untag->size(), 1u);
+  EXPECT_EQ((*untag)[0].untagged, "mine:1");
+  EXPECT_TRUE(svc_->resolve(img->id).ok());
+  // A container uses it: refused, and with force only untagged.
+  ASSERT_TRUE(db_->putContainer({std::string(64, 'c'), "c1", img->id, 1, "{}"}).ok());
+  auto used = svc_->remove("busybox", false);
+  ASSERT_FALSE(used.ok());
+  EXPECT_EQ(used.error().category(), ErrorCategory::kConflict);
+  auto forced = svc_->remove("busybox", true);
+  ASSERT_TRUE(forced.ok()) << forced.error().message();
+  ASSERT_EQ(forced->size(), 1u);
+  EXPECT_EQ((*forced)[0].untagged, "busybox:latest");
+  EXPECT_TRUE(svc_->resolve(img->id).ok());
+  EXPECT_TRUE(snapshots_->hasSnapshot(img->chainIds[0]));
+  // Unused and untagged: deleted with its blobs and snapshot.
+  ASSERT_TRUE(db_->deleteContainer(std::string(64, 'c')).ok());
+  auto del = svc_->remove(img->id.substr(7, 12), false);
+  ASSERT_TRUE(del.ok()) << del.error().message();
+  ASSERT_EQ(del->size(), 1u);
+  EXPECT_EQ((*del)[0].deleted, img->id);
+  EXPECT_EQ(svc_->resolve(img->id).error().category(), ErrorCategory::kNotFound);
+  EXPECT_FALSE(content_->has(img->id));
+  EXPECT_FALSE(content_->has(img->manifestDigest));
+  EXPECT_FALSE(snapshots_->hasSnapshot(img->chainIds[0]));
+  EXPECT_TRUE(content_->list().value().empty());
+  EXPECT_EQ(svc_->remove("busybox", false).error().category(), ErrorCategory::kNotFound);
+  // And it comes back the same.
+  auto again = svc_->bootstrap("busybox");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, img->id);
+}
+
 TEST_F(ImageServiceTest, UnknownBuiltIn) {
   auto r = svc_->bootstrap("alpine");
   ASSERT_FALSE(r.ok());
