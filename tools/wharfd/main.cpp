@@ -121,7 +121,6 @@ int run(DaemonConfig cfg) {
   auto lock = lockDataRoot(dataRoot);
   if (!lock.ok()) {
     log::error("{}", lock.error().message());
-    std::fprintf(stderr, "wharfd: %s\n", lock.error().message().c_str());
     return 1;
   }
 
