@@ -105,20 +105,25 @@ class Unpacker {
 Result<int> Unpacker::parentDir(const std::vector<std::string>& comps, size_t n, bool create) {
   std::string path = joinPath(comps, n);
   if (cachedFd_ && path == cachedPath_) return cachedFd_.get();
-  UniqueFd cur(openInRoot(root_, "", O_RDONLY | O_DIRECTORY));
-  if (!cur) return sysError("open layer root");
-  for (size_t i = 0; i < n; ++i) {
-    std::string prefix = joinPath(comps, i + 1);
-    UniqueFd next(openInRoot(root_, prefix, O_RDONLY | O_DIRECTORY));
-    if (!next && errno == ENOENT && create) {
-      // A parent the tar never listed: create it in the directory already resolved inside
-      // the root, by its single name, so it cannot land anywhere else.
-      if (::mkdirat(cur.get(), comps[i].c_str(), 0755) != 0 && errno != EEXIST)
-        return sysError("mkdir \"" + prefix + "\"");
-      next.reset(openInRoot(root_, prefix, O_RDONLY | O_DIRECTORY));
+  // Usually the tar listed the directory already: one lookup. Else walk down and create.
+  UniqueFd cur(openInRoot(root_, path, O_RDONLY | O_DIRECTORY));
+  if (!cur) {
+    if (errno != ENOENT || !create) return sysError("open directory \"" + path + "\" in layer");
+    cur.reset(openInRoot(root_, "", O_RDONLY | O_DIRECTORY));
+    if (!cur) return sysError("open layer root");
+    for (size_t i = 0; i < n; ++i) {
+      std::string prefix = joinPath(comps, i + 1);
+      UniqueFd next(openInRoot(root_, prefix, O_RDONLY | O_DIRECTORY));
+      if (!next && errno == ENOENT) {
+        // A parent the tar never listed: create it in the directory already resolved inside
+        // the root, by its single name, so it cannot land anywhere else.
+        if (::mkdirat(cur.get(), comps[i].c_str(), 0755) != 0 && errno != EEXIST)
+          return sysError("mkdir \"" + prefix + "\"");
+        next.reset(openInRoot(root_, prefix, O_RDONLY | O_DIRECTORY));
+      }
+      if (!next) return sysError("open directory \"" + prefix + "\" in layer");
+      cur = std::move(next);
     }
-    if (!next) return sysError("open directory \"" + prefix + "\" in layer");
-    cur = std::move(next);
   }
   cachedPath_ = path;
   cachedFd_ = std::move(cur);
