@@ -216,9 +216,20 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(kMaxBody);
     parser_->header_limit(kMaxHeader);
+    http::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->onHeader(ec); });
+  }
+
+  // curl sends `Expect: 100-continue` before bodies over 1 KiB and waits for the go-ahead.
+  void onHeader(beast::error_code ec) {
+    if (mode_ != Mode::kReading) return;
+    if (ec) return onRequest(ec);
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue"))
+      queueWrite("HTTP/1.1 100 Continue\r\n\r\n", nullptr);
     http::async_read(
         socket_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->onRequest(ec); });
+        [self = shared_from_this()](beast::error_code ec2, size_t) { self->onRequest(ec2); });
   }
 
   void onRequest(beast::error_code ec) {

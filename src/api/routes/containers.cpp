@@ -239,6 +239,25 @@ void stopContainer(const RouteContext& ctx, const Request& req, ResponderPtr r) 
   });
 }
 
+// Restart = stop (when running) + start, as dockerd's ContainerRestart.
+void restartContainer(const RouteContext& ctx, const Request& req, ResponderPtr r) {
+  auto c = ctx.containers.inspectContainer(req.params.at("id"));
+  if (!c.ok()) return replyError(*r, c.error());
+  auto t = queryInt(req, "t");
+  if (!t.ok()) return replyError(*r, t.error());
+  auto start = [&containers = ctx.containers, id = c->id, r](Status st) {
+    if (!st.ok()) return replyError(*r, st.error());
+    containers.startContainer(id, [r](Status st2, bool) {
+      if (!st2.ok()) return replyError(*r, st2.error());
+      replyEmpty(*r, 204);
+    });
+  };
+  if (isRunning(c->state.status))
+    ctx.containers.stopContainer(c->id, *t, start);
+  else
+    start(okStatus());
+}
+
 }  // namespace
 
 void addContainerRoutes(Router& router, RouteContextPtr ctx) {
@@ -262,6 +281,7 @@ void addContainerRoutes(Router& router, RouteContextPtr ctx) {
   router.add("POST", "/containers/{id}/attach", bind(attachContainer));
   router.add("GET", "/containers/{id}/logs", bind(containerLogs));
   router.add("POST", "/containers/{id}/stop", bind(stopContainer));
+  router.add("POST", "/containers/{id}/restart", bind(restartContainer));
   router.add("POST", "/containers/{id}/kill", [ctx](const Request& req, ResponderPtr r) {
     auto st = ctx->containers.killContainer(req.params.at("id"), req.query("signal").value_or(""));
     if (!st.ok()) return replyError(*r, st.error());

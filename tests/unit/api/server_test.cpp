@@ -80,7 +80,7 @@ class RawClient {
       r.headers[name] = line.substr(colon + 2);
       eol = next;
     }
-    if (headOnly || r.status == 204 || r.status == 304) return r;
+    if (headOnly || r.status == 100 || r.status == 204 || r.status == 304) return r;
     if (r.headers.count("content-length")) {
       size_t n = std::stoul(r.headers["content-length"]);
       while (buf_.size() < n)
@@ -213,6 +213,22 @@ TEST_F(ServerTest, SocketModeAndStaleSocket) {
   RawClient c(sock_);
   c.request("GET", "/_ping");
   EXPECT_EQ(c.read().status, 200);
+}
+
+TEST_F(ServerTest, ExpectContinue) {
+  RawClient c(sock_);
+  std::string body = R"({"Image":"busybox","Labels":{"pad":")" + std::string(2000, 'x') + "\"}}";
+  c.send(
+      "POST /containers/create?name=big HTTP/1.1\r\nHost: d\r\nContent-Type: "
+      "application/json\r\nExpect: 100-continue\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
+  EXPECT_EQ(c.read().status, 100);
+  c.send(body);
+  EXPECT_EQ(c.read().status, 201);
+  c.request("POST", "/containers/big/restart");
+  EXPECT_EQ(c.read().status, 204);
+  c.request("GET", "/containers/big/json");
+  EXPECT_EQ(Json::parse(c.read().body)["State"]["Status"], "exited");  // the fake exits at once
 }
 
 TEST_F(ServerTest, BadBodyAndUnknownImage) {
