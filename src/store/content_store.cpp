@@ -1,12 +1,12 @@
 #include "store/content_store.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <system_error>
+#include <utility>
 
 #include "common/digest.h"
 #include "common/fs.h"
@@ -32,7 +32,68 @@ Status writeAll(int fd, const char* data, size_t len, const stdfs::path& what) {
   return okStatus();
 }
 
+class BufferedBlobWriter final : public BlobWriter {
+ public:
+  explicit BufferedBlobWriter(ContentStore& store) : store_(store) {}
+  Status write(std::string_view data) override {
+    data_.append(data);
+    return okStatus();
+  }
+  int64_t size() const override { return static_cast<int64_t>(data_.size()); }
+  Result<std::string> commit(const std::string& expectedDigest) override {
+    return store_.put(std::exchange(data_, {}), expectedDigest);
+  }
+
+ private:
+  ContentStore& store_;
+  std::string data_;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<BlobWriter>> ContentStore::writer() {
+  return std::unique_ptr<BlobWriter>(std::make_unique<BufferedBlobWriter>(*this));
+}
+
+class LocalContentStore::FileWriter final : public BlobWriter {
+ public:
+  FileWriter(LocalContentStore& store, stdfs::path tmp, UniqueFd fd)
+      : store_(store), tmp_(std::move(tmp)), fd_(std::move(fd)) {}
+  ~FileWriter() override {
+    if (!tmp_.empty()) ::unlink(tmp_.c_str());
+  }
+  Status write(std::string_view data) override {
+    if (!fd_) return invalidArgument("blob writer already committed");
+    WHARF_TRY(writeAll(fd_.get(), data.data(), data.size(), tmp_));
+    hasher_.update(data);
+    size_ += static_cast<int64_t>(data.size());
+    return okStatus();
+  }
+  int64_t size() const override { return size_; }
+  Result<std::string> commit(const std::string& expectedDigest) override {
+    if (!fd_) return invalidArgument("blob writer already committed");
+    if (!expectedDigest.empty()) WHARF_TRY(parseDigest(expectedDigest));
+    if (::fsync(fd_.get()) != 0) return sysError("fsync " + tmp_.string());
+    fd_.reset();
+    stdfs::path tmp = std::exchange(tmp_, {});  // commit() owns the temp file from here
+    return store_.commit(tmp, hasher_.finishDigest(), expectedDigest);
+  }
+
+ private:
+  LocalContentStore& store_;
+  stdfs::path tmp_;
+  UniqueFd fd_;
+  Sha256 hasher_;
+  int64_t size_ = 0;
+};
+
+Result<std::unique_ptr<BlobWriter>> LocalContentStore::writer() {
+  WHARF_TRY(ensureDirs());
+  stdfs::path tmp = root_ / "ingest" / randomHex(16);
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+  if (!fd) return sysError("create " + tmp.string());
+  return std::unique_ptr<BlobWriter>(std::make_unique<FileWriter>(*this, tmp, std::move(fd)));
+}
 
 LocalContentStore::LocalContentStore(std::filesystem::path root) : root_(std::move(root)) {}
 

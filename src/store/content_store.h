@@ -10,7 +10,9 @@
 //
 // A blob that is visible is complete and matches its name: writers never write in place.
 
+#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,18 @@
 #include "common/error.h"
 
 namespace wharf::store {
+
+// A blob written in pieces (a registry download, a layer being built): hashed as it goes,
+// visible in the store only once committed. Dropping an uncommitted writer discards the blob.
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  virtual Status write(std::string_view data) = 0;
+  virtual int64_t size() const = 0;
+  // Verifies the digest (if given) and makes the blob visible; returns its digest. On a
+  // mismatch nothing is left behind. The writer cannot be used afterwards.
+  virtual Result<std::string> commit(const std::string& expectedDigest = "") = 0;
+};
 
 class ContentStore {
  public:
@@ -32,6 +46,8 @@ class ContentStore {
   virtual bool has(const std::string& digest) = 0;
   virtual std::filesystem::path blobPath(const std::string& digest) = 0;
   virtual Status remove(const std::string& digest) = 0;
+  // A streaming writer. The default buffers in memory and commits through put().
+  virtual Result<std::unique_ptr<BlobWriter>> writer();
 };
 
 class LocalContentStore final : public ContentStore {
@@ -47,6 +63,8 @@ class LocalContentStore final : public ContentStore {
   std::filesystem::path blobPath(const std::string& digest) override;
   // Removing a blob that is not there is not an error.
   Status remove(const std::string& digest) override;
+  // Streams to a file under ingest/, fsynced and renamed on commit.
+  Result<std::unique_ptr<BlobWriter>> writer() override;
 
   // Every digest in the store ("sha256:<hex>"), for garbage collection.
   Result<std::vector<std::string>> list();
@@ -55,6 +73,7 @@ class LocalContentStore final : public ContentStore {
   const std::filesystem::path& root() const { return root_; }
 
  private:
+  class FileWriter;
   Status ensureDirs();
   // Verifies the temp file's digest and renames it into place; removes it on any failure.
   Result<std::string> commit(const std::filesystem::path& tmp, const std::string& actual,

@@ -76,6 +76,34 @@ TEST(ContentStore, PutFileStreamsAndLeavesSourceAlone) {
   EXPECT_EQ(countFiles(tmp.path() / "content/ingest"), 0u);
 }
 
+TEST(ContentStore, StreamingWriter) {
+  testing::TempDir tmp;
+  LocalContentStore cs(tmp.path() / "content");
+  {
+    auto w = cs.writer();
+    ASSERT_TRUE(w.ok()) << w.error().message();
+    ASSERT_TRUE((*w)->write("hel").ok());
+    ASSERT_TRUE((*w)->write("lo").ok());
+    EXPECT_EQ((*w)->size(), 5);
+    EXPECT_FALSE(cs.has(sha256Digest("hello")));  // invisible until committed
+    auto d = (*w)->commit(sha256Digest("hello"));
+    ASSERT_TRUE(d.ok()) << d.error().message();
+    EXPECT_EQ(cs.read(*d).value(), "hello");
+    EXPECT_FALSE((*w)->write("more").ok());
+  }
+  {
+    auto w = cs.writer();
+    ASSERT_TRUE((*w)->write("bad").ok());
+    EXPECT_FALSE((*w)->commit(sha256Digest("good")).ok());
+  }
+  {
+    auto w = cs.writer();
+    ASSERT_TRUE((*w)->write("abandoned").ok());
+  }  // dropped uncommitted
+  EXPECT_EQ(countFiles(tmp.path() / "content/ingest"), 0u);
+  EXPECT_EQ(countFiles(tmp.path() / "content/blobs/sha256"), 1u);
+}
+
 TEST(ContentStore, RejectsInvalidDigests) {
   testing::TempDir tmp;
   LocalContentStore cs(tmp.path() / "content");
