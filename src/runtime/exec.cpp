@@ -1,12 +1,176 @@
-// Runtime::exec: another process in a running container's namespaces and cgroup.
+// Runtime::exec: another process in a running container's namespaces and cgroup (runc exec).
+// Like create, the process is a child of the caller and reports success or its first error
+// over a socketpair; unlike create it execs at once (no fifo).
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+
+#include "common/fs.h"
+#include "common/scope_guard.h"
+#include "runtime/internal/helpers.h"
+#include "runtime/internal/process.h"
+#include "runtime/internal/state_file.h"
+#include "runtime/internal/sync.h"
 #include "runtime/runtime.h"
+#include "runtime/seccomp.h"
 
 namespace wharf::runtime {
 
+namespace {
+
+struct ExecChild {
+  const oci::Process* process = nullptr;
+  const oci::Spec* spec = nullptr;
+  StdioFds stdio;
+  int syncFd = -1;
+  int consoleFd = -1;
+  std::vector<std::string> cgroupProcs;
+  std::vector<std::pair<int, int>> namespaces;  // user first, mount last
+  bool inUserNs = false;
+};
+
+Result<std::string> setupExec(const ExecChild& c) {
+  const oci::Process& proc = *c.process;
+  if (::setsid() < 0) return sysError("setsid");
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (!proc.terminal) WHARF_TRY(setupStdio(c.stdio.in, c.stdio.out, c.stdio.err));
+  for (const auto& f : c.cgroupProcs) {
+    int fd = ::open(f.c_str(), O_WRONLY | O_CLOEXEC);
+    // A cgroup that is gone (the container is exiting) is not worth failing for.
+    if (fd >= 0) {
+      (void)!::write(fd, "0", 1);
+      ::close(fd);
+    }
+  }
+  for (const auto& [fd, type] : c.namespaces)
+    if (::setns(fd, type) < 0) return sysError("join the container's namespaces");
+  if (::chdir("/") < 0) return sysError("chdir /");
+  if (proc.terminal) {
+    if (c.consoleFd < 0) return invalidArgument("process.terminal needs a console socket");
+    WHARF_TRY_CTX(setupTerminal(c.consoleFd, proc), "terminal");
+    ::close(c.consoleFd);
+  }
+  WHARF_TRY(applyRlimits(proc.rlimits));
+  if (proc.oomScoreAdj) WHARF_TRY(applyOomScoreAdj(*proc.oomScoreAdj));
+  bool inCwd = ::chdir(proc.cwd.c_str()) == 0;
+  std::optional<Seccomp> filter;
+  if (c.spec->linux && c.spec->linux->seccomp) {
+    WHARF_ASSIGN_OR_RETURN(Seccomp f, compileSeccomp(*c.spec->linux->seccomp));
+    filter.emplace(std::move(f));
+  }
+  if (filter && !proc.noNewPrivileges) WHARF_TRY(filter->load());
+  WHARF_TRY(applyUserAndCapabilities(proc, !c.inUserNs));
+  if (!inCwd && ::chdir(proc.cwd.c_str()) < 0)
+    return sysError("chdir to cwd (\"" + proc.cwd + "\") failed");
+  if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return sysError("prctl(PR_SET_NO_NEW_PRIVS)");
+  if (proc.args.empty()) return invalidArgument("process.args: must not be empty");
+  WHARF_ASSIGN_OR_RETURN(std::string exe, lookPath(proc.args[0], proc.env));
+  if (filter && proc.noNewPrivileges) WHARF_TRY(filter->load());
+  return exe;
+}
+
+[[noreturn]] void runExecChild(const ExecChild& c) {
+  auto exe = setupExec(c);
+  if (!exe.ok()) {
+    (void)sendMessage(c.syncFd, encodeError(exe.error()));
+    ::_exit(1);
+  }
+  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  // The socket is close-on-exec: the runtime sees EOF when the exec succeeded.
+  (void)sendMessage(c.syncFd, "R");
+  Error err = execProcess(*exe, c.process->args, c.process->env);
+  (void)sendMessage(c.syncFd, encodeError(err));
+  ::_exit(127);
+}
+
+}  // namespace
+
+Result<oci::Spec> Runtime::config(const std::string& id) {
+  WHARF_ASSIGN_OR_RETURN(State st, state(id));
+  WHARF_ASSIGN_OR_RETURN(PersistedState ps, readStateFile(root_ / id, id));
+  return ps.config();
+}
+
 Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
-  (void)id;
-  (void)opts;
-  return notImplemented("exec is not implemented yet");
+  WHARF_ASSIGN_OR_RETURN(State st, state(id));
+  if (st.status != "running" && st.status != "created")
+    return conflict("cannot exec in container \"" + id + "\": it is " + st.status);
+  WHARF_ASSIGN_OR_RETURN(PersistedState ps, readStateFile(root_ / id, id));
+  WHARF_ASSIGN_OR_RETURN(oci::Spec spec, ps.config());
+
+  ExecChild c;
+  c.process = &opts.process;
+  c.spec = &spec;
+  c.stdio = opts.stdio;
+  for (const auto& d : ps.cgroupDirs) c.cgroupProcs.push_back(d + "/cgroup.procs");
+
+  // The init's namespaces, wherever they came from: /proc/<pid>/ns/<type>.
+  std::vector<UniqueFd> fds;
+  UniqueFd pidNs, mountNs;
+  static constexpr std::pair<const char*, const char*> kNs[] = {
+      {"user", "user"},     {"ipc", "ipc"},   {"uts", "uts"}, {"network", "net"},
+      {"cgroup", "cgroup"}, {"time", "time"}, {"pid", "pid"}, {"mount", "mnt"}};
+  const std::string base = "/proc/" + std::to_string(st.pid) + "/ns/";
+  for (const auto& [type, file] : kNs) {
+    if (!spec.linux || !spec.linux->findNamespace(type)) continue;
+    UniqueFd fd(::open((base + file).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return sysError("open " + base + file);
+    int flag = namespaceFlag(type);
+    if (flag == CLONE_NEWPID) {
+      pidNs = std::move(fd);
+      continue;
+    }
+    if (flag == CLONE_NEWUSER) c.inUserNs = true;
+    c.namespaces.emplace_back(fd.get(), flag);
+    fds.push_back(std::move(fd));
+  }
+
+  UniqueFd console;
+  if (opts.process.terminal) {
+    if (opts.consoleSocket.empty())
+      return invalidArgument("process.terminal is true but no console socket was given");
+    WHARF_ASSIGN_OR_RETURN(console, connectUnix(opts.consoleSocket));
+    c.consoleFd = console.get();
+  }
+  int sp[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    return sysError("socketpair");
+  UniqueFd parentSock(sp[0]), childSock(sp[1]);
+  c.syncFd = childSock.get();
+
+  UniqueFd ownPidNs;
+  if (pidNs) {
+    ownPidNs.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+    if (!ownPidNs) return sysError("open /proc/self/ns/pid");
+    if (::setns(pidNs.get(), CLONE_NEWPID) < 0) return sysError("enter the pid namespace");
+  }
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    parentSock.reset();
+    runExecChild(c);
+  }
+  int forkErr = errno;
+  if (ownPidNs) (void)::setns(ownPidNs.get(), CLONE_NEWPID);
+  if (pid < 0) return sysError("fork", forkErr);
+  childSock.reset();
+  console.reset();
+  ScopeGuard kill([&] { killAndReap(pid); });
+
+  WHARF_ASSIGN_OR_RETURN(std::string msg, recvMessage(parentSock.get()));
+  if (msg.empty()) return internalError("exec'd process exited during setup");
+  if (msg[0] == 'E') return decodeError(msg);
+  // "R": then either EOF (execve succeeded) or the execve error.
+  WHARF_ASSIGN_OR_RETURN(std::string after, recvMessage(parentSock.get()));
+  if (!after.empty() && after[0] == 'E') return decodeError(after);
+  if (!opts.pidFile.empty()) WHARF_TRY(fs::writeFileAtomic(opts.pidFile, std::to_string(pid)));
+  kill.dismiss();
+  return pid;
 }
 
 }  // namespace wharf::runtime

@@ -21,6 +21,7 @@
 #include "common/unique_fd.h"
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/internal/container_init.h"
+#include "runtime/internal/helpers.h"
 #include "runtime/internal/state_file.h"
 #include "runtime/internal/sync.h"
 
@@ -40,30 +41,6 @@ Status validateId(const std::string& id) {
   return okStatus();
 }
 
-int namespaceFlag(std::string_view type) {
-  if (type == "pid") return CLONE_NEWPID;
-  if (type == "network") return CLONE_NEWNET;
-  if (type == "mount") return CLONE_NEWNS;
-  if (type == "ipc") return CLONE_NEWIPC;
-  if (type == "uts") return CLONE_NEWUTS;
-  if (type == "user") return CLONE_NEWUSER;
-  if (type == "cgroup") return CLONE_NEWCGROUP;
-  if (type == "time") return CLONE_NEWTIME;
-  return 0;
-}
-
-Result<UniqueFd> connectUnix(const std::string& path) {
-  UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!s) return sysError("socket");
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return invalidArgument("console socket path too long");
-  std::memcpy(addr.sun_path, path.data(), path.size());
-  if (::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-    return sysError("connect to console socket \"" + path + "\"");
-  return s;
-}
-
 Status writeIdMap(int pid, const char* file, const std::vector<oci::IdMapping>& maps) {
   std::string text;
   for (const auto& m : maps)
@@ -78,12 +55,6 @@ Status writeIdMap(int pid, const char* file, const std::vector<oci::IdMapping>& 
 Status writePidFile(const std::string& path, int pid) {
   if (path.empty()) return okStatus();
   return fs::writeFileAtomic(path, std::to_string(pid));
-}
-
-void killAndReap(pid_t pid) {
-  ::kill(pid, SIGKILL);
-  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
 }
 
 }  // namespace
@@ -278,7 +249,7 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   ps.pidStartTime = procInfo(pid).startTime;
   ps.cgroupV2 = cg->isV2();
   ps.cgroupDirs = cg->dirs();
-  ps.config = std::move(spec);
+  ps.configText = oci::serializeSpec(spec);
   WHARF_TRY(writeStateFile(dir, ps));
   WHARF_TRY(writePidFile(opts.pidFile, pid));
   killInit.dismiss();

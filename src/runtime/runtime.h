@@ -85,6 +85,9 @@ class Runtime {
   // The process is a child of the caller; returns its pid (host view).
   Result<int> exec(const std::string& id, const ExecOptions& opts);
 
+  // The spec the container was created with (exec's defaults come from its process).
+  Result<oci::Spec> config(const std::string& id);
+
   const std::filesystem::path& root() const { return root_; }
 
  private:

@@ -224,13 +224,74 @@ int cmdResume(runtime::Runtime& rt, const Args& a) {
   return s.ok() ? 0 : reportError(s.error());
 }
 
+Result<oci::Process> execProcessFromArgs(runtime::Runtime& rt, const Args& a,
+                                         const std::string& id) {
+  if (a.has("process")) {
+    auto text = fs::readFile(a.get("process"));
+    if (!text.ok()) return std::move(text).error();
+    // Parse it as the process of a spec so errors name "process.<field>".
+    auto spec =
+        oci::parseSpec(R"({"ociVersion":"1.2.0","root":{"path":"-"},"process":)" + *text + "}");
+    if (!spec.ok()) return std::move(spec).error().context(a.get("process"));
+    return *spec->process;
+  }
+  auto cfg = rt.config(id);
+  if (!cfg.ok()) return std::move(cfg).error();
+  oci::Process p = cfg->process ? *cfg->process : oci::Process{};
+  p.args.assign(a.operands.begin() + 1, a.operands.end());
+  if (p.args.empty()) return invalidArgument("exec: no command given (ARGS or --process)");
+  p.terminal = a.has("tty");
+  if (auto it = a.flags.find("env"); it != a.flags.end())
+    for (const auto& e : it->second) p.env.push_back(e);
+  if (a.has("cwd")) p.cwd = a.get("cwd");
+  if (a.has("user")) {
+    std::string u = a.get("user");
+    auto colon = u.find(':');
+    p.user.uid = static_cast<uint32_t>(std::stoul(u.substr(0, colon)));
+    if (colon != std::string::npos)
+      p.user.gid = static_cast<uint32_t>(std::stoul(u.substr(colon + 1)));
+  }
+  if (auto it = a.flags.find("additional-gids"); it != a.flags.end())
+    for (const auto& g : it->second)
+      p.user.additionalGids.push_back(static_cast<uint32_t>(std::stoul(g)));
+  if (a.has("no-new-privs")) p.noNewPrivileges = true;
+  if (auto it = a.flags.find("cap"); it != a.flags.end()) {
+    if (!p.capabilities) p.capabilities.emplace();
+    for (const auto& c : it->second) {
+      if (oci::capabilityNumber(c) < 0)
+        return invalidArgument("--cap: unknown capability \"" + c + "\"");
+      for (auto* set :
+           {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted})
+        set->push_back(c);
+    }
+  }
+  return p;
+}
+
 int cmdExec(runtime::Runtime& rt, const Args& a) {
   auto id = needId(a);
   if (!id.ok()) return reportError(id.error());
   runtime::ExecOptions o;
+  try {
+    auto proc = execProcessFromArgs(rt, a, *id);
+    if (!proc.ok()) return reportError(proc.error());
+    o.process = std::move(*proc);
+  } catch (const std::exception&) {
+    return reportError(invalidArgument("exec: --user and --additional-gids take numbers"));
+  }
+  o.stdio = {0, 1, 2};
+  o.consoleSocket = a.get("console-socket");
+  o.pidFile = a.get("pid-file");
   auto pid = rt.exec(*id, o);
   if (!pid.ok()) return reportError(pid.error());
-  return 0;
+  if (a.has("detach")) return 0;
+  g_forwardPid = *pid;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH})
+    ::signal(sig, forwardSignal);
+  int status = 0;
+  while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int cmdSpec(const Args& a) {

@@ -48,19 +48,13 @@ Status LinuxSyscalls::chroot(const std::string& path) {
 }
 
 Status LinuxSyscalls::mkdirAll(const std::string& path, mode_t mode) {
-  // Walk forward creating each component; avoids std::filesystem's exceptions and allocs.
-  std::string cur;
-  cur.reserve(path.size());
-  size_t i = 0;
-  while (i <= path.size()) {
-    size_t next = path.find('/', i);
-    if (next == std::string::npos) next = path.size();
-    cur.assign(path, 0, next);
-    if (!cur.empty() && next > i) {
-      if (::mkdir(cur.c_str(), mode) < 0 && errno != EEXIST) return sysError("mkdir " + quote(cur));
-    }
-    i = next + 1;
-  }
+  // Optimistic: the leaf first, walking up only on ENOENT (most parents already exist).
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return okStatus();
+  if (errno != ENOENT) return sysError("mkdir " + quote(path));
+  auto slash = path.find_last_of('/');
+  if (slash == std::string::npos || slash == 0) return sysError("mkdir " + quote(path), ENOENT);
+  WHARF_TRY(mkdirAll(path.substr(0, slash), mode));
+  if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) return sysError("mkdir " + quote(path));
   return okStatus();
 }
 

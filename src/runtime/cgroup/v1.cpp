@@ -14,11 +14,13 @@ std::string num(int64_t v) { return std::to_string(v); }
 std::string unum(uint64_t v) { return std::to_string(v); }
 
 Status mkdirP(const std::string& path) {
-  for (size_t i = 1; i <= path.size(); ++i) {
-    if (i != path.size() && path[i] != '/') continue;
-    std::string cur = path.substr(0, i);
-    if (::mkdir(cur.c_str(), 0755) < 0 && errno != EEXIST) return sysError("mkdir \"" + cur + "\"");
-  }
+  // The leaf first: the parents ("wharf") usually exist already.
+  if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return okStatus();
+  if (errno != ENOENT) return sysError("mkdir \"" + path + "\"");
+  auto slash = path.find_last_of('/');
+  if (slash == std::string::npos || slash == 0) return sysError("mkdir \"" + path + "\"", ENOENT);
+  WHARF_TRY(mkdirP(path.substr(0, slash)));
+  if (::mkdir(path.c_str(), 0755) < 0 && errno != EEXIST) return sysError("mkdir \"" + path + "\"");
   return okStatus();
 }
 

@@ -27,8 +27,10 @@ Status writeStateFile(const std::filesystem::path& dir, const PersistedState& p)
   j["annotations"] = s.annotations;
   j["cgroupV2"] = p.cgroupV2;
   j["cgroupDirs"] = p.cgroupDirs;
-  j["config"] = OrderedJson::parse(oci::serializeSpec(p.config));
-  return fs::writeFileAtomic(dir / "state.json", j.dump());
+  // Splice the already-serialized spec in rather than re-parsing it into the tree.
+  std::string text = j.dump();
+  if (!p.configText.empty()) text.insert(text.size() - 1, ",\"config\":" + p.configText);
+  return fs::writeFileAtomic(dir / "state.json", text);
 }
 
 Result<PersistedState> readStateFile(const std::filesystem::path& dir, const std::string& id) {
@@ -54,9 +56,7 @@ Result<PersistedState> readStateFile(const std::filesystem::path& dir, const std
       s.annotations = j["annotations"].get<std::map<std::string, std::string>>();
     p.cgroupV2 = j.value("cgroupV2", false);
     if (j.contains("cgroupDirs")) p.cgroupDirs = j["cgroupDirs"].get<std::vector<std::string>>();
-    if (j.contains("config")) {
-      WHARF_ASSIGN_OR_RETURN(p.config, oci::parseSpec(j["config"].dump()));
-    }
+    if (j.contains("config")) p.configText = j["config"].dump();
   } catch (const Json::exception& e) {
     return internalError("state.json of \"" + id + "\": " + e.what());
   }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,10 @@ struct PersistedState {
   uint64_t pidStartTime = 0;
   bool cgroupV2 = false;
   std::vector<std::string> cgroupDirs;
-  oci::Spec config;
+  // The spec: serialized when writing; kept as JSON when reading and parsed only by the
+  // commands that need it (exec), so state/start/delete stay cheap.
+  std::string configText;
+  Result<oci::Spec> config() const { return oci::parseSpec(configText); }
 };
 
 Status writeStateFile(const std::filesystem::path& dir, const PersistedState& st);

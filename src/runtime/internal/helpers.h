@@ -1,0 +1,21 @@
+#pragma once
+// Small helpers shared by create (runtime.cpp) and exec (exec.cpp).
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+#include "common/unique_fd.h"
+
+namespace wharf::runtime {
+
+// "pid" -> CLONE_NEWPID ...; 0 if unknown.
+int namespaceFlag(std::string_view type);
+// A connected unix stream socket (the console socket).
+Result<UniqueFd> connectUnix(const std::string& path);
+// SIGKILL and waitpid: undoes a half-made init or exec'd process.
+void killAndReap(pid_t pid);
+
+}  // namespace wharf::runtime
