@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "api/errors.h"
+#include "common/log.h"
 
 namespace wharf::api {
 
@@ -88,8 +89,9 @@ void replyEmpty(Responder& r, int status) { r.reply(status, "", ""); }
 Router::Router(std::string apiVersion, std::string minApiVersion)
     : apiVersion_(std::move(apiVersion)), minApiVersion_(std::move(minApiVersion)) {}
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
-  routes_.push_back(Route{std::move(method), splitPath(pattern), std::move(handler)});
+void Router::add(std::string method, std::string pattern, std::string operation, Handler handler) {
+  routes_.push_back(
+      Route{std::move(method), splitPath(pattern), std::move(operation), std::move(handler)});
 }
 
 Status Router::stripVersion(std::string& path, std::string* version) const {
@@ -156,11 +158,14 @@ bool Router::matchRoute(const Route& route, const std::vector<std::string>& part
 }
 
 const Handler* Router::match(const std::string& method, const std::string& path,
-                             std::map<std::string, std::string>* params) const {
+                             std::map<std::string, std::string>* params,
+                             const std::string** operation) const {
   auto parts = splitPath(path);
   for (const auto& route : routes_) {
     if (route.method != method) continue;
-    if (matchRoute(route, parts, params)) return &route.handler;
+    if (!matchRoute(route, parts, params)) continue;
+    if (operation) *operation = &route.operation;
+    return &route.handler;
   }
   return nullptr;
 }
@@ -170,11 +175,13 @@ void Router::dispatch(Request& req, ResponderPtr r) const {
     replyError(*r, st.error());
     return;
   }
-  const Handler* h = match(req.method, req.path, &req.params);
+  const std::string* operation = nullptr;
+  const Handler* h = match(req.method, req.path, &req.params, &operation);
   if (!h) {
     r->reply(404, "application/json", errorBody("page not found"));
     return;
   }
+  log::debug("api: {} {} -> {} (API {})", req.method, req.target, *operation, req.apiVersion);
   (*h)(req, std::move(r));
 }
 

@@ -74,7 +74,9 @@ class Router {
  public:
   Router(std::string apiVersion, std::string minApiVersion);
 
-  void add(std::string method, std::string pattern, Handler handler);
+  // `operation` is the swagger operationId the handler implements ("ContainerCreate"); all
+  // routes serve every version from the minimum up, shapes vary inside the handlers.
+  void add(std::string method, std::string pattern, std::string operation, Handler handler);
 
   // Strips and checks the version prefix, matches a route and calls its handler; answers
   // 400 for a version out of range, 404 {"message":"page not found"} for no route.
@@ -84,12 +86,14 @@ class Router {
   // Strips "/v1.NN" from path into *version; an error when out of range.
   Status stripVersion(std::string& path, std::string* version) const;
   const Handler* match(const std::string& method, const std::string& path,
-                       std::map<std::string, std::string>* params) const;
+                       std::map<std::string, std::string>* params,
+                       const std::string** operation = nullptr) const;
 
  private:
   struct Route {
     std::string method;
     std::vector<std::string> segments;  // "containers", "{id}", "{name*}"
+    std::string operation;
     Handler handler;
   };
   static bool matchRoute(const Route& route, const std::vector<std::string>& parts,

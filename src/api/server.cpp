@@ -111,6 +111,7 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
              const Headers& extra) override {
     if (mode_ != Mode::kHandling) return;
     mode_ = Mode::kReplied;
+    if (status >= 500) log::warn("api: {} -> {}: {}", current_, status, body);
     bool noBody = status == 204 || status == 304 || (status >= 100 && status < 200);
     std::string out = statusLine(status);
     if (!contentType.empty() && !noBody) out += "Content-Type: " + contentType + "\r\n";
@@ -257,10 +258,10 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
     for (const auto& field : msg)
       req.headers[toLower(std::string(field.name_string()))] = std::string(field.value());
     req.body = std::move(msg.body());
+    current_ = req.method + " " + req.target;
     keepAlive_ = msg.keep_alive();
     headOnly_ = msg.method() == http::verb::head;
     mode_ = Mode::kHandling;
-    log::debug("api: {} {}", req.method, req.target);
     router_.dispatch(req, shared_from_this());
   }
 
@@ -345,6 +346,7 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
   std::function<void(std::string, bool)> input_;
   std::string pendingInput_;
   bool inputEof_ = false;
+  std::string current_;  // "POST /containers/create?name=x", for the log
 };
 
 }  // namespace

@@ -264,50 +264,57 @@ void addContainerRoutes(Router& router, RouteContextPtr ctx) {
   auto bind = [ctx](void (*fn)(const RouteContext&, const Request&, ResponderPtr)) {
     return [ctx, fn](const Request& req, ResponderPtr r) { fn(*ctx, req, std::move(r)); };
   };
-  router.add("POST", "/containers/create", bind(createContainer));
-  router.add("GET", "/containers/json", bind(listContainers));
-  router.add("GET", "/containers/{id}/json", [ctx](const Request& req, ResponderPtr r) {
-    auto c = ctx->containers.inspectContainer(req.params.at("id"));
-    if (!c.ok()) return replyError(*r, c.error());
-    replyJson(*r, 200, containerInspectJson(*c));
-  });
-  router.add("POST", "/containers/{id}/start", [ctx](const Request& req, ResponderPtr r) {
-    ctx->containers.startContainer(req.params.at("id"), [r](Status st, bool alreadyRunning) {
-      if (!st.ok()) return replyError(*r, st.error());
-      replyEmpty(*r, alreadyRunning ? 304 : 204);
-    });
-  });
-  router.add("POST", "/containers/{id}/wait", bind(waitContainer));
-  router.add("POST", "/containers/{id}/attach", bind(attachContainer));
-  router.add("GET", "/containers/{id}/logs", bind(containerLogs));
-  router.add("POST", "/containers/{id}/stop", bind(stopContainer));
-  router.add("POST", "/containers/{id}/restart", bind(restartContainer));
-  router.add("POST", "/containers/{id}/kill", [ctx](const Request& req, ResponderPtr r) {
-    auto st = ctx->containers.killContainer(req.params.at("id"), req.query("signal").value_or(""));
-    if (!st.ok()) return replyError(*r, st.error());
-    replyEmpty(*r, 204);
-  });
+  router.add("POST", "/containers/create", "ContainerCreate", bind(createContainer));
+  router.add("GET", "/containers/json", "ContainerList", bind(listContainers));
+  router.add("GET", "/containers/{id}/json", "ContainerInspect",
+             [ctx](const Request& req, ResponderPtr r) {
+               auto c = ctx->containers.inspectContainer(req.params.at("id"));
+               if (!c.ok()) return replyError(*r, c.error());
+               replyJson(*r, 200, containerInspectJson(*c));
+             });
+  router.add("POST", "/containers/{id}/start", "ContainerStart",
+             [ctx](const Request& req, ResponderPtr r) {
+               ctx->containers.startContainer(req.params.at("id"),
+                                              [r](Status st, bool alreadyRunning) {
+                                                if (!st.ok()) return replyError(*r, st.error());
+                                                replyEmpty(*r, alreadyRunning ? 304 : 204);
+                                              });
+             });
+  router.add("POST", "/containers/{id}/wait", "ContainerWait", bind(waitContainer));
+  router.add("POST", "/containers/{id}/attach", "ContainerAttach", bind(attachContainer));
+  router.add("GET", "/containers/{id}/logs", "ContainerLogs", bind(containerLogs));
+  router.add("POST", "/containers/{id}/stop", "ContainerStop", bind(stopContainer));
+  router.add("POST", "/containers/{id}/restart", "ContainerRestart", bind(restartContainer));
+  router.add(
+      "POST", "/containers/{id}/kill", "ContainerKill", [ctx](const Request& req, ResponderPtr r) {
+        auto st =
+            ctx->containers.killContainer(req.params.at("id"), req.query("signal").value_or(""));
+        if (!st.ok()) return replyError(*r, st.error());
+        replyEmpty(*r, 204);
+      });
   // The CLI resizes a TTY after start. An engine that cannot resize yet is not an error for
   // the client: the container keeps its size.
-  router.add("POST", "/containers/{id}/resize", [ctx](const Request& req, ResponderPtr r) {
-    auto h = queryInt(req, "h");
-    if (!h.ok()) return replyError(*r, h.error());
-    auto w = queryInt(req, "w");
-    if (!w.ok()) return replyError(*r, w.error());
-    auto c = ctx->containers.inspectContainer(req.params.at("id"));
-    if (!c.ok()) return replyError(*r, c.error());
-    auto st = ctx->containers.resizeTty(c->id, h->value_or(0), w->value_or(0));
-    if (!st.ok() && st.error().category() != ErrorCategory::kNotImplemented)
-      return replyError(*r, st.error());
-    r->reply(200, "text/plain; charset=utf-8", "");
-  });
-  router.add("DELETE", "/containers/{id}", [ctx](const Request& req, ResponderPtr r) {
-    ctx->containers.removeContainer(req.params.at("id"), req.queryBool("force"), req.queryBool("v"),
-                                    [r](Status st) {
-                                      if (!st.ok()) return replyError(*r, st.error());
-                                      replyEmpty(*r, 204);
-                                    });
-  });
+  router.add("POST", "/containers/{id}/resize", "ContainerResize",
+             [ctx](const Request& req, ResponderPtr r) {
+               auto h = queryInt(req, "h");
+               if (!h.ok()) return replyError(*r, h.error());
+               auto w = queryInt(req, "w");
+               if (!w.ok()) return replyError(*r, w.error());
+               auto c = ctx->containers.inspectContainer(req.params.at("id"));
+               if (!c.ok()) return replyError(*r, c.error());
+               auto st = ctx->containers.resizeTty(c->id, h->value_or(0), w->value_or(0));
+               if (!st.ok() && st.error().category() != ErrorCategory::kNotImplemented)
+                 return replyError(*r, st.error());
+               r->reply(200, "text/plain; charset=utf-8", "");
+             });
+  router.add("DELETE", "/containers/{id}", "ContainerDelete",
+             [ctx](const Request& req, ResponderPtr r) {
+               ctx->containers.removeContainer(req.params.at("id"), req.queryBool("force"),
+                                               req.queryBool("v"), [r](Status st) {
+                                                 if (!st.ok()) return replyError(*r, st.error());
+                                                 replyEmpty(*r, 204);
+                                               });
+             });
 }
 
 }  // namespace wharf::api

@@ -73,7 +73,7 @@ Json imageInspectJson(const engine::ImageDetail& d, const Request& req) {
 }  // namespace
 
 void addImageRoutes(Router& router, RouteContextPtr ctx) {
-  router.add("GET", "/images/json", [ctx](const Request& req, ResponderPtr r) {
+  router.add("GET", "/images/json", "ImageList", [ctx](const Request& req, ResponderPtr r) {
     auto list = ctx->images.listImages(req.queryBool("all"));
     if (!list.ok()) return replyError(*r, list.error());
     Json out = Json::array();
@@ -81,19 +81,22 @@ void addImageRoutes(Router& router, RouteContextPtr ctx) {
     replyJson(*r, 200, out);
   });
   // Names contain slashes ("localhost:5000/a/b:tag"): the capture takes the rest of the path.
-  router.add("GET", "/images/{name*}/json", [ctx](const Request& req, ResponderPtr r) {
-    auto d = ctx->images.inspectImage(req.params.at("name"));
-    if (!d.ok()) return replyError(*r, d.error());
-    replyJson(*r, 200, imageInspectJson(*d, req));
-  });
-  router.add("POST", "/wharf/images/bootstrap", [ctx](const Request& req, ResponderPtr r) {
-    std::string name = req.query("name").value_or("busybox");
-    // The request is copied into the callback: bootstrap finishes after this handler returns.
-    ctx->images.bootstrapImage(name, [r, req](Result<engine::ImageSummary> s) {
-      if (!s.ok()) return replyError(*r, s.error());
-      replyJson(*r, 200, imageSummaryJson(*s, req));
-    });
-  });
+  router.add("GET", "/images/{name*}/json", "ImageInspect",
+             [ctx](const Request& req, ResponderPtr r) {
+               auto d = ctx->images.inspectImage(req.params.at("name"));
+               if (!d.ok()) return replyError(*r, d.error());
+               replyJson(*r, 200, imageInspectJson(*d, req));
+             });
+  router.add("POST", "/wharf/images/bootstrap", "WharfImageBootstrap",
+             [ctx](const Request& req, ResponderPtr r) {
+               std::string name = req.query("name").value_or("busybox");
+               // The request is copied into the callback: bootstrap finishes after this handler
+               // returns.
+               ctx->images.bootstrapImage(name, [r, req](Result<engine::ImageSummary> s) {
+                 if (!s.ok()) return replyError(*r, s.error());
+                 replyJson(*r, 200, imageSummaryJson(*s, req));
+               });
+             });
 }
 
 }  // namespace wharf::api

@@ -177,13 +177,13 @@ void addSystemRoutes(Router& router, RouteContextPtr ctx) {
   auto ping = [](const Request&, ResponderPtr r) {
     r->reply(200, "text/plain; charset=utf-8", "OK", kPingHeaders);
   };
-  router.add("GET", "/_ping", ping);
-  router.add("HEAD", "/_ping", ping);
+  router.add("GET", "/_ping", "SystemPing", ping);
+  router.add("HEAD", "/_ping", "SystemPingHead", ping);
 
-  router.add("GET", "/version",
+  router.add("GET", "/version", "SystemVersion",
              [ctx](const Request&, ResponderPtr r) { replyJson(*r, 200, versionJson(ctx->cfg)); });
 
-  router.add("GET", "/info", [ctx](const Request&, ResponderPtr r) {
+  router.add("GET", "/info", "SystemInfo", [ctx](const Request&, ResponderPtr r) {
     auto info = ctx->system.info();
     if (!info.ok()) return replyError(*r, info.error());
     replyJson(*r, 200, infoJson(*info, ctx->cfg));

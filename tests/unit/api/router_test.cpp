@@ -48,13 +48,19 @@ TEST(Router, RejectsVersionsOutOfRange) {
 TEST(Router, MatchesCapturesAndRestOfPath) {
   Router router("1.51", "1.24");
   int hit = 0;
-  router.add("GET", "/containers/{id}/json", [&](const Request&, ResponderPtr) { hit = 1; });
-  router.add("GET", "/containers/json", [&](const Request&, ResponderPtr) { hit = 2; });
-  router.add("GET", "/images/{name*}/json", [&](const Request&, ResponderPtr) { hit = 3; });
+  router.add("GET", "/containers/{id}/json", "ContainerInspect",
+             [&](const Request&, ResponderPtr) { hit = 1; });
+  router.add("GET", "/containers/json", "ContainerList",
+             [&](const Request&, ResponderPtr) { hit = 2; });
+  router.add("GET", "/images/{name*}/json", "ImageInspect",
+             [&](const Request&, ResponderPtr) { hit = 3; });
   std::map<std::string, std::string> params;
   const Handler* h = router.match("GET", "/containers/abc/json", &params);
   ASSERT_NE(h, nullptr);
   EXPECT_EQ(params.at("id"), "abc");
+  const std::string* op = nullptr;
+  ASSERT_NE(router.match("GET", "/containers/json", &params, &op), nullptr);
+  EXPECT_EQ(*op, "ContainerList");
   h = router.match("GET", "/images/localhost:5000/a/b:v1/json", &params);
   ASSERT_NE(h, nullptr);
   EXPECT_EQ(params.at("name"), "localhost:5000/a/b:v1");
