@@ -324,4 +324,13 @@ Result<std::unique_ptr<LogReader>> Engine::attachOutput(const std::string& idOrN
   return std::unique_ptr<LogReader>(std::move(reader));
 }
 
+Result<std::unique_ptr<StdinWriter>> Engine::attachStdin(const std::string& idOrName) {
+  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  if (!c->rec.info.spec.openStdin) {
+    return invalidArgument("container " + c->rec.info.id + " was not created with OpenStdin");
+  }
+  if (!c->stdinPipe) c->stdinPipe = std::make_shared<StdinPipe>(io_);
+  return std::unique_ptr<StdinWriter>(new PipeStdinWriter(c->stdinPipe));
+}
+
 }  // namespace wharf::engine

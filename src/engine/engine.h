@@ -28,6 +28,7 @@
 #include "engine/backend.h"
 #include "engine/container_record.h"
 #include "engine/shim/exit_file.h"
+#include "engine/stdin_pipe.h"
 
 namespace wharf::store {
 class MetadataDb;
@@ -79,6 +80,7 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
                                               const LogOptions& opts) override;
   Result<std::unique_ptr<LogReader>> attachOutput(const std::string& idOrName, bool stdoutOn,
                                                   bool stderrOn) override;
+  Result<std::unique_ptr<StdinWriter>> attachStdin(const std::string& idOrName) override;
 
   // ImageBackend
   Result<std::vector<ImageSummary>> listImages(bool all) override;
@@ -97,6 +99,7 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
     std::vector<std::function<void(Result<WaitResult>)>> exitWaiters;
     std::vector<std::function<void(Result<WaitResult>)>> removeWaiters;
     std::vector<std::function<bool()>> logWakers;
+    std::shared_ptr<StdinPipe> stdinPipe;  // with OpenStdin, from attach or start to exit
     uint64_t epoch = 0;  // bumped at every exit, failed start and removal (ends attaches)
     bool starting = false;
     bool removing = false;

@@ -134,12 +134,28 @@ void Engine::spawnShim(ContainerPtr c, StartDone done) {
     return done(std::move(e), false);
   }
   UniqueFd readEnd(p[0]), writeEnd(p[1]);
+  // `-i`: the init reads the pipe the shim gets as fd 4; the daemon writes what attach sends.
+  UniqueFd stdinRead, stdinWrite;
+  if (i.spec.openStdin) {
+    int sp[2];
+    if (::pipe2(sp, O_CLOEXEC) != 0) {
+      Error e = sysError("pipe");
+      startFailed(c, e);
+      return done(std::move(e), false);
+    }
+    stdinRead.reset(sp[0]);
+    stdinWrite.reset(sp[1]);
+  }
   std::string runtimeRoot = (cfg_.execRoot / "runtime").string();
   std::string shimLog = (stdfs::path(c->rec.bundle) / "shim.log").string();
   std::vector<std::string> args = {
       cfg_.shimPath.string(), "--id",       i.id,    "--bundle", c->rec.bundle,
       "--runtime-root",       runtimeRoot,  "--log", i.logPath,  "--exit-file",
       c->rec.exitFile,        "--ready-fd", "3"};
+  if (stdinRead) {
+    args.push_back("--stdin-fd");
+    args.push_back("4");
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -151,18 +167,24 @@ void Engine::spawnShim(ContainerPtr c, StartDone done) {
   // The shim's own complaints (it has nowhere else to say them once detached).
   posix_spawn_file_actions_addopen(&fa, 2, shimLog.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_adddup2(&fa, writeEnd.get(), 3);
+  if (stdinRead) posix_spawn_file_actions_adddup2(&fa, stdinRead.get(), 4);
   // Client sockets and the lock file must not leak into a process that outlives us.
-  posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+  posix_spawn_file_actions_addclosefrom_np(&fa, stdinRead ? 5 : 4);
   pid_t child = -1;
   int rc = ::posix_spawn(&child, argv[0], &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   writeEnd.reset();
+  stdinRead.reset();
   if (rc != 0) {
     Error e = sysError("start " + cfg_.shimPath.string(), rc);
     startFailed(c, e);
     return done(std::move(e), false);
   }
 
+  if (stdinWrite) {
+    if (!c->stdinPipe) c->stdinPipe = std::make_shared<StdinPipe>(io_);
+    c->stdinPipe->connect(std::move(stdinWrite));
+  }
   auto pipe = std::make_shared<asio::posix::stream_descriptor>(io_, readEnd.release());
   auto buf = std::make_shared<std::string>();
   asio::async_read(*pipe, asio::dynamic_buffer(*buf),
@@ -277,6 +299,11 @@ void Engine::markExited(ContainerPtr c, const shim::ExitStatus& es) {
 }
 
 void Engine::notifyExit(Container& c, const WaitResult& r) {
+  // This run's stdin is over; a later attach and start get a fresh pipe.
+  if (c.stdinPipe) {
+    c.stdinPipe->disconnect();
+    c.stdinPipe.reset();
+  }
   ++c.epoch;
   wakeReaders(c);
   auto waiters = std::move(c.exitWaiters);

@@ -50,9 +50,8 @@ std::vector<std::string> containerEnv(const ContainerInfo& c) {
   // ReplaceOrAppendEnvValues).
   for (const auto& kv : c.spec.env) {
     std::string key = kv.substr(0, kv.find('='));
-    auto it = std::find_if(out.begin(), out.end(), [&](const std::string& e) {
-      return e.substr(0, e.find('=')) == key;
-    });
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const std::string& e) { return e.substr(0, e.find('=')) == key; });
     if (it != out.end()) {
       *it = kv;
     } else {

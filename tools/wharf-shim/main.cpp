@@ -1,7 +1,9 @@
 // wharf-shim: the per-container process (see engine/shim/shim.h for its protocol).
-#include <linux/close_range.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <vector>
 
 #include "engine/shim/shim.h"
 
@@ -10,8 +12,15 @@ int main(int argc, char** argv) {
   if (!wharf::shim::parseShimArgs(argc, argv, &opts)) return 2;
   // Whatever the daemon held open (client sockets, the lock file) must not stay open here:
   // a leaked client socket would keep that client's stream open for the container's life.
-  if (opts.readyFd > 3) ::syscall(SYS_close_range, 3u, static_cast<unsigned>(opts.readyFd) - 1, 0);
-  ::syscall(SYS_close_range, static_cast<unsigned>(opts.readyFd < 3 ? 3 : opts.readyFd + 1), ~0u,
-            0);
+  std::vector<int> keep = {opts.readyFd};
+  if (opts.stdinFd >= 0) keep.push_back(opts.stdinFd);
+  std::sort(keep.begin(), keep.end());
+  unsigned from = 3;
+  for (int fd : keep) {
+    if (fd < 3) continue;
+    if (static_cast<unsigned>(fd) > from) ::syscall(SYS_close_range, from, fd - 1u, 0u);
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  ::syscall(SYS_close_range, from, ~0u, 0u);
   return wharf::shim::runShim(opts);
 }

@@ -57,7 +57,8 @@ class Shim {
     runtime::CreateOptions co;
     co.id = opts_.id;
     co.bundle = opts_.bundle;
-    co.stdio.in = devNull_.get();
+    UniqueFd stdinFd(opts_.stdinFd);
+    co.stdio.in = stdinFd ? stdinFd.get() : devNull_.get();
     co.stdio.out = outW.get();
     co.stdio.err = errW.get();
     auto created = runtime_.create(co);
@@ -69,6 +70,7 @@ class Shim {
     // Only the init keeps the write ends: EOF on the pipes then means its output is done.
     outW.reset();
     errW.reset();
+    stdinFd.reset();
     Status started = runtime_.start(opts_.id);
     if (!started.ok()) {
       ::kill(initPid_, SIGKILL);
@@ -210,6 +212,8 @@ bool parseShimArgs(int argc, char** argv, ShimOptions* out) {
       out->exitFile = v;
     } else if (a == "--ready-fd") {
       out->readyFd = std::atoi(v.c_str());
+    } else if (a == "--stdin-fd") {
+      out->stdinFd = std::atoi(v.c_str());
     } else {
       std::fprintf(stderr, "wharf-shim: unknown flag %s\n", argv[i - 1]);
       return false;

@@ -5,7 +5,9 @@
 //
 // Protocol with the daemon (version 1):
 //   wharf-shim --id ID --bundle DIR --runtime-root DIR --log FILE --exit-file FILE --ready-fd 3
-//   - The daemon starts the shim with fd 3 the write end of a pipe, 0/1/2 on /dev/null.
+//              [--stdin-fd 4]
+//   - The daemon starts the shim with fd 3 the write end of a pipe, 0/1/2 on /dev/null, and
+//     with `-i` fd 4 the read end of the container's stdin (the daemon keeps the write end).
 //   - The shim setsid()s and forks; the first process exits at once (the daemon reaps it),
 //     the second is the shim proper (re-parented to init or the nearest subreaper).
 //   - It creates and starts the container from DIR/config.json with the runtime library and
@@ -27,6 +29,7 @@ struct ShimOptions {
   std::string logPath;
   std::string exitFile;
   int readyFd = 3;
+  int stdinFd = -1;  // --stdin-fd: the read end of the container's stdin (docker run -i)
 };
 
 // Parses argv as above; false (with a message on stderr) when it is malformed.
