@@ -22,6 +22,7 @@
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/internal/container_init.h"
 #include "runtime/internal/helpers.h"
+#include "runtime/internal/hooks.h"
 #include "runtime/internal/state_file.h"
 #include "runtime/internal/sync.h"
 
@@ -227,6 +228,20 @@ Result<State> Runtime::create(const CreateOptions& opts) {
     if (msg == "R") break;
     if (msg.empty()) return internalError("container init exited during setup");
     if (msg[0] == 'E') return decodeError(msg);
+    if (msg == "H") {
+      State hs;
+      hs.ociVersion = std::string(oci::kRuntimeSpecVersion);
+      hs.id = opts.id;
+      hs.status = "creating";
+      hs.pid = pid;
+      hs.bundle = bundle.string();
+      hs.annotations = spec.annotations;
+      std::string json = stateToJson(hs);
+      WHARF_TRY(runHooks(spec.hooks->prestart, json, "prestart"));
+      WHARF_TRY(runHooks(spec.hooks->createRuntime, json, "createRuntime"));
+      WHARF_TRY(sendMessage(parentSock.get(), "G" + json));
+      continue;
+    }
     if (msg == "U") {
       WHARF_TRY(writeIdMap(pid, "uid_map", spec.linux->uidMappings));
       WHARF_TRY(writeIdMap(pid, "gid_map", spec.linux->gidMappings));
@@ -258,6 +273,22 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   return s;
 }
 
+void Runtime::runLateHooks(const std::string& id, const char* kind) {
+  auto ps = readStateFile(root_ / id, id);
+  // Only parse the spec when it has hooks at all: start and delete stay cheap.
+  if (!ps.ok() || ps->configText.find("\"hooks\"") == std::string::npos) return;
+  auto spec = ps->config();
+  if (!spec.ok() || !spec->hooks) return;
+  const auto& hooks =
+      std::string_view(kind) == "poststart" ? spec->hooks->poststart : spec->hooks->poststop;
+  auto st = state(id);
+  State s = st.ok() ? *st : ps->state;
+  if (std::string_view(kind) == "poststop") s.status = "stopped";
+  // The spec: poststart and poststop failures are logged, not fatal.
+  if (auto r = runHooks(hooks, stateToJson(s), kind); !r.ok())
+    log::warn("container {}: {}", id, r.error().message());
+}
+
 Status Runtime::start(const std::string& id) {
   WHARF_TRY(validateId(id));
   WHARF_ASSIGN_OR_RETURN(State st, state(id));
@@ -272,6 +303,7 @@ Status Runtime::start(const std::string& id) {
   }
   if (::write(fifo.get(), "0", 1) != 1) return sysError("write to the exec fifo");
   ::unlink(fifoPath.c_str());
+  runLateHooks(id, "poststart");
   return okStatus();
 }
 
@@ -334,6 +366,7 @@ Status Runtime::remove(const std::string& id, bool force) {
   if (auto left = cg->pids(); left.ok())
     for (int p : *left) ::kill(p, SIGKILL);
   WHARF_TRY_CTX(cg->destroy(), "delete container \"" + id + "\"");
+  runLateHooks(id, "poststop");
   return fs::removeAll(dir);
 }
 

@@ -92,6 +92,7 @@ class Runtime {
 
  private:
   Result<const CgroupLayout*> layout();
+  void runLateHooks(const std::string& id, const char* kind);
 
   std::filesystem::path root_;
   std::unique_ptr<CgroupLayout> layout_;  // detected on first use, once

@@ -249,6 +249,56 @@ class RuntimeTest(unittest.TestCase):
         state = json.loads(subprocess.run(self.rt("state", cid), check=True, capture_output=True).stdout)
         self.assertEqual(state["status"], "created")
 
+    def test_hooks(self):
+        out = os.path.join(self.tmp, "hooks")
+        os.makedirs(out)
+
+        def hook(name, where=out):
+            return {"path": "/bin/sh", "args": ["sh", "-c", f"cat > {where}/{name}.json"], "timeout": 10}
+
+        self.config["hooks"] = {
+            "prestart": [hook("prestart")], "createRuntime": [hook("createRuntime")],
+            "createContainer": [hook("createContainer")], "startContainer": [hook("startContainer", "/tmp")],
+            "poststart": [hook("poststart")], "poststop": [hook("poststop")],
+        }
+        self.run_container(["true"])
+        for name in ("prestart", "createRuntime", "createContainer", "poststart", "poststop"):
+            with open(os.path.join(out, name + ".json")) as f:
+                state = json.load(f)
+            self.assertEqual(state["id"], self.ids[-1], name)
+        with open(os.path.join(out, "createRuntime.json")) as f:
+            self.assertEqual(json.load(f)["status"], "creating")
+        with open(os.path.join(out, "poststop.json")) as f:
+            self.assertEqual(json.load(f)["status"], "stopped")
+        self.assertTrue(os.path.exists(os.path.join(self.bundle, "rootfs/tmp/startContainer.json")))
+
+    def test_failing_hook_undoes_create(self):
+        self.config["hooks"] = {"createRuntime": [{"path": "/bin/false"}]}
+        p = self.run_container(["true"], expect_rc=1)
+        self.assertIn("hooks.createRuntime[0]", p.stderr)
+        self.assert_clean(self.ids[-1])
+
+    def test_exec(self):
+        cid = self.new_id()
+        self.config["process"]["args"] = ["sleep", "100"]
+        self.write_config()
+        subprocess.run(self.rt("run", "--detach", "--bundle", self.bundle, cid), check=True, timeout=30)
+        p = subprocess.run(self.rt("exec", "-u", "1000:1000", "-e", "CHECKER_ENV=x", cid, "checker"),
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        facts, _ = parse(p.stdout)
+        self.assertEqual((facts["uid"], facts["env.CHECKER_ENV"]), ("1000", "x"))
+        self.assertNotEqual(facts["pid"], "1")
+        init = json.loads(subprocess.run(self.rt("state", cid), check=True, capture_output=True).stdout)["pid"]
+        self.assertEqual(facts["ns.pid"], os.readlink(f"/proc/{init}/ns/pid"))
+        self.assertEqual(facts["ns.mnt"], os.readlink(f"/proc/{init}/ns/mnt"))
+        p = subprocess.run(self.rt("exec", cid, "sh", "-c", "exit 5"), capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 5)
+        p = subprocess.run(self.rt("exec", cid, "nope"), capture_output=True, text=True, timeout=30)
+        self.assertIn('exec: "nope": executable file not found in $PATH', p.stderr)
+        pids = json.loads(subprocess.run(self.rt("ps", "--format", "json", cid), check=True, capture_output=True).stdout)
+        self.assertEqual(pids, [init])
+
     def test_exit_code(self):
         self.run_container(["sh", "-c", "exit 7"], expect_rc=7)
 

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 
+#include "runtime/internal/hooks.h"
 #include "runtime/internal/process.h"
 #include "runtime/internal/sync.h"
 #include "runtime/seccomp.h"
@@ -26,8 +27,16 @@ Status writeZero(const std::string& file) {
   return okStatus();
 }
 
+bool needsHookState(const oci::Spec& spec) {
+  if (!spec.hooks) return false;
+  const auto& h = *spec.hooks;
+  return !h.prestart.empty() || !h.createRuntime.empty() || !h.createContainer.empty() ||
+         !h.startContainer.empty();
+}
+
 // Everything up to "blocked before execve"; returns the resolved executable.
-Result<std::string> setup(const InitConfig& cfg) {
+// hookState receives the state JSON the runtime sends for the container's own hooks.
+Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
   const oci::Spec& spec = *cfg.spec;
   const oci::Process& proc = *spec.process;
   sys::LinuxSyscalls sys;
@@ -64,6 +73,14 @@ Result<std::string> setup(const InitConfig& cfg) {
   rc.newCgroupNs = cfg.unshareFlags & CLONE_NEWCGROUP;
   rc.cgroups = cfg.cgroupMount;
   if (newMountNs) WHARF_TRY(prepareRootfs(sys, rc));
+  if (needsHookState(spec)) {
+    // The runtime runs prestart/createRuntime now, in its namespaces, and sends the state.
+    WHARF_TRY(sendMessage(cfg.syncFd, "H"));
+    WHARF_ASSIGN_OR_RETURN(std::string reply, recvMessage(cfg.syncFd));
+    if (reply.empty() || reply[0] != 'G') return internalError("runtime hooks failed");
+    hookState = reply.substr(1);
+    WHARF_TRY(runHooks(spec.hooks->createContainer, hookState, "createContainer"));
+  }
   WHARF_TRY(enterRootfs(sys, cfg.rootfs, cfg.noPivot || !newMountNs));
   if (cfg.unshareFlags & CLONE_NEWUTS) {
     if (!spec.hostname.empty()) WHARF_TRY(sys.sethostname(spec.hostname));
@@ -101,7 +118,8 @@ Result<std::string> setup(const InitConfig& cfg) {
 }  // namespace
 
 void runInit(const InitConfig& cfg) {
-  auto exe = setup(cfg);
+  std::string hookState;
+  auto exe = setup(cfg, hookState);
   if (!exe.ok()) {
     (void)sendMessage(cfg.syncFd, encodeError(exe.error()));
     ::_exit(1);
@@ -118,6 +136,14 @@ void runInit(const InitConfig& cfg) {
     while (n < 0 && errno == EINTR);
     if (n != 1) ::_exit(1);
     ::close(cfg.fifoFd);
+  }
+  if (cfg.spec->hooks && !cfg.spec->hooks->startContainer.empty()) {
+    auto st = runHooks(cfg.spec->hooks->startContainer, hookState, "startContainer");
+    if (!st.ok()) {
+      std::string msg = "wharf-runtime: " + st.error().message() + "\n";
+      (void)!::write(2, msg.data(), msg.size());
+      ::_exit(1);
+    }
   }
   Error err = execProcess(*exe, cfg.spec->process->args, cfg.spec->process->env);
   std::string msg = "wharf-runtime: " + err.message() + "\n";
