@@ -87,6 +87,12 @@ Result<Image> ImageService::resolve(const std::string& refOrId) {
         return load(row);
       }
       if (id.error().category() != ErrorCategory::kNotFound) return std::move(id).error();
+      // name@sha256:... names the manifest: any image stored from that manifest matches.
+      if (!ref->digest.empty()) {
+        WHARF_ASSIGN_OR_RETURN(std::vector<store::ImageRow> rows, db_.listImages());
+        for (const auto& r : rows)
+          if (r.manifestDigest == ref->digest) return load(r);
+      }
     }
     if (!isHexPrefix(refOrId)) {
       if (!ref.ok()) return std::move(ref).error();

@@ -115,6 +115,10 @@ TEST_F(ImageServiceTest, Resolve) {
     ASSERT_TRUE(r.ok()) << q << ": " << r.error().message();
     EXPECT_EQ(r->id, img->id) << q;
   }
+  auto byDigest = svc_->resolve("busybox@" + img->manifestDigest);
+  ASSERT_TRUE(byDigest.ok()) << byDigest.error().message();
+  EXPECT_EQ(byDigest->id, img->id);
+  EXPECT_FALSE(svc_->resolve("busybox@sha256:" + std::string(64, '1')).ok());
   auto nf = svc_->resolve("busybox:1");
   ASSERT_FALSE(nf.ok());
   EXPECT_EQ(nf.error().category(), ErrorCategory::kNotFound);
