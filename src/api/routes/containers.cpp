@@ -90,7 +90,10 @@ void listContainers(const RouteContext& ctx, const Request& req, ResponderPtr r)
   opts.all = req.queryBool("all");
   auto limit = queryInt(req, "limit");
   if (!limit.ok()) return replyError(*r, limit.error());
-  if (*limit && **limit > 0) opts.limit = **limit;
+  if (*limit && **limit > 0) {
+    opts.limit = **limit;
+    opts.all = true;  // moby: `ps -n N` lists the last N in any state
+  }
   auto filters = parseFilters(req.query("filters").value_or(""));
   if (!filters.ok()) return replyError(*r, filters.error());
   opts.filters = std::move(*filters);
