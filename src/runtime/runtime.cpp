@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -203,13 +204,19 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   // A new (or joined) pid namespace applies to children of the calling thread only: switch
   // it just around fork() so the init is pid 1 there and still our own child.
   UniqueFd ownPidNs;
-  if (pidFlag || joinPidFd >= 0) {
+  // A new pid namespace must belong to the new user namespace (or proc cannot be mounted):
+  // clone both at once. fork() is kept for the common case as it is safe in threaded callers.
+  cfg.userNsFromClone = cfg.newUserNs && joinPidFd < 0;
+  if (!cfg.userNsFromClone && (pidFlag || joinPidFd >= 0)) {
     ownPidNs.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
     if (!ownPidNs) return sysError("open /proc/self/ns/pid");
     int rc = pidFlag ? ::unshare(CLONE_NEWPID) : ::setns(joinPidFd, CLONE_NEWPID);
     if (rc < 0) return sysError("enter the pid namespace");
   }
-  pid_t pid = ::fork();
+  pid_t pid = cfg.userNsFromClone
+                  ? static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWUSER | pidFlag | SIGCHLD,
+                                                 nullptr, nullptr, nullptr, 0))
+                  : ::fork();
   if (pid == 0) {
     parentSock.reset();
     runInit(cfg);

@@ -44,6 +44,7 @@ class RuntimeTest(unittest.TestCase):
         for path in (RUNTIME, CHECKER):
             self.assertTrue(os.path.exists(path), f"{path} is missing: build wharf-runtime and wharf-checker")
         self.tmp = tempfile.mkdtemp(prefix="wharf-rt-test-")
+        os.chmod(self.tmp, 0o755)  # reachable by a user namespace's root
         self.root = os.path.join(self.tmp, "state")
         self.bundle = os.path.join(self.tmp, "bundle")
         rootfs = os.path.join(self.bundle, "rootfs")
@@ -298,6 +299,15 @@ class RuntimeTest(unittest.TestCase):
         self.assertIn('exec: "nope": executable file not found in $PATH', p.stderr)
         pids = json.loads(subprocess.run(self.rt("ps", "--format", "json", cid), check=True, capture_output=True).stdout)
         self.assertEqual(pids, [init])
+
+    def test_user_namespace(self):
+        self.config["linux"]["namespaces"].append({"type": "user"})
+        self.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        self.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        facts, _ = self.check()
+        self.assertEqual(facts["uid"], "0")
+        self.assertNotEqual(facts["ns.user"], os.readlink("/proc/self/ns/user"))
+        self.assertEqual(facts["CapEff"], "00000000a80425fb")
 
     def test_exit_code(self):
         self.run_container(["sh", "-c", "exit 7"], expect_rc=7)

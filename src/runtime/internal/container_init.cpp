@@ -47,8 +47,11 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
   // Die with the runtime while it still waits for us: no orphaned half-made containers.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
+  // Join the cgroup first: before a new cgroup namespace (so that it is its root) and while
+  // still the host's root (a user namespace's root may not write the host's cgroup files).
+  for (const auto& f : cfg.cgroupProcs) WHARF_TRY(writeZero(f));
   if (cfg.newUserNs) {
-    WHARF_TRY(sys.unshare(CLONE_NEWUSER));
+    if (!cfg.userNsFromClone) WHARF_TRY(sys.unshare(CLONE_NEWUSER));
     WHARF_TRY(sendMessage(cfg.syncFd, "U"));
     WHARF_ASSIGN_OR_RETURN(std::string go, recvMessage(cfg.syncFd));
     if (go != "G") return internalError("runtime did not map the user namespace");
@@ -57,8 +60,6 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
   }
   for (const auto& [fd, type] : cfg.joinNamespaces)
     WHARF_TRY_CTX(sys.setns(fd, type), "join namespace");
-  // Join the cgroup before a new cgroup namespace is made so that it is its root.
-  for (const auto& f : cfg.cgroupProcs) WHARF_TRY(writeZero(f));
   if (cfg.unshareFlags) WHARF_TRY(sys.unshare(cfg.unshareFlags));
   if (cfg.unshareFlags & CLONE_NEWNET) WHARF_TRY_CTX(loopbackUp(), "network namespace");
 
