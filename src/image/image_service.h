@@ -4,6 +4,7 @@
 // unpacking): callers run it on a worker thread, one thread at a time (MetadataDb's rule).
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,12 @@ class ImageService {
     std::string deleted;   // image id, or empty
   };
   Result<std::vector<DeleteItem>> remove(const std::string& refOrId, bool force);
+
+  // `docker load`: a `docker save` archive (plain or compressed tar with manifest.json; the
+  // OCI layout docker 25+ writes beside it is read through the same manifest.json). Layers
+  // may be plain, gzip or zstd tars; each is checked against the config's diff ids as it is
+  // unpacked, and its RepoTags are applied. Returns the images loaded.
+  Result<std::vector<Image>> loadArchive(const std::filesystem::path& archive);
 
  private:
   Result<Image> load(const store::ImageRow& row);
