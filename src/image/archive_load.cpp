@@ -3,8 +3,8 @@
 // The archive is read once, front to back: every member that may be a blob streams into the
 // content store (hashed on the way), so nothing is extracted to a temp dir whatever the
 // image size. manifest.json then says which members are configs and layers; members nothing
-// refers to (docker's legacy <id>/json, an OCI index) are removed again unless the store
-// already had them.
+// refers to (docker's legacy <id>/json, an OCI index) are removed again, unless the store
+// already had them before this load.
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -14,6 +14,7 @@
 #include <memory>
 #include <set>
 
+#include "common/digest.h"
 #include "common/json.h"
 #include "image/image_service.h"
 #include "image/reference.h"
@@ -74,6 +75,7 @@ Result<std::vector<Image>> ImageService::loadArchive(const std::filesystem::path
       WHARF_ASSIGN_OR_RETURN(w, content_.writer());
     }
     Member m;
+    Sha256 hasher;  // to know the digest before commit, and so whether the blob is new
     char buf[1 << 16];
     for (;;) {
       la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
@@ -86,15 +88,17 @@ Result<std::vector<Image>> ImageService::loadArchive(const std::filesystem::path
           return invalidArgument("load: manifest.json is too large");
         manifestJson.append(chunk);
       } else {
+        hasher.update(chunk);
         WHARF_TRY(w->write(chunk));
       }
     }
     if (isManifest) continue;
     m.size = w->size();
-    // The digest is only known after the bytes: check before commit whether it is new.
-    WHARF_ASSIGN_OR_RETURN(m.digest, w->commit());
+    std::string digest = hasher.finishDigest();
+    bool existed = content_.has(digest);
+    WHARF_ASSIGN_OR_RETURN(m.digest, w->commit(digest));
     members[name] = m;
-    fresh.insert(m.digest);
+    if (!existed) fresh.insert(m.digest);
   }
   if (manifestJson.empty()) return invalidArgument("load: no manifest.json in the archive");
 
