@@ -12,7 +12,9 @@
 namespace wharf::api {
 
 // POST /containers/create: the body (Config + HostConfig + NetworkingConfig) and ?name=.
-Result<engine::ContainerSpec> specFromCreateBody(const Json& body, const std::string& name);
+// Fields set but not applied by the engine yet are reported in *warnings (when given).
+Result<engine::ContainerSpec> specFromCreateBody(const Json& body, const std::string& name,
+                                                 std::vector<std::string>* warnings = nullptr);
 
 // docker's words for a state ("created", "running", ...).
 const char* stateName(engine::ContainerStatus s);

@@ -2,9 +2,7 @@
 
 #include "api/internal/container_json.h"
 
-#include <algorithm>
 #include <ctime>
-#include <regex>
 
 namespace wharf::api {
 
@@ -14,81 +12,6 @@ using engine::ContainerState;
 using engine::ContainerStatus;
 
 namespace {
-
-// Typed field readers: a wrong type is a 400 that names the field, not an exception.
-Error typeError(std::string_view where, const char* key, const char* want, const Json& got) {
-  return invalidArgument("invalid JSON: " + std::string(where) + "." + key + ": expected " + want +
-                         ", got " + got.type_name());
-}
-
-const Json* field(const Json& obj, const char* key) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-Status readString(const Json& obj, const char* key, std::string_view where, std::string& out) {
-  const Json* v = field(obj, key);
-  if (!v) return okStatus();
-  if (!v->is_string()) return typeError(where, key, "a string", *v);
-  out = v->get<std::string>();
-  return okStatus();
-}
-
-Status readBool(const Json& obj, const char* key, std::string_view where, bool& out) {
-  const Json* v = field(obj, key);
-  if (!v) return okStatus();
-  if (!v->is_boolean()) return typeError(where, key, "a boolean", *v);
-  out = v->get<bool>();
-  return okStatus();
-}
-
-Status readInt(const Json& obj, const char* key, std::string_view where, std::optional<int>& out) {
-  const Json* v = field(obj, key);
-  if (!v) return okStatus();
-  if (!v->is_number_integer()) return typeError(where, key, "an integer", *v);
-  out = v->get<int>();
-  return okStatus();
-}
-
-// A list of strings; docker's strslice also takes a single string (Cmd, Entrypoint).
-Status readStrings(const Json& obj, const char* key, std::string_view where,
-                   std::optional<std::vector<std::string>>& out, bool allowString) {
-  const Json* v = field(obj, key);
-  if (!v) return okStatus();
-  if (allowString && v->is_string()) {
-    out = std::vector<std::string>{v->get<std::string>()};
-    return okStatus();
-  }
-  if (!v->is_array()) return typeError(where, key, "an array of strings", *v);
-  std::vector<std::string> list;
-  for (const auto& e : *v) {
-    if (!e.is_string()) return typeError(where, key, "an array of strings", *v);
-    list.push_back(e.get<std::string>());
-  }
-  out = std::move(list);
-  return okStatus();
-}
-
-Status readStrings(const Json& obj, const char* key, std::string_view where,
-                   std::vector<std::string>& out) {
-  std::optional<std::vector<std::string>> v;
-  WHARF_TRY(readStrings(obj, key, where, v, false));
-  if (v) out = std::move(*v);
-  return okStatus();
-}
-
-Status readLabels(const Json& obj, const char* key, std::string_view where,
-                  std::map<std::string, std::string>& out) {
-  const Json* v = field(obj, key);
-  if (!v) return okStatus();
-  if (!v->is_object()) return typeError(where, key, "an object of strings", *v);
-  for (const auto& [k, e] : v->items()) {
-    if (!e.is_string()) return typeError(where, key, "an object of strings", *v);
-    out[k] = e.get<std::string>();
-  }
-  return okStatus();
-}
 
 Json stringsOrNull(const std::vector<std::string>& v) {
   return v.empty() ? Json(nullptr) : Json(v);
@@ -118,70 +41,6 @@ std::string commandLine(const std::vector<std::string>& path) {
 }
 
 }  // namespace
-
-Result<ContainerSpec> specFromCreateBody(const Json& body, const std::string& name) {
-  if (!body.is_object()) return invalidArgument("invalid JSON: the body must be an object");
-  ContainerSpec s;
-  s.name = name;
-  if (!s.name.empty() && s.name[0] == '/') s.name.erase(0, 1);
-  static const std::regex kName("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$");
-  if (!name.empty() && !std::regex_match(s.name, kName))
-    return invalidArgument("Invalid container name (" + name +
-                           "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-
-  // The create body is a Config with HostConfig and NetworkingConfig beside its fields.
-  constexpr std::string_view kC = "Config";
-  WHARF_TRY(readString(body, "Image", kC, s.image));
-  if (s.image.empty()) return invalidArgument("no image specified: Config.Image is empty");
-  WHARF_TRY(readString(body, "Hostname", kC, s.hostname));
-  WHARF_TRY(readString(body, "Domainname", kC, s.domainname));
-  WHARF_TRY(readString(body, "User", kC, s.user));
-  WHARF_TRY(readString(body, "WorkingDir", kC, s.workingDir));
-  WHARF_TRY(readString(body, "StopSignal", kC, s.stopSignal));
-  WHARF_TRY(readInt(body, "StopTimeout", kC, s.stopTimeout));
-  WHARF_TRY(readBool(body, "Tty", kC, s.tty));
-  WHARF_TRY(readBool(body, "OpenStdin", kC, s.openStdin));
-  WHARF_TRY(readBool(body, "StdinOnce", kC, s.stdinOnce));
-  WHARF_TRY(readBool(body, "AttachStdin", kC, s.attachStdin));
-  WHARF_TRY(readBool(body, "AttachStdout", kC, s.attachStdout));
-  WHARF_TRY(readBool(body, "AttachStderr", kC, s.attachStderr));
-  WHARF_TRY(readStrings(body, "Env", kC, s.env));
-  std::optional<std::vector<std::string>> cmd;
-  WHARF_TRY(readStrings(body, "Cmd", kC, cmd, true));
-  if (cmd) s.cmd = std::move(*cmd);
-  WHARF_TRY(readStrings(body, "Entrypoint", kC, s.entrypoint, true));
-  WHARF_TRY(readLabels(body, "Labels", kC, s.labels));
-  for (const auto& e : s.env)
-    if (e.empty() || e[0] == '=')
-      return invalidArgument("invalid environment variable: \"" + e + "\"");
-
-  if (const Json* hc = field(body, "HostConfig")) {
-    constexpr std::string_view kH = "HostConfig";
-    if (!hc->is_object()) return typeError(kC, "HostConfig", "an object", *hc);
-    WHARF_TRY(readBool(*hc, "AutoRemove", kH, s.autoRemove));
-    WHARF_TRY(readString(*hc, "NetworkMode", kH, s.networkMode));
-    WHARF_TRY(readBool(*hc, "Privileged", kH, s.privileged));
-    WHARF_TRY(readBool(*hc, "ReadonlyRootfs", kH, s.readonlyRootfs));
-    WHARF_TRY(readStrings(*hc, "CapAdd", kH, s.capAdd));
-    WHARF_TRY(readStrings(*hc, "CapDrop", kH, s.capDrop));
-    WHARF_TRY(readStrings(*hc, "SecurityOpt", kH, s.securityOpt));
-    if (const Json* rp = field(*hc, "RestartPolicy")) {
-      if (!rp->is_object()) return typeError(kH, "RestartPolicy", "an object", *rp);
-      WHARF_TRY(readString(*rp, "Name", "HostConfig.RestartPolicy", s.restartPolicy));
-      std::optional<int> retries;
-      WHARF_TRY(readInt(*rp, "MaximumRetryCount", "HostConfig.RestartPolicy", retries));
-      s.restartMaxRetries = retries.value_or(0);
-      static const char* kPolicies[] = {"", "no", "always", "on-failure", "unless-stopped"};
-      if (std::find(std::begin(kPolicies), std::end(kPolicies), s.restartPolicy) ==
-          std::end(kPolicies))
-        return invalidArgument("invalid restart policy: unknown policy '" + s.restartPolicy +
-                               "'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'");
-      if (s.autoRemove && s.restartPolicy != "" && s.restartPolicy != "no")
-        return invalidArgument("can't create 'AutoRemove' container with restart policy");
-    }
-  }
-  return s;
-}
 
 const char* stateName(ContainerStatus s) {
   switch (s) {

@@ -77,9 +77,9 @@ void createContainer(const RouteContext& ctx, const Request& req, ResponderPtr r
     return replyError(*r, invalidArgument("Config cannot be empty in order to create a container"));
   auto body = parseJson(req.body, "request body");
   if (!body.ok()) return replyError(*r, body.error());
-  auto spec = specFromCreateBody(*body, req.query("name").value_or(""));
-  if (!spec.ok()) return replyError(*r, spec.error());
   std::vector<std::string> warnings;
+  auto spec = specFromCreateBody(*body, req.query("name").value_or(""), &warnings);
+  if (!spec.ok()) return replyError(*r, spec.error());
   auto id = ctx.containers.createContainer(*spec, &warnings);
   if (!id.ok()) return replyError(*r, id.error());
   replyJson(*r, 201, Json{{"Id", *id}, {"Warnings", warnings}});

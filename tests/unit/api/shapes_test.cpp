@@ -234,6 +234,23 @@ TEST(Shapes, CreateErrors) {
   EXPECT_EQ(r->status, 400);
 }
 
+TEST(Shapes, CreateWarnsAboutIgnoredFields) {
+  Harness h;
+  // As the docker CLI sends them: zero values everywhere, one real choice.
+  Json body = {{"Image", "busybox"},
+               {"ExposedPorts", Json::object()},
+               {"HostConfig",
+                {{"Binds", nullptr},
+                 {"Memory", 0},
+                 {"ConsoleSize", {0, 0}},
+                 {"LogConfig", {{"Type", ""}, {"Config", Json::object()}}},
+                 {"PortBindings", {{"80/tcp", {{{"HostIp", ""}, {"HostPort", "8080"}}}}}}}}};
+  auto r = h.call("POST", "/containers/create", body.dump());
+  ASSERT_EQ(r->status, 201);
+  EXPECT_EQ(r->json()["Warnings"],
+            Json::array({"wharf does not support HostConfig.PortBindings yet; it was ignored"}));
+}
+
 TEST(Shapes, CreateTranslatesToSpec) {
   Json body = {{"Image", "busybox"},
                {"Cmd", "sh"},
