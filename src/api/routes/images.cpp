@@ -87,6 +87,12 @@ void addImageRoutes(Router& router, RouteContextPtr ctx) {
                if (!d.ok()) return replyError(*r, d.error());
                replyJson(*r, 200, imageInspectJson(*d, req));
              });
+  // Pulling lands with the registry client; until then say so, rather than "page not found"
+  // after the CLI's "Unable to find image".
+  router.add("POST", "/images/create", "ImageCreate", [](const Request&, ResponderPtr r) {
+    replyError(*r, notImplemented("pulling images is not supported yet; for busybox use "
+                                  "`wharf image bootstrap busybox`"));
+  });
   router.add("POST", "/wharf/images/bootstrap", "WharfImageBootstrap",
              [ctx](const Request& req, ResponderPtr r) {
                std::string name = req.query("name").value_or("busybox");

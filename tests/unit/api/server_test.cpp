@@ -231,6 +231,24 @@ TEST_F(ServerTest, ExpectContinue) {
   EXPECT_EQ(Json::parse(c.read().body)["State"]["Status"], "exited");  // the fake exits at once
 }
 
+TEST_F(ServerTest, MalformedAndOversizedRequests) {
+  RawClient bad(sock_);
+  bad.send("NOT HTTP AT ALL\r\n\r\n");
+  RawResponse r = bad.read();
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(bad.closedByServer());
+
+  RawClient big(sock_);
+  big.send("POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: 999999999\r\n\r\n");
+  r = big.read();
+  EXPECT_EQ(r.status, 413);
+
+  // The server still serves others.
+  RawClient ok(sock_);
+  ok.request("GET", "/_ping");
+  EXPECT_EQ(ok.read().status, 200);
+}
+
 TEST_F(ServerTest, BadBodyAndUnknownImage) {
   RawClient c(sock_);
   c.request("POST", "/v1.51/containers/create", "{\"Image\":");
