@@ -24,7 +24,15 @@ void printPullProgress(Context& ctx, const Json& j) {
 }
 
 int pullFailed(Context& ctx, const Error& e, const std::string& ref, const std::string& cmd) {
-  ctx.io.err << "wharf: " << ctx.describe(e) << ".\n";
+  int status = ctx.client().lastStatus();
+  if (status == 501 || (status == 404 && e.message() == "page not found")) {
+    // A daemon without POST /images/create: say so rather than "page not found".
+    ctx.io.err << "wharf: Error response from daemon: pulling images is not implemented by "
+                  "this daemon yet (cannot pull '"
+               << ref << "').\n";
+  } else {
+    ctx.io.err << "wharf: " << ctx.describe(e) << ".\n";
+  }
   if (ref.starts_with("busybox"))
     ctx.io.err << "Hint: wharf builds a busybox image from the host without a registry: "
                   "wharf image bootstrap busybox\n";

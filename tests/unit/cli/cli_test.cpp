@@ -166,14 +166,14 @@ TEST(CliTest, RunMissingImage) {
     if (r.target.find("/containers/create") != std::string::npos)
       sendAll(fd, httpReply(404, R"({"message":"No such image: busybox:latest"})"));
     else
-      sendAll(fd, httpReply(501, R"({"message":"pulling images is not implemented yet"})"));
+      sendAll(fd, httpReply(500, R"({"message":"pull access denied for busybox"})"));
   });
   auto r = cli({"run", "busybox"}, server.uri().c_str());
   EXPECT_EQ(r.rc, 125);
   EXPECT_TRUE(
       r.err.starts_with("Unable to find image 'busybox:latest' locally\n"
-                        "wharf: Error response from daemon: pulling images is not "
-                        "implemented yet.\n"))
+                        "wharf: Error response from daemon: pull access denied for busybox.\n"
+                        "Hint: wharf builds a busybox image"))
       << r.err;
   auto never = cli({"run", "--pull", "never", "busybox"}, server.uri().c_str());
   EXPECT_EQ(never.rc, 125);
