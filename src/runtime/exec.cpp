@@ -56,6 +56,7 @@ Result<std::string> setupExec(const ExecChild& c) {
     ::close(c.consoleFd);
   }
   WHARF_TRY(applyRlimits(proc.rlimits));
+  WHARF_TRY(applyProcessAttributes(proc, nullptr));
   if (proc.oomScoreAdj) WHARF_TRY(applyOomScoreAdj(*proc.oomScoreAdj));
   bool inCwd = ::chdir(proc.cwd.c_str()) == 0;
   std::optional<Seccomp> filter;

@@ -5,6 +5,8 @@ container ids, and removes every container, cgroup and temp dir it made, even on
 import json
 import os
 import secrets
+import socket
+import array
 import shutil
 import subprocess
 import tempfile
@@ -308,6 +310,50 @@ class RuntimeTest(unittest.TestCase):
         self.assertEqual(facts["uid"], "0")
         self.assertNotEqual(facts["ns.user"], os.readlink("/proc/self/ns/user"))
         self.assertEqual(facts["CapEff"], "00000000a80425fb")
+
+    def test_terminal_over_console_socket(self):
+        cid = self.new_id()
+        self.config["process"]["terminal"] = True
+        self.config["process"]["args"] = ["checker"]
+        self.write_config()
+        path = os.path.join(self.tmp, "console.sock")
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(path)
+        srv.listen(1)
+        srv.settimeout(30)
+        p = subprocess.Popen(self.rt("create", "--bundle", self.bundle, "--console-socket", path, cid),
+                             stderr=subprocess.PIPE, text=True)
+        conn, _ = srv.accept()
+        fds = array.array("i")
+        _, anc, _, _ = conn.recvmsg(1, socket.CMSG_LEN(fds.itemsize))
+        fds.frombytes(anc[0][2][: fds.itemsize])
+        master = fds[0]
+        _, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, err)
+        conn.close()
+        srv.close()
+        subprocess.run(self.rt("start", cid), check=True)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the pty's other side closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        facts, _ = parse(out.decode().replace("\r", ""))
+        self.assertEqual(facts["isatty"], "1")
+        self.assertEqual(facts["pid"], "1")
+
+    def test_refuses_missing_lsm(self):
+        if os.path.exists("/sys/kernel/security/apparmor"):
+            self.skipTest("AppArmor is enabled here")
+        self.config["process"]["apparmorProfile"] = "docker-default"
+        p = self.run_container(["true"], expect_rc=1)
+        self.assertIn("process.apparmorProfile: AppArmor is not enabled", p.stderr)
+        self.assert_clean(self.ids[-1])
 
     def test_exit_code(self):
         self.run_container(["sh", "-c", "exit 7"], expect_rc=7)

@@ -96,6 +96,8 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
     ::close(cfg.consoleFd);
   }
   WHARF_TRY(applyRlimits(proc.rlimits));
+  WHARF_TRY(applyProcessAttributes(
+      proc, spec.linux && spec.linux->personality ? &*spec.linux->personality : nullptr));
   // The cwd may be reachable only as root or only as the user: try both.
   bool inCwd = ::chdir(proc.cwd.c_str()) == 0;
   std::optional<Seccomp> filter;

@@ -263,6 +263,109 @@ Status applyOomScoreAdj(int adj) {
   return okStatus();
 }
 
+namespace {
+
+bool fileStartsWith(const char* path, char c) {
+  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  char b = 0;
+  return fd && ::read(fd.get(), &b, 1) == 1 && b == c;
+}
+
+Status writeAttr(const char* path, const std::string& value, const std::string& what) {
+  UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
+  if (!fd || ::write(fd.get(), value.data(), value.size()) < 0) return sysError(what);
+  return okStatus();
+}
+
+struct SchedAttr {
+  uint32_t size;
+  uint32_t policy;
+  uint64_t flags;
+  int32_t nice;
+  uint32_t priority;
+  uint64_t runtime, deadline, period;
+};
+
+}  // namespace
+
+Status applyProcessAttributes(const oci::Process& p, const oci::Personality* personality) {
+  if (!p.apparmorProfile.empty()) {
+    if (!fileStartsWith("/sys/module/apparmor/parameters/enabled", 'Y'))
+      return invalidArgument(
+          "process.apparmorProfile: AppArmor is not enabled on this host; remove \"" +
+          p.apparmorProfile + "\" or use an empty profile");
+    auto st = writeAttr("/proc/self/attr/apparmor/exec", "exec " + p.apparmorProfile, "");
+    if (!st.ok())
+      WHARF_TRY_CTX(
+          writeAttr("/proc/self/attr/exec", "exec " + p.apparmorProfile, "set AppArmor profile"),
+          "process.apparmorProfile");
+  }
+  if (!p.selinuxLabel.empty()) {
+    struct stat st;
+    if (::stat("/sys/fs/selinux/enforce", &st) < 0)
+      return invalidArgument(
+          "process.selinuxLabel: SELinux is not enabled on this host; remove \"" + p.selinuxLabel +
+          "\"");
+    WHARF_TRY_CTX(writeAttr("/proc/self/attr/exec", p.selinuxLabel, "set SELinux label"),
+                  "process.selinuxLabel");
+  }
+  if (p.ioPriority) {
+    int cls = p.ioPriority->ioClass == "IOPRIO_CLASS_RT"   ? 1
+              : p.ioPriority->ioClass == "IOPRIO_CLASS_BE" ? 2
+                                                           : 3;
+    if (::syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0,
+                  (cls << 13) | p.ioPriority->priority) < 0)
+      return sysError("process.ioPriority");
+  }
+  if (p.scheduler) {
+    static constexpr std::pair<std::string_view, uint32_t> kPolicies[] = {
+        {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},      {"SCHED_BATCH", 3},
+        {"SCHED_ISO", 4},   {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6}};
+    SchedAttr attr{};
+    attr.size = sizeof attr;
+    bool known = false;
+    for (const auto& [n, v] : kPolicies)
+      if (n == p.scheduler->policy) attr.policy = v, known = true;
+    if (!known)
+      return invalidArgument("process.scheduler.policy: unknown \"" + p.scheduler->policy + "\"");
+    attr.nice = p.scheduler->nice.value_or(0);
+    attr.priority = static_cast<uint32_t>(p.scheduler->priority.value_or(0));
+    attr.runtime = p.scheduler->runtime.value_or(0);
+    attr.deadline = p.scheduler->deadline.value_or(0);
+    attr.period = p.scheduler->period.value_or(0);
+    for (const auto& f : p.scheduler->flags) {
+      if (f == "SCHED_FLAG_RESET_ON_FORK")
+        attr.flags |= 0x01;
+      else if (f == "SCHED_FLAG_RECLAIM")
+        attr.flags |= 0x02;
+      else if (f == "SCHED_FLAG_DL_OVERRUN")
+        attr.flags |= 0x04;
+      else if (f == "SCHED_FLAG_KEEP_POLICY")
+        attr.flags |= 0x08;
+      else if (f == "SCHED_FLAG_KEEP_PARAMS")
+        attr.flags |= 0x10;
+      else if (f == "SCHED_FLAG_UTIL_CLAMP_MIN")
+        attr.flags |= 0x20;
+      else if (f == "SCHED_FLAG_UTIL_CLAMP_MAX")
+        attr.flags |= 0x40;
+      else
+        return invalidArgument("process.scheduler.flags: unknown \"" + f + "\"");
+    }
+    if (::syscall(SYS_sched_setattr, 0, &attr, 0) < 0) return sysError("process.scheduler");
+  }
+  if (personality) {
+    unsigned long persona = 0;
+    if (personality->domain == "LINUX")
+      persona = 0x0000;
+    else if (personality->domain == "LINUX32")
+      persona = 0x0008;
+    else
+      return invalidArgument("linux.personality.domain: unknown \"" + personality->domain + "\"");
+    if (::syscall(SYS_personality, persona) < 0) return sysError("linux.personality");
+  }
+  return okStatus();
+}
+
 Error execProcess(const std::string& path, const std::vector<std::string>& args,
                   const std::vector<std::string>& env) {
   std::vector<char*> argv, envp;

@@ -39,6 +39,10 @@ Status loopbackUp();
 Status applySysctl(const std::map<std::string, std::string>& sysctl);
 Status applyOomScoreAdj(int adj);
 
+// apparmorProfile / selinuxLabel (refused with a clear error where the LSM is absent),
+// ioPriority, scheduler; and linux.personality when given.
+Status applyProcessAttributes(const oci::Process& process, const oci::Personality* personality);
+
 // Closes every inherited fd above 2 and execs; returns only on failure.
 Error execProcess(const std::string& path, const std::vector<std::string>& args,
                   const std::vector<std::string>& env);
