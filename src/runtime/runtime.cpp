@@ -143,6 +143,17 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   WHARF_TRY_CTX(cg->create(), "create cgroup");
   WHARF_TRY(
       cg->apply(spec.linux && spec.linux->resources ? *spec.linux->resources : oci::Resources{}));
+  {
+    // A provisional state (pid 0 = stopped) so that if this process is killed half-way,
+    // `delete` still finds the cgroup and the state dir to remove.
+    PersistedState early;
+    early.state.id = opts.id;
+    early.state.bundle = bundle.string();
+    early.state.rootfs = rootfsReal;
+    early.cgroupV2 = cg->isV2();
+    early.cgroupDirs = cg->dirs();
+    WHARF_TRY(writeStateFile(dir, early));
+  }
 
   // Namespaces: new ones by flag, joined ones by an fd opened here so errors are ours.
   InitConfig cfg;

@@ -355,6 +355,19 @@ class RuntimeTest(unittest.TestCase):
         self.assertIn("process.apparmorProfile: AppArmor is not enabled", p.stderr)
         self.assert_clean(self.ids[-1])
 
+    def test_runtime_killed_during_create(self):
+        cid = self.new_id()
+        self.config["hooks"] = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "2"]}]}
+        self.write_config()
+        p = subprocess.Popen(self.rt("create", "--bundle", self.bundle, cid))
+        time.sleep(0.5)
+        p.kill()
+        p.wait()
+        state = json.loads(subprocess.run(self.rt("state", cid), check=True, capture_output=True).stdout)
+        self.assertEqual(state["status"], "stopped")
+        subprocess.run(self.rt("delete", cid), check=True, timeout=30)
+        self.assert_clean(cid)
+
     def test_exit_code(self):
         self.run_container(["sh", "-c", "exit 7"], expect_rc=7)
 
