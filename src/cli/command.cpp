@@ -17,9 +17,25 @@ int Context::fail(const Error& e) {
   return 1;
 }
 
+namespace {
+
+// docker's help starts with "Usage:  wharf run [OPTIONS] IMAGE [COMMAND] [ARG...]".
+class UsageFormatter : public CLI::Formatter {
+ public:
+  explicit UsageFormatter(std::string usage) : usage_(std::move(usage)) {}
+  std::string make_usage(const CLI::App*, std::string) const override {
+    return "\nUsage:  " + usage_ + "\n";
+  }
+
+ private:
+  std::string usage_;
+};
+
+}  // namespace
+
 void initApp(CLI::App& app, const std::string& path, const std::string& usage) {
   app.name(path);
-  app.description("Usage:  " + path + " " + usage);
+  app.formatter(std::make_shared<UsageFormatter>(path + " " + usage));
   app.allow_extras();
   app.set_help_flag("-h,--help", "Print usage");
 }

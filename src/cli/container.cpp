@@ -60,7 +60,7 @@ int inspect(Context& ctx, std::vector<std::string> args, const std::string& path
   app.add_option("-f,--format", format, "Format output using a custom template");
   app.add_flag("-s,--size", size, "Display total file sizes");
   if (fixed == InspectType::kAny) app.add_option("--type", type, "Return JSON for specified type");
-  app.add_option("names", names)->allow_extra_args(true);
+  app.add_option("names", names)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, path, std::move(args))) return *rc;
   if (auto rc = requireMinArgs(ctx, path, names.size(), 1, usage)) return *rc;
   InspectType want = fixed;
@@ -133,7 +133,7 @@ int cmdStart(Context& ctx, std::vector<std::string> args) {
   initApp(app, "wharf start", usage);
   app.add_flag("-a,--attach", attach, "Attach STDOUT/STDERR and forward signals");
   app.add_flag("-i,--interactive", interactive, "Attach container's STDIN");
-  app.add_option("containers", ids)->allow_extra_args(true);
+  app.add_option("containers", ids)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf start", std::move(args))) return *rc;
   if (auto rc = requireMinArgs(ctx, "wharf start", ids.size(), 1, usage)) return *rc;
   if (attach || interactive) {
@@ -165,7 +165,7 @@ int cmdStop(Context& ctx, std::vector<std::string> args) {
   initApp(app, "wharf stop", usage);
   app.add_option("-t,--time,--timeout", timeout, "Seconds to wait before killing the container");
   app.add_option("-s,--signal", signal, "Signal to send to the container");
-  app.add_option("containers", ids)->allow_extra_args(true);
+  app.add_option("containers", ids)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf stop", std::move(args))) return *rc;
   if (auto rc = requireMinArgs(ctx, "wharf stop", ids.size(), 1, usage)) return *rc;
   return forEach(ctx, ids, [&](const std::string& id) {
@@ -180,7 +180,7 @@ int cmdKill(Context& ctx, std::vector<std::string> args) {
   const char* usage = "[OPTIONS] CONTAINER [CONTAINER...]";
   initApp(app, "wharf kill", usage);
   app.add_option("-s,--signal", signal, "Signal to send to the container");
-  app.add_option("containers", ids)->allow_extra_args(true);
+  app.add_option("containers", ids)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf kill", std::move(args))) return *rc;
   if (auto rc = requireMinArgs(ctx, "wharf kill", ids.size(), 1, usage)) return *rc;
   return forEach(ctx, ids,
@@ -192,7 +192,7 @@ int cmdWait(Context& ctx, std::vector<std::string> args) {
   CLI::App app;
   const char* usage = "CONTAINER [CONTAINER...]";
   initApp(app, "wharf wait", usage);
-  app.add_option("containers", ids)->allow_extra_args(true);
+  app.add_option("containers", ids)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf wait", std::move(args))) return *rc;
   if (auto rc = requireMinArgs(ctx, "wharf wait", ids.size(), 1, usage)) return *rc;
   int rc = 0;
@@ -217,7 +217,7 @@ int cmdRm(Context& ctx, std::vector<std::string> args) {
   app.add_flag("-f,--force", force, "Force the removal of a running container (uses SIGKILL)");
   app.add_flag("-v,--volumes", volumes, "Remove anonymous volumes associated with the container");
   app.add_flag("-l,--link", link, "Remove the specified link");
-  app.add_option("containers", ids)->allow_extra_args(true);
+  app.add_option("containers", ids)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf rm", std::move(args))) return *rc;
   if (auto rc = requireMinArgs(ctx, "wharf rm", ids.size(), 1, usage)) return *rc;
   return forEach(ctx, ids, [&](const std::string& id) {
@@ -239,7 +239,7 @@ int cmdLogs(Context& ctx, std::vector<std::string> args) {
   app.add_option("--since", since, "Show logs since timestamp or relative (e.g. 42m)");
   app.add_option("--until", until, "Show logs before a timestamp or relative (e.g. 42m)");
   app.add_option("-n,--tail", tail, "Number of lines to show from the end of the logs");
-  app.add_option("containers", ids)->allow_extra_args(true);
+  app.add_option("containers", ids)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf logs", std::move(args))) return *rc;
   if (ids.size() != 1) {
     ctx.io.err << "\"wharf logs\" requires exactly 1 argument.\nSee 'wharf logs --help'.\n\n"

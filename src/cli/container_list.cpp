@@ -152,7 +152,7 @@ int cmdPs(Context& ctx, std::vector<std::string> args) {
       ->allow_extra_args(false)
       ->take_all();
   app.add_option("--format", format, "Format output using a custom template");
-  app.add_option("args", extra)->allow_extra_args(true);
+  app.add_option("args", extra)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf ps", std::move(args))) return *rc;
   if (auto rc = requireNoArgs(ctx, "wharf ps", extra.size(), usage)) return *rc;
 

@@ -94,7 +94,7 @@ int cmdImages(Context& ctx, std::vector<std::string> args) {
       ->allow_extra_args(false)
       ->take_all();
   app.add_option("--format", format, "Format output using a custom template");
-  app.add_option("repository", repo)->allow_extra_args(true);
+  app.add_option("repository", repo)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf images", std::move(args))) return *rc;
   if (repo.size() > 1) {
     ctx.io.err << "\"wharf images\" requires at most 1 argument.\nSee 'wharf images --help'.\n";
@@ -143,7 +143,7 @@ int cmdImageBootstrap(Context& ctx, std::vector<std::string> args) {
   CLI::App app;
   const char* usage = "NAME";
   initApp(app, "wharf image bootstrap", usage);
-  app.add_option("name", names)->allow_extra_args(true);
+  app.add_option("name", names)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf image bootstrap", std::move(args))) return *rc;
   if (names.size() != 1) {
     ctx.io.err << "\"wharf image bootstrap\" requires exactly 1 argument.\nSee 'wharf image "

@@ -47,7 +47,7 @@ int cmdVersion(Context& ctx, std::vector<std::string> args) {
   CLI::App app;
   initApp(app, "wharf version", "[OPTIONS]");
   app.add_option("-f,--format", format, "Format output using a custom template");
-  app.add_option("args", extra)->allow_extra_args(true);
+  app.add_option("args", extra)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf version", std::move(args))) return *rc;
   if (auto rc = requireNoArgs(ctx, "wharf version", extra.size(), "[OPTIONS]")) return *rc;
 
@@ -121,7 +121,7 @@ int cmdInfo(Context& ctx, std::vector<std::string> args) {
   CLI::App app;
   initApp(app, "wharf info", "[OPTIONS]");
   app.add_option("-f,--format", format, "Format output using a custom template");
-  app.add_option("args", extra)->allow_extra_args(true);
+  app.add_option("args", extra)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf info", std::move(args))) return *rc;
   if (auto rc = requireNoArgs(ctx, "wharf info", extra.size(), "[OPTIONS]")) return *rc;
 
