@@ -369,7 +369,8 @@ Status Runtime::remove(const std::string& id, bool force) {
   fsys::path dir = root_ / id;
   WHARF_ASSIGN_OR_RETURN(PersistedState ps, readStateFile(dir, id));
   WHARF_ASSIGN_OR_RETURN(State st, state(id));
-  if (st.status != "stopped" && !force)
+  // Like runc, a container that was created but never started may be deleted without force.
+  if (st.status != "stopped" && st.status != "created" && !force)
     return conflict("cannot delete container \"" + id + "\" that is not stopped: " + st.status);
   WHARF_ASSIGN_OR_RETURN(const CgroupLayout* lay, layout());
   auto cg = openCgroupManager(*lay, ps.cgroupDirs);

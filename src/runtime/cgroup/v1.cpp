@@ -206,10 +206,14 @@ class V1Manager final : public CgroupManager {
       if (!s.ok()) s = writeCgroupFile(*d, "blkio.bfq.weight", v);
       return s;
     };
-    if (b.weight) WHARF_TRY_CTX(weight(unum(*b.weight)), "linux.resources.blockIO.weight");
-    if (b.leafWeight) (void)writeCgroupFile(*d, "blkio.leaf_weight", unum(*b.leafWeight));
+    // 0 means "not set" (Docker sends it), as runc reads it.
+    if (b.weight && *b.weight)
+      WHARF_TRY_CTX(weight(unum(*b.weight)), "linux.resources.blockIO.weight");
+    if (b.leafWeight && *b.leafWeight)
+      (void)writeCgroupFile(*d, "blkio.leaf_weight", unum(*b.leafWeight));
     for (const auto& w : b.weightDevice)
-      if (w.weight) WHARF_TRY(weight(num(w.major) + ":" + num(w.minor) + " " + unum(*w.weight)));
+      if (w.weight && *w.weight)
+        WHARF_TRY(weight(num(w.major) + ":" + num(w.minor) + " " + unum(*w.weight)));
     auto throttle = [&](const std::vector<oci::ThrottleDevice>& v, const char* file) -> Status {
       for (const auto& t : v)
         WHARF_TRY(

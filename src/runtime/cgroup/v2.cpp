@@ -84,7 +84,7 @@ class V2Manager final : public CgroupManager {
       WHARF_TRY(writeCgroupFile(d, "pids.max", r.pids->limit > 0 ? num(r.pids->limit) : "max"));
     if (r.blockIO) {
       const auto& b = *r.blockIO;
-      if (b.weight) {
+      if (b.weight && *b.weight >= 10) {
         uint64_t w = 1 + (static_cast<uint64_t>(*b.weight) - 10) * 9999 / 990;
         WHARF_TRY(writeCgroupFile(d, "io.weight", unum(w)));
       }

@@ -193,6 +193,14 @@ MountOptions parseMountOptions(const std::vector<std::string>& options) {
       mo.flags |= MS_BIND | (o == "rbind" ? MS_REC : 0);
       continue;
     }
+    // Options meant for other runtimes or for the engine, never for mount(2).
+    if (o == "tmpcopyup" || o == "notmpcopyup" || o == "copy-symlink" || o == "idmap" ||
+        o == "ridmap" || o == "z" || o == "Z" || o == "U" || o.rfind("x-", 0) == 0)
+      continue;
+    if (o == "rro") {  // recursive read-only (mount_setattr in runc): read-only here
+      mo.flags |= MS_RDONLY;
+      continue;
+    }
     if (auto p = propagationFlags(o)) {
       mo.propagation = p;
       continue;
