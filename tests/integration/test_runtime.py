@@ -368,6 +368,26 @@ class RuntimeTest(unittest.TestCase):
         subprocess.run(self.rt("delete", cid), check=True, timeout=30)
         self.assert_clean(cid)
 
+    def test_time_namespace_and_sysctl(self):
+        self.config["linux"]["namespaces"].append({"type": "time"})
+        self.config["linux"]["timeOffsets"] = {"boottime": {"secs": 86400 * 365}}
+        self.config["linux"]["sysctl"] = {"net.ipv4.ip_unprivileged_port_start": "80"}
+        p = self.run_container(["cat", "/proc/uptime", "/proc/sys/net/ipv4/ip_unprivileged_port_start"])
+        uptime, port = p.stdout.split("\n")[:2]
+        self.assertGreater(float(uptime.split()[0]), 86400 * 364)
+        self.assertEqual(port, "80")
+
+    def test_join_network_namespace_by_path(self):
+        cid = self.new_id()
+        self.config["process"]["args"] = ["sleep", "100"]
+        self.write_config()
+        subprocess.run(self.rt("run", "--detach", "--bundle", self.bundle, cid), check=True, timeout=30)
+        first = json.loads(subprocess.run(self.rt("state", cid), check=True, capture_output=True).stdout)["pid"]
+        ns = [n for n in self.config["linux"]["namespaces"] if n["type"] != "network"]
+        self.config["linux"]["namespaces"] = ns + [{"type": "network", "path": f"/proc/{first}/ns/net"}]
+        facts, _ = self.check()
+        self.assertEqual(facts["ns.net"], os.readlink(f"/proc/{first}/ns/net"))
+
     def test_exit_code(self):
         self.run_container(["sh", "-c", "exit 7"], expect_rc=7)
 

@@ -27,6 +27,33 @@ Status writeZero(const std::string& file) {
   return okStatus();
 }
 
+// A new time namespace only applies to children of the unsharer, and its offsets must be set
+// before anyone enters it: unshare, write the offsets, then move ourselves in.
+Status enterTimeNamespace(const oci::Spec& spec) {
+  if (::unshare(CLONE_NEWTIME) < 0) return sysError("unshare the time namespace");
+  std::string offsets;
+  if (spec.linux)
+    for (const auto& [clock, secs] : spec.linux->timeOffsets) {
+      if (clock != "monotonic" && clock != "boottime")
+        return invalidArgument("linux.timeOffsets." + clock + ": unknown clock");
+      offsets += clock + " " + std::to_string(secs) + " 0\n";
+    }
+  if (!offsets.empty()) {
+    int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ::write(fd, offsets.data(), offsets.size()) < 0) {
+      if (fd >= 0) ::close(fd);
+      return sysError("linux.timeOffsets: write /proc/self/timens_offsets");
+    }
+    ::close(fd);
+  }
+  int ns = ::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+  if (ns < 0) return sysError("open /proc/self/ns/time_for_children");
+  int rc = ::setns(ns, CLONE_NEWTIME);
+  ::close(ns);
+  if (rc < 0) return sysError("enter the time namespace");
+  return okStatus();
+}
+
 bool needsHookState(const oci::Spec& spec) {
   if (!spec.hooks) return false;
   const auto& h = *spec.hooks;
@@ -60,7 +87,8 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
   }
   for (const auto& [fd, type] : cfg.joinNamespaces)
     WHARF_TRY_CTX(sys.setns(fd, type), "join namespace");
-  if (cfg.unshareFlags) WHARF_TRY(sys.unshare(cfg.unshareFlags));
+  if (cfg.unshareFlags & ~CLONE_NEWTIME) WHARF_TRY(sys.unshare(cfg.unshareFlags & ~CLONE_NEWTIME));
+  if (cfg.unshareFlags & CLONE_NEWTIME) WHARF_TRY(enterTimeNamespace(spec));
   if (cfg.unshareFlags & CLONE_NEWNET) WHARF_TRY_CTX(loopbackUp(), "network namespace");
 
   if (spec.process->oomScoreAdj) WHARF_TRY(applyOomScoreAdj(*spec.process->oomScoreAdj));
