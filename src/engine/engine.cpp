@@ -3,12 +3,16 @@
 // engine_info.cpp.
 #include "engine/engine.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/random.h"
 #include "common/scope_guard.h"
+#include "common/unique_fd.h"
 #include "engine/config_merge.h"
 #include "engine/filters.h"
 #include "engine/log_reader.h"
@@ -331,6 +335,24 @@ Result<std::unique_ptr<StdinWriter>> Engine::attachStdin(const std::string& idOr
   }
   if (!c->stdinPipe) c->stdinPipe = std::make_shared<StdinPipe>(io_);
   return std::unique_ptr<StdinWriter>(new PipeStdinWriter(c->stdinPipe));
+}
+
+Status Engine::resizeTty(const std::string& idOrName, int height, int width) {
+  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  const ContainerInfo& i = c->rec.info;
+  if (i.state.status != ContainerStatus::kRunning) {
+    return conflict("Container " + i.id + " is not running");
+  }
+  if (!i.spec.tty || height <= 0 || width <= 0) return okStatus();
+  // The shim reads resize requests from a FIFO in the bundle (engine/shim/shim.h).
+  std::string path = c->rec.bundle + "/control";
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return sysError("open " + path);
+  std::string msg = "resize " + std::to_string(height) + " " + std::to_string(width) + "\n";
+  if (::write(fd.get(), msg.data(), msg.size()) != static_cast<ssize_t>(msg.size())) {
+    return sysError("write " + path);
+  }
+  return okStatus();
 }
 
 }  // namespace wharf::engine

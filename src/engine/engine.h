@@ -81,6 +81,7 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   Result<std::unique_ptr<LogReader>> attachOutput(const std::string& idOrName, bool stdoutOn,
                                                   bool stderrOn) override;
   Result<std::unique_ptr<StdinWriter>> attachStdin(const std::string& idOrName) override;
+  Status resizeTty(const std::string& idOrName, int height, int width) override;
 
   // ImageBackend
   Result<std::vector<ImageSummary>> listImages(bool all) override;

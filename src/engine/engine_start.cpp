@@ -156,6 +156,10 @@ void Engine::spawnShim(ContainerPtr c, StartDone done) {
     args.push_back("--stdin-fd");
     args.push_back("4");
   }
+  if (i.spec.tty) {
+    args.push_back("--tty");
+    args.push_back("1");
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -201,7 +201,7 @@ Result<oci::Spec> buildSpec(const ContainerInfo& c, const SpecContext& ctx) {
   p.args = c.path;
   p.env = containerEnv(c);
   p.cwd = cs.workingDir.empty() ? "/" : cs.workingDir;
-  p.terminal = false;  // TTYs are not supported yet: output always goes through pipes
+  p.terminal = cs.tty;  // the shim receives the pty master (engine/shim/shim.h)
   WHARF_ASSIGN_OR_RETURN(p.user, resolveUser(cs.user, ctx.rootfs));
   for (const auto& opt : cs.securityOpt) {
     if (opt == "no-new-privileges" || opt == "no-new-privileges:true" ||

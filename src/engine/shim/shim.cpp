@@ -3,9 +3,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -35,12 +40,34 @@ void reportError(int readyFd, const Error& e) {
   writeAll(readyFd, "err " + std::to_string(static_cast<int>(e.category())) + " " + e.message());
 }
 
-// One output pipe of the container, turned into log lines.
+// One output of the container (a pipe, or the pty master with a TTY), turned into log lines.
 struct Stream {
   UniqueFd fd;
   const char* name;
   LineSplitter splitter;
 };
+
+// Receives one fd sent with SCM_RIGHTS (the runtime's init sends the pty master so).
+int receiveFd(int sock) {
+  char data[1];
+  struct iovec iov = {data, sizeof data};
+  alignas(struct cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  if (::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0) return -1;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd = -1;
+      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      return fd;
+    }
+  }
+  errno = EBADMSG;
+  return -1;
+}
 
 class Shim {
  public:
@@ -58,9 +85,15 @@ class Shim {
     co.id = opts_.id;
     co.bundle = opts_.bundle;
     UniqueFd stdinFd(opts_.stdinFd);
-    co.stdio.in = stdinFd ? stdinFd.get() : devNull_.get();
-    co.stdio.out = outW.get();
-    co.stdio.err = errW.get();
+    if (opts_.tty) {
+      // The init's stdio is the pty; the shim copies stdin into its master.
+      co.consoleSocket = kConsoleSocket;
+      stdin_ = std::move(stdinFd);
+    } else {
+      co.stdio.in = stdinFd ? stdinFd.get() : devNull_.get();
+      co.stdio.out = outW.get();
+      co.stdio.err = errW.get();
+    }
     auto created = runtime_.create(co);
     if (!created.ok()) {
       reportError(ready.get(), created.error());
@@ -71,12 +104,17 @@ class Shim {
     outW.reset();
     errW.reset();
     stdinFd.reset();
+    if (opts_.tty) {
+      st = receiveConsole();
+      if (!st.ok()) {
+        abandon();
+        reportError(ready.get(), st.error());
+        return 1;
+      }
+    }
     Status started = runtime_.start(opts_.id);
     if (!started.ok()) {
-      ::kill(initPid_, SIGKILL);
-      int ws = 0;
-      ::waitpid(initPid_, &ws, 0);
-      (void)runtime_.remove(opts_.id, true);
+      abandon();
       reportError(ready.get(), started.error());
       return 1;
     }
@@ -89,23 +127,55 @@ class Shim {
     if (!removed.ok()) removed = runtime_.remove(opts_.id, true);
     if (!removed.ok()) es.error = "runtime remove: " + removed.error().message();
     (void)writeExitFile(opts_.exitFile, es);
+    ::unlink(kControlFifo);
     return 0;
   }
 
  private:
+  // Relative to the bundle (the shim's cwd): a unix socket path must fit in 108 bytes.
+  static constexpr const char* kConsoleSocket = "console.sock";
+  static constexpr const char* kControlFifo = "control";
+
+  void abandon() {
+    ::kill(initPid_, SIGKILL);
+    int ws = 0;
+    ::waitpid(initPid_, &ws, 0);
+    (void)runtime_.remove(opts_.id, true);
+  }
+
   Status setUp(UniqueFd* outW, UniqueFd* errW) {
     devNull_.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
     if (!devNull_) return sysError("open /dev/null");
     log_.reset(::open(opts_.logPath.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
     if (!log_) return sysError("open log " + opts_.logPath);
-    for (int i = 0; i < 2; ++i) {
-      int p[2];
-      if (::pipe2(p, O_CLOEXEC) != 0) return sysError("pipe");
-      streams_[i].fd.reset(p[0]);
-      (i == 0 ? outW : errW)->reset(p[1]);
-    }
     streams_[0].name = "stdout";
     streams_[1].name = "stderr";
+    if (opts_.tty) {
+      // The runtime connects here during create(); the connection waits in the backlog.
+      ::unlink(kConsoleSocket);
+      consoleListen_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      if (!consoleListen_) return sysError("socket");
+      struct sockaddr_un addr {};
+      addr.sun_family = AF_UNIX;
+      std::strcpy(addr.sun_path, kConsoleSocket);
+      if (::bind(consoleListen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+          ::listen(consoleListen_.get(), 1) != 0) {
+        return sysError("listen on console socket");
+      }
+      // Resize requests from the daemon: "resize <rows> <cols>\n" lines. Opened read-write
+      // so that it never reports EOF between writers.
+      ::unlink(kControlFifo);
+      if (::mkfifo(kControlFifo, 0600) != 0) return sysError("mkfifo control");
+      control_.reset(::open(kControlFifo, O_RDWR | O_NONBLOCK | O_CLOEXEC));
+      if (!control_) return sysError("open control fifo");
+    } else {
+      for (int i = 0; i < 2; ++i) {
+        int p[2];
+        if (::pipe2(p, O_CLOEXEC) != 0) return sysError("pipe");
+        streams_[i].fd.reset(p[0]);
+        (i == 0 ? outW : errW)->reset(p[1]);
+      }
+    }
     // SIGCHLD through a signalfd, so the one poll loop sees output and exits alike.
     sigset_t set;
     sigemptyset(&set);
@@ -113,6 +183,18 @@ class Shim {
     if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return sysError("sigprocmask");
     sigFd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!sigFd_) return sysError("signalfd");
+    return okStatus();
+  }
+
+  Status receiveConsole() {
+    UniqueFd conn(::accept4(consoleListen_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    consoleListen_.reset();
+    ::unlink(kConsoleSocket);
+    if (!conn) return sysError("accept the console");
+    int master = receiveFd(conn.get());
+    if (master < 0) return sysError("receive the console");
+    // With a TTY everything the container writes is one stream, logged as stdout (docker).
+    streams_[0].fd.reset(master);
     return okStatus();
   }
 
@@ -138,18 +220,50 @@ class Shim {
     }
   }
 
+  void handleControl() {
+    char buf[256];
+    ssize_t n = ::read(control_.get(), buf, sizeof buf - 1);
+    if (n <= 0) return;
+    buf[n] = '\0';
+    unsigned rows = 0, cols = 0;
+    // Only the last complete request matters.
+    for (char* line = std::strtok(buf, "\n"); line; line = std::strtok(nullptr, "\n")) {
+      std::sscanf(line, "resize %u %u", &rows, &cols);
+    }
+    if (rows > 0 && cols > 0 && streams_[0].fd) {
+      struct winsize ws {};
+      ws.ws_row = static_cast<unsigned short>(rows);
+      ws.ws_col = static_cast<unsigned short>(cols);
+      ::ioctl(streams_[0].fd.get(), TIOCSWINSZ, &ws);
+    }
+  }
+
+  void handleStdin() {
+    char buf[16384];
+    ssize_t n = ::read(stdin_.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) return;
+    if (n <= 0) {
+      stdin_.reset();  // the client closed stdin; the TTY itself stays open
+      return;
+    }
+    if (streams_[0].fd) writeAll(streams_[0].fd.get(), std::string_view(buf, n));
+  }
+
   void loop() {
     char buf[65536];
     for (;;) {
       bool open0 = streams_[0].fd.valid(), open1 = streams_[1].fd.valid();
       if (initExited_ && !open0 && !open1) return;
-      struct pollfd pfds[3] = {{sigFd_.get(), POLLIN, 0},
+      // Invalid fds (-1) are ignored by poll.
+      struct pollfd pfds[5] = {{sigFd_.get(), POLLIN, 0},
                                {streams_[0].fd.get(), POLLIN, 0},
-                               {streams_[1].fd.get(), POLLIN, 0}};
-      // Once the init is gone the pid namespace is dead too; if a pipe still has a writer
+                               {streams_[1].fd.get(), POLLIN, 0},
+                               {stdin_.get(), POLLIN, 0},
+                               {control_.get(), POLLIN, 0}};
+      // Once the init is gone the pid namespace is dead too; if an output still has a writer
       // (a process that escaped into another namespace) give up on it after a while.
       int timeout = initExited_ ? 2000 : -1;
-      int n = ::poll(pfds, 3, timeout);
+      int n = ::poll(pfds, 5, timeout);
       if (n < 0) {
         if (errno == EINTR) continue;
         return;
@@ -172,18 +286,21 @@ class Shim {
         ssize_t r = ::read(streams_[i].fd.get(), buf, sizeof buf);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) {
+          // A pty master reads EIO once the last slave fd is closed: that is its EOF.
           appendLog(streams_[i], {}, true);
           streams_[i].fd.reset();
         } else {
           appendLog(streams_[i], std::string_view(buf, static_cast<size_t>(r)), false);
         }
       }
+      if (pfds[3].revents & (POLLIN | POLLHUP | POLLERR)) handleStdin();
+      if (pfds[4].revents & POLLIN) handleControl();
     }
   }
 
   const ShimOptions& opts_;
   runtime::Runtime runtime_;
-  UniqueFd devNull_, log_, sigFd_;
+  UniqueFd devNull_, log_, sigFd_, consoleListen_, control_, stdin_;
   Stream streams_[2];
   pid_t initPid_ = -1;
   int initStatus_ = 0;
@@ -212,6 +329,8 @@ bool parseShimArgs(int argc, char** argv, ShimOptions* out) {
       out->exitFile = v;
     } else if (a == "--ready-fd") {
       out->readyFd = std::atoi(v.c_str());
+    } else if (a == "--tty") {
+      out->tty = v == "1" || v == "true";
     } else if (a == "--stdin-fd") {
       out->stdinFd = std::atoi(v.c_str());
     } else {
@@ -243,8 +362,9 @@ int runShim(const ShimOptions& opts) {
   ::signal(SIGPIPE, SIG_IGN);
   ::signal(SIGHUP, SIG_IGN);
   ::signal(SIGINT, SIG_IGN);
-  if (::chdir("/") != 0) {
-    reportError(opts.readyFd, sysError("chdir /"));
+  // The bundle is the working directory: the console socket's path is relative to it.
+  if (::chdir(opts.bundle.c_str()) != 0) {
+    reportError(opts.readyFd, sysError("chdir " + opts.bundle));
     return 1;
   }
   Shim shim(opts);
