@@ -26,6 +26,8 @@ const std::map<std::string, Entry>& topLevel() {
       {"start", {cmdStart, "Start one or more stopped containers"}},
       {"stop", {cmdStop, "Stop one or more running containers"}},
       {"kill", {cmdKill, "Kill one or more running containers"}},
+      {"restart", {cmdRestart, "Restart one or more containers"}},
+      {"pull", {cmdPull, "Download an image from a registry"}},
       {"wait", {cmdWait, "Block until one or more containers stop, then print their exit codes"}},
       {"rm", {cmdRm, "Remove one or more containers"}},
       {"logs", {cmdLogs, "Fetch the logs of a container"}},

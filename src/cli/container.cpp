@@ -173,6 +173,20 @@ int cmdStop(Context& ctx, std::vector<std::string> args) {
   });
 }
 
+int cmdRestart(Context& ctx, std::vector<std::string> args) {
+  std::optional<int> timeout;
+  std::vector<std::string> ids;
+  CLI::App app;
+  const char* usage = "[OPTIONS] CONTAINER [CONTAINER...]";
+  initApp(app, "wharf restart", usage);
+  app.add_option("-t,--time,--timeout", timeout, "Seconds to wait before killing the container");
+  app.add_option("containers", ids)->allow_extra_args(true)->group("");
+  if (auto rc = parseArgs(ctx, app, "wharf restart", std::move(args))) return *rc;
+  if (auto rc = requireMinArgs(ctx, "wharf restart", ids.size(), 1, usage)) return *rc;
+  return forEach(ctx, ids,
+                 [&](const std::string& id) { return ctx.client().containerRestart(id, timeout); });
+}
+
 int cmdKill(Context& ctx, std::vector<std::string> args) {
   std::string signal;
   std::vector<std::string> ids;

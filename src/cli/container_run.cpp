@@ -24,8 +24,7 @@ void printPullProgress(Context& ctx, const Json& j) {
 }
 
 int pullFailed(Context& ctx, const Error& e, const std::string& ref, const std::string& cmd) {
-  int status = ctx.client().lastStatus();
-  if (status == 501 || (status == 404 && e.message() == "page not found")) {
+  if (ctx.client().lastStatus() == 404 && e.message() == "page not found") {
     // A daemon without POST /images/create: say so rather than "page not found".
     ctx.io.err << "wharf: Error response from daemon: pulling images is not implemented by "
                   "this daemon yet (cannot pull '"
@@ -33,7 +32,7 @@ int pullFailed(Context& ctx, const Error& e, const std::string& ref, const std::
   } else {
     ctx.io.err << "wharf: " << ctx.describe(e) << ".\n";
   }
-  if (ref.starts_with("busybox"))
+  if (ref.starts_with("busybox") && e.message().find("bootstrap") == std::string::npos)
     ctx.io.err << "Hint: wharf builds a busybox image from the host without a registry: "
                   "wharf image bootstrap busybox\n";
   ctx.io.err << "See 'wharf " << cmd << " --help'.\n";

@@ -138,6 +138,43 @@ int cmdImages(Context& ctx, std::vector<std::string> args) {
   return writeFormatted(ctx, format, def, imagesHeader(), rows);
 }
 
+int cmdPull(Context& ctx, std::vector<std::string> args) {
+  std::vector<std::string> names;
+  bool quiet = false;
+  std::string platform;
+  CLI::App app;
+  const char* usage = "[OPTIONS] NAME[:TAG|@DIGEST]";
+  initApp(app, "wharf pull", usage);
+  app.add_flag("-q,--quiet", quiet, "Suppress verbose output");
+  app.add_option("--platform", platform, "Set platform if server is multi-platform capable");
+  app.add_option("name", names)->allow_extra_args(true)->group("");
+  if (auto rc = parseArgs(ctx, app, "wharf pull", std::move(args))) return *rc;
+  if (names.size() != 1) {
+    ctx.io.err << "\"wharf pull\" requires exactly 1 argument.\nSee 'wharf pull --help'.\n\n"
+                  "Usage:  wharf pull "
+               << usage << "\n";
+    return 1;
+  }
+  std::string ref = names[0];
+  if (ref.find('@') == std::string::npos) {
+    size_t slash = ref.rfind('/'), colon = ref.rfind(':');
+    if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) {
+      if (!quiet) ctx.io.out << "Using default tag: latest\n";
+      ref += ":latest";
+    }
+  }
+  // Plain status lines (no progress bars yet), as docker prints when stdout is not a TTY.
+  Status st = ctx.client().imagePull(ref, [&](const Json& j) {
+    if (quiet || !j.is_object() || !j.contains("status")) return;
+    if (j.contains("progressDetail") && !j["progressDetail"].empty()) return;
+    std::string id = j.value("id", "");
+    ctx.io.out << (id.empty() ? "" : id + ": ") << goValueString(j["status"]) << "\n";
+  });
+  if (!st.ok()) return ctx.fail(st.error());
+  ctx.io.out << ref << "\n";
+  return 0;
+}
+
 int cmdImageBootstrap(Context& ctx, std::vector<std::string> args) {
   std::vector<std::string> names;
   CLI::App app;

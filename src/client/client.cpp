@@ -153,6 +153,11 @@ Result<Json> Client::containerStop(const std::string& id, std::optional<int> tim
   return callJson("POST", "/containers/" + pathId(id) + "/stop" + (q.empty() ? "" : "?" + q));
 }
 
+Result<Json> Client::containerRestart(const std::string& id, std::optional<int> timeout) {
+  std::string q = timeout ? "?t=" + std::to_string(*timeout) : "";
+  return callJson("POST", "/containers/" + pathId(id) + "/restart" + q);
+}
+
 Result<Json> Client::containerKill(const std::string& id, const std::string& signal) {
   std::string q = signal.empty() ? "" : "?signal=" + urlEncode(signal);
   return callJson("POST", "/containers/" + pathId(id) + "/kill" + q);

@@ -89,6 +89,7 @@ class Client {
   Result<Json> containerStart(const std::string& id);
   Result<Json> containerStop(const std::string& id, std::optional<int> timeout,
                              const std::string& signal = "");
+  Result<Json> containerRestart(const std::string& id, std::optional<int> timeout);
   Result<Json> containerKill(const std::string& id, const std::string& signal);
   Result<Json> containerRemove(const std::string& id, bool force, bool volumes);
   Result<Json> containerInspect(const std::string& id);

@@ -62,6 +62,8 @@ int cmdRun(Context& ctx, std::vector<std::string> args);
 int cmdCreate(Context& ctx, std::vector<std::string> args);
 int cmdStart(Context& ctx, std::vector<std::string> args);
 int cmdStop(Context& ctx, std::vector<std::string> args);
+int cmdRestart(Context& ctx, std::vector<std::string> args);
+int cmdPull(Context& ctx, std::vector<std::string> args);
 int cmdKill(Context& ctx, std::vector<std::string> args);
 int cmdWait(Context& ctx, std::vector<std::string> args);
 int cmdRm(Context& ctx, std::vector<std::string> args);

@@ -313,3 +313,28 @@ TEST(PsRowsTest, ImageDigestAndNames) {
 
 }  // namespace
 }  // namespace wharf::cli
+
+namespace wharf::cli {
+namespace {
+
+TEST(CliTest, PullPrintsPlainStatusLines) {
+  FakeServer server([](const FakeRequest& r, int fd) {
+    if (r.target == "/_ping") return ping(fd);
+    sendAll(fd, httpReply(200,
+                          "{\"status\":\"Pulling from library/busybox\",\"id\":\"latest\"}\n"
+                          "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":1},"
+                          "\"id\":\"abc\"}\n"
+                          "{\"status\":\"Status: Downloaded newer image for busybox:latest\"}\n"));
+  });
+  auto r = cli({"pull", "busybox"}, server.uri().c_str());
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "Using default tag: latest\nlatest: Pulling from library/busybox\n"
+            "Status: Downloaded newer image for busybox:latest\nbusybox:latest\n");
+  EXPECT_EQ(server.requests().back().target, "/v1.51/images/create?fromImage=busybox&tag=latest");
+  auto restart = cli({"restart", "-t", "3", "web"}, server.uri().c_str());
+  EXPECT_EQ(server.requests().back().target, "/v1.51/containers/web/restart?t=3");
+}
+
+}  // namespace
+}  // namespace wharf::cli
