@@ -347,6 +347,18 @@ class RuntimeTest(unittest.TestCase):
         self.assertEqual(facts["isatty"], "1")
         self.assertEqual(facts["pid"], "1")
 
+    def test_run_proxies_a_terminal(self):
+        self.config["process"]["terminal"] = True
+        cid = self.new_id()
+        self.config["process"]["args"] = ["sh", "-c", "read x; echo got-$x; checker | grep isatty"]
+        self.write_config()
+        p = subprocess.run(self.rt("run", "--bundle", self.bundle, cid), input="abc\n", capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("got-abc", p.stdout)
+        self.assertIn("isatty=1", p.stdout)
+        self.assert_clean(cid)
+
     def test_refuses_missing_lsm(self):
         if os.path.exists("/sys/kernel/security/apparmor"):
             self.skipTest("AppArmor is enabled here")

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "console.h"
 #include "oci/defaults.h"
 #include "runtime/seccomp.h"
 
@@ -119,13 +120,43 @@ int cmdStart(runtime::Runtime& rt, const Args& a) {
 int cmdRun(runtime::Runtime& rt, const Args& a) {
   auto id = needId(a);
   if (!id.ok()) return reportError(id.error());
-  auto st = rt.create(createOptions(a, *id));
+  runtime::CreateOptions opts = createOptions(a, *id);
+  // Read the spec here (once) to know whether we must proxy a terminal ourselves.
+  auto text = fs::readFile(opts.bundle / "config.json");
+  if (!text.ok()) return reportError(std::move(text).error().context("read bundle config"));
+  auto spec = oci::parseSpec(*text);
+  if (!spec.ok()) return reportError(std::move(spec).error().context("config.json"));
+  std::unique_ptr<ConsoleListener> listener;
+  bool proxy = spec->process && spec->process->terminal && opts.consoleSocket.empty();
+  if (proxy) {
+    if (a.has("detach"))
+      return reportError(
+          invalidArgument("run --detach of a terminal container needs --console-socket"));
+    (void)fs::mkdirAll(rt.root(), 0700);
+    auto l = listenConsole(rt.root().string());
+    if (!l.ok()) return reportError(l.error());
+    listener = std::move(*l);
+    opts.consoleSocket = listener->path;
+  }
+  opts.spec = std::move(*spec);
+  auto st = rt.create(opts);
   if (!st.ok()) return reportError(st.error());
+  UniqueFd master;
+  if (proxy) {
+    auto m = receiveMaster(*listener);
+    if (!m.ok()) {
+      (void)rt.remove(*id, true);
+      return reportError(m.error());
+    }
+    master = std::move(*m);
+    listener.reset();
+  }
   if (auto s = rt.start(*id); !s.ok()) {
     (void)rt.remove(*id, true);
     return reportError(s.error());
   }
   if (a.has("detach")) return 0;
+  if (master) proxyTerminal(master.get());
   g_forwardPid = st->pid;
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH})
     ::signal(sig, forwardSignal);
