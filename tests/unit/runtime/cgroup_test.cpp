@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/cgroup/internal.h"
 
@@ -52,6 +55,104 @@ TEST(CgroupManager, MountSourceAndProcs) {
   ASSERT_EQ(src.v1.size(), 2u);
   EXPECT_EQ(src.v1[1].first, "memory");
   EXPECT_EQ(m->procsFiles()[0], "/sys/fs/cgroup/cpu/wharf/x/cgroup.procs");
+}
+
+}  // namespace
+}  // namespace wharf::runtime
+
+namespace wharf::runtime {
+namespace {
+
+// A fake cgroup tree in a temp dir: the managers only open existing files, as the kernel
+// provides them; the test creates the ones it expects to be written.
+class CgroupFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/wharf-cgtest-XXXXXX";
+    root_ = ::mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  std::string touch(const std::string& rel) {
+    auto p = std::filesystem::path(root_) / rel;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p.string()) << "";
+    return p.string();
+  }
+  std::string read(const std::string& rel) {
+    std::ifstream in(std::filesystem::path(root_) / rel);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string root_;
+};
+
+TEST_F(CgroupFilesTest, V1WritesControllerFiles) {
+  for (const char* f : {"memory/c/memory.limit_in_bytes", "memory/c/memory.memsw.limit_in_bytes",
+                        "memory/c/memory.swappiness", "cpu/c/cpu.shares", "cpu/c/cpu.cfs_quota_us",
+                        "cpu/c/cpu.cfs_period_us", "pids/c/pids.max", "devices/c/devices.deny",
+                        "devices/c/devices.allow", "blkio/c/blkio.weight"})
+    touch(f);
+  CgroupLayout layout;
+  layout.mountRoot = root_;
+  layout.hierarchies = {"blkio", "cpu", "devices", "memory", "pids"};
+  auto m = openCgroupManager(layout, {root_ + "/blkio/c", root_ + "/cpu/c", root_ + "/devices/c",
+                                      root_ + "/memory/c", root_ + "/pids/c"});
+  oci::Resources r;
+  r.memory = oci::MemoryResources{};
+  r.memory->limit = 1 << 20;
+  r.memory->swap = 2 << 20;
+  r.memory->swappiness = 10;
+  r.cpu = oci::CpuResources{};
+  r.cpu->shares = 512;
+  r.cpu->quota = 50000;
+  r.cpu->period = 100000;
+  r.pids = oci::PidsResources{100};
+  r.blockIO = oci::BlockIoResources{};
+  r.blockIO->weight = 0;  // Docker's "unset": not written
+  r.devices = {{false, "", std::nullopt, std::nullopt, "rwm"}};
+  auto s = m->apply(r);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(read("memory/c/memory.limit_in_bytes"), "1048576");
+  EXPECT_EQ(read("memory/c/memory.memsw.limit_in_bytes"), "2097152");
+  EXPECT_EQ(read("memory/c/memory.swappiness"), "10");
+  EXPECT_EQ(read("cpu/c/cpu.shares"), "512");
+  EXPECT_EQ(read("cpu/c/cpu.cfs_quota_us"), "50000");
+  EXPECT_EQ(read("pids/c/pids.max"), "100");
+  EXPECT_EQ(read("blkio/c/blkio.weight"), "");
+  // Files are truncated on each write: the last devices.allow line is runc's last default.
+  EXPECT_EQ(read("devices/c/devices.allow"), "c 10:200 rwm");
+}
+
+TEST_F(CgroupFilesTest, V2ConvertsV1Values) {
+  for (const char* f : {"c/memory.max", "c/memory.swap.max", "c/cpu.weight", "c/cpu.max",
+                        "c/pids.max", "c/io.weight", "c/memory.high"})
+    touch(f);
+  CgroupLayout layout;
+  layout.mountRoot = root_;
+  layout.v2 = true;
+  auto m = openCgroupManager(layout, {root_ + "/c"});
+  oci::Resources r;
+  r.memory = oci::MemoryResources{};
+  r.memory->limit = 100;
+  r.memory->swap = 300;
+  r.cpu = oci::CpuResources{};
+  r.cpu->shares = 1024;
+  r.cpu->quota = 20000;
+  r.pids = oci::PidsResources{0};
+  r.blockIO = oci::BlockIoResources{};
+  r.blockIO->weight = 500;
+  r.unified = {{"memory.high", "4096"}};
+  auto s = m->apply(r);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(read("c/memory.max"), "100");
+  EXPECT_EQ(read("c/memory.swap.max"), "200");
+  EXPECT_EQ(read("c/cpu.weight"), "39");
+  EXPECT_EQ(read("c/cpu.max"), "20000 100000");
+  EXPECT_EQ(read("c/pids.max"), "max");
+  EXPECT_EQ(read("c/io.weight"), "4950");
+  EXPECT_EQ(read("c/memory.high"), "4096");
+  r = {};
+  r.unified = {{"../escape", "1"}};
+  EXPECT_FALSE(m->apply(r).ok());
 }
 
 }  // namespace
