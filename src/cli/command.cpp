@@ -132,7 +132,7 @@ int writeFormatted(Context& ctx, const std::string& format, const std::string& d
   }
   // The header row is the same template run over the column titles.
   Json titles = header;
-  auto head = tmpl->execute(titles);
+  auto head = tmpl->execute(titles, true);
   TabWriter tw(10, 3);
   tw.write((head.ok() ? *head : std::string()) + "\n");
   tw.write(body);

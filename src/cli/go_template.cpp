@@ -315,6 +315,9 @@ std::string jsonString(const Json& v) {
 
 struct Evaluator {
   const Json& root;
+  // Table headers run the row template over the column titles; docker's header functions
+  // then pass their argument through untouched (a "json" column keeps its plain title).
+  bool header = false;
 
   Result<Json> field(const Json& dot, const Arg& a) const {
     const Json* cur = a.text == "$" ? &root : &dot;
@@ -357,6 +360,10 @@ struct Evaluator {
       return okStatus();
     };
     auto str = [](const Json& v) { return goValueString(v); };
+    if (header && !args.empty() &&
+        (fn == "json" || fn == "join" || fn == "split" || fn == "lower" || fn == "upper" ||
+         fn == "title" || fn == "pad" || fn == "truncate"))
+      return args[0];
     if (fn == "json") {
       WHARF_TRY(need(1));
       return Json(jsonString(args[0]));
@@ -582,9 +589,9 @@ Result<GoTemplate> GoTemplate::parse(std::string_view text) {
   return t;
 }
 
-Result<std::string> GoTemplate::execute(const Json& data) const {
+Result<std::string> GoTemplate::execute(const Json& data, bool header) const {
   std::string out;
-  Evaluator ev{data};
+  Evaluator ev{data, header};
   Status st = ev.run(data, *nodes_, out);
   if (!st.ok()) return std::move(st).error().context("template");
   return out;

@@ -23,7 +23,9 @@ struct Node;
 class GoTemplate {
  public:
   static Result<GoTemplate> parse(std::string_view text);
-  Result<std::string> execute(const Json& data) const;
+  // header: run as a table header (docker's header functions: json, join, upper... return
+  // their argument unchanged).
+  Result<std::string> execute(const Json& data, bool header = false) const;
 
  private:
   std::shared_ptr<const std::vector<tmpl::Node>> nodes_;

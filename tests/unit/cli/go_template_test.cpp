@@ -60,6 +60,14 @@ TEST(GoTemplateTest, ControlFlow) {
   EXPECT_EQ(run("{{range $.Config.Cmd}}{{$.Id}}{{end}}", kContainer), "abc123abc123abc123");
 }
 
+TEST(GoTemplateTest, HeaderModePassesFunctionArgumentsThrough) {
+  auto t = GoTemplate::parse("{{.ID}}\t{{json .Labels}}\t{{upper .Names}}");
+  ASSERT_TRUE(t.ok());
+  Json titles = {{"ID", "CONTAINER ID"}, {"Labels", "LABELS"}, {"Names", "NAMES"}};
+  EXPECT_EQ(*t->execute(titles, true), "CONTAINER ID\tLABELS\tNAMES");
+  EXPECT_EQ(*t->execute(titles), "CONTAINER ID\t\"LABELS\"\tNAMES");
+}
+
 TEST(GoTemplateTest, Errors) {
   EXPECT_NE(run("{{.Id", kContainer).find("PARSE ERROR"), std::string::npos);
   EXPECT_NE(run("{{if .Id}}x", kContainer).find("PARSE ERROR"), std::string::npos);
