@@ -137,7 +137,8 @@ std::string recordToJson(const ContainerRecord& r) {
             {"shimPid", r.shimPid},
             {"bundle", r.bundle},
             {"exitFile", r.exitFile},
-            {"mounted", r.mounted}};
+            {"mounted", r.mounted},
+            {"manuallyStopped", r.manuallyStopped}};
   return j.dump();
 }
 
@@ -180,6 +181,7 @@ Result<ContainerRecord> recordFromJson(std::string_view text) {
     get(j, "bundle", &r.bundle);
     get(j, "exitFile", &r.exitFile);
     get(j, "mounted", &r.mounted);
+    get(j, "manuallyStopped", &r.manuallyStopped);
     return r;
   } catch (const Json::exception& e) {
     return invalidArgument(std::string("container record: ") + e.what());

@@ -8,7 +8,7 @@
 //    "spec":{...ContainerSpec...}, "state":{status, pid, exitCode, oomKilled, error, startedAt,
 //    finishedAt}, "logPath", "rootfs", "upperDir", "workDir", "lowerDirs":[...],
 //    "hostnamePath", "hostsPath", "resolvConfPath", "restartCount",
-//    "shimPid", "bundle", "exitFile", "mounted"}
+//    "shimPid", "bundle", "exitFile", "mounted", "manuallyStopped"}
 
 #include <string>
 #include <string_view>
@@ -24,6 +24,8 @@ struct ContainerRecord {
   std::string bundle;  // <exec-root>/containers/<id>: config.json, exit file
   std::string exitFile;
   bool mounted = false;  // the overlay is mounted at info.rootfsPath
+  // Stopped or killed by a user: no restart by policy (docker's HasBeenManuallyStopped).
+  bool manuallyStopped = false;
 };
 
 std::string recordToJson(const ContainerRecord& r);

@@ -234,6 +234,13 @@ void Engine::removeContainer(const std::string& idOrName, bool force, bool remov
   if (c->removing) {
     return done(conflict("removal of container " + c->rec.info.name + " is already in progress"));
   }
+  if (c->rec.info.state.status == ContainerStatus::kRestarting) {
+    if (!force) {
+      return done(conflict("You cannot remove a restarting container " + c->rec.info.id +
+                           ". Stop the container before attempting removal or force remove"));
+    }
+    cancelRestart(*c);
+  }
   bool running = c->rec.info.state.status == ContainerStatus::kRunning || c->starting;
   if (running && !force) {
     return done(conflict("cannot remove container \"/" + c->rec.info.name +
@@ -271,6 +278,7 @@ void Engine::doRemove(ContainerPtr c, std::function<void(Status)> done) {
     return done(std::move(st).error().context("remove container " + id));
   }
   containers_.erase(id);
+  cancelRestart(*c);
   if (c->shimWatch) {
     boost::system::error_code ec;
     c->shimWatch->close(ec);

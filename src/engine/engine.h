@@ -102,6 +102,7 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
     std::vector<std::function<bool()>> logWakers;
     std::shared_ptr<StdinPipe> stdinPipe;  // with OpenStdin, from attach or start to exit
     uint64_t epoch = 0;  // bumped at every exit, failed start and removal (ends attaches)
+    std::unique_ptr<boost::asio::steady_timer> restartTimer;  // a restart by policy is due
     bool starting = false;
     bool removing = false;
   };
@@ -127,6 +128,10 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   void wakeReaders(Container& c);
   Status unmountRootfs(Container& c);
   Status killInit(Container& c, int signal);
+  // engine_restart.cpp
+  bool shouldRestart(const Container& c) const;
+  void scheduleRestart(ContainerPtr c);
+  void cancelRestart(Container& c);
   // engine.cpp
   void doRemove(ContainerPtr c, std::function<void(Status)> done);
 

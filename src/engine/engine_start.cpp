@@ -62,6 +62,9 @@ void Engine::startContainer(const std::string& idOrName, StartDone done) {
   if (i.state.status == ContainerStatus::kRunning) return done(okStatus(), true);
   if (c->starting) return done(okStatus(), true);
   if (c->removing) return done(conflict("container " + i.id + " is marked for removal"), false);
+  // A user's start overrides a pending restart and an earlier manual stop.
+  cancelRestart(*c);
+  c->rec.manuallyStopped = false;
   c->starting = true;
 
   // The fast path: the layers were unpacked for an earlier start.
@@ -299,7 +302,11 @@ void Engine::markExited(ContainerPtr c, const shim::ExitStatus& es) {
   if (!st.ok()) log::warn("persist container {}: {}", i.id, st.error().message());
   log::info("container {} exited with {}", i.id.substr(0, 12), es.exitCode);
   notifyExit(*c, WaitResult{es.exitCode, es.error});
-  if (i.spec.autoRemove && !c->removing) doRemove(c, [](Status) {});
+  if (shouldRestart(*c)) {
+    scheduleRestart(c);
+  } else if (i.spec.autoRemove && !c->removing) {
+    doRemove(c, [](Status) {});
+  }
 }
 
 void Engine::notifyExit(Container& c, const WaitResult& r) {
@@ -359,6 +366,12 @@ void Engine::stopContainer(const std::string& idOrName, std::optional<int> timeo
   if (!found.ok()) return done(std::move(found).error());
   ContainerPtr c = *found;
   const ContainerInfo& i = c->rec.info;
+  if (!c->rec.manuallyStopped || i.state.status == ContainerStatus::kRestarting) {
+    c->rec.manuallyStopped = true;
+    cancelRestart(*c);
+    Status st = persist(*c);
+    if (!st.ok()) log::warn("persist container {}: {}", i.id, st.error().message());
+  }
   if (i.state.status != ContainerStatus::kRunning) return done(okStatus());
   int sig = SIGTERM;
   if (!i.spec.stopSignal.empty()) {
@@ -395,6 +408,7 @@ Status Engine::killContainer(const std::string& idOrName, const std::string& sig
     return conflict("cannot kill container: " + idOrName + ": container " + c->rec.info.id +
                     " is not running");
   }
+  c->rec.manuallyStopped = true;  // no restart by policy after a kill
   return killInit(*c, sig);
 }
 
@@ -418,10 +432,25 @@ Status Engine::restore() {
                 c->rec.info.id.substr(0, 12), c->rec.shimPid);
       Status st = watchShim(c);
       if (!st.ok()) log::warn("live restore {}: {}", c->rec.info.id, st.error().message());
-    } else if (c->rec.mounted) {
+      continue;
+    }
+    if (c->rec.mounted) {
       Status st = unmountRootfs(*c);
       if (st.ok()) st = persist(*c);
       if (!st.ok()) log::warn("restore {}: {}", c->rec.info.id, st.error().message());
+    }
+    // Restart policies apply across daemon restarts: "always" even after a manual stop.
+    const ContainerInfo& i = c->rec.info;
+    bool restart = i.state.status == ContainerStatus::kRestarting ||
+                   (i.state.status == ContainerStatus::kExited &&
+                    (i.spec.restartPolicy == "always" ||
+                     (i.spec.restartPolicy == "unless-stopped" && !c->rec.manuallyStopped)));
+    if (restart) {
+      log::info("restart policy {}: starting container {}", i.spec.restartPolicy,
+                i.id.substr(0, 12));
+      startContainer(i.id, [id = i.id](Status st, bool) {
+        if (!st.ok()) log::warn("restart of {} failed: {}", id, st.error().message());
+      });
     }
   }
   return okStatus();
