@@ -20,5 +20,7 @@ Result<std::vector<int>> parsePids(const std::string& text);
 const std::vector<std::string>& defaultAllowedDevices();
 // One v1 devices.allow/deny line for a rule: "c 1:3 rwm", "a *:* rwm".
 std::string deviceRuleLine(const oci::DeviceCgroup& rule);
+// The reverse, for the default lines: "c 136:* rwm" -> an allow rule.
+oci::DeviceCgroup parseDeviceRuleLine(const std::string& line);
 
 }  // namespace wharf::runtime

@@ -261,6 +261,18 @@ std::string deviceRuleLine(const oci::DeviceCgroup& r) {
   return type + " " + major + ":" + minor + " " + access;
 }
 
+oci::DeviceCgroup parseDeviceRuleLine(const std::string& line) {
+  oci::DeviceCgroup r;
+  r.allow = true;
+  r.type = line.substr(0, 1);
+  auto colon = line.find(':'), space = line.find(' ', 2);
+  std::string major = line.substr(2, colon - 2), minor = line.substr(colon + 1, space - colon - 1);
+  if (major != "*") r.major = std::stoll(major);
+  if (minor != "*") r.minor = std::stoll(minor);
+  r.access = line.substr(space + 1);
+  return r;
+}
+
 std::unique_ptr<CgroupManager> makeV1Manager(const CgroupLayout& layout,
                                              std::vector<std::string> dirs) {
   return std::make_unique<V1Manager>(layout, std::move(dirs));

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <thread>
 
+#include "runtime/cgroup/devices_bpf.h"
 #include "runtime/cgroup/internal.h"
 
 namespace wharf::runtime {
@@ -106,8 +107,13 @@ class V2Manager final : public CgroupManager {
         return invalidArgument("linux.resources.unified." + k + ": not a cgroup file name");
       WHARF_TRY_CTX(writeCgroupFile(d, k, v), "linux.resources.unified." + k);
     }
-    // Device rules need an eBPF program on v2; not implemented yet (see docs/runtime.md).
-    return okStatus();
+    // Device rules: an eBPF program, with runc's default allow-list after the spec's rules.
+    // A spec without device rules gets no filter (every engine sends at least "deny all").
+    if (r.devices.empty()) return okStatus();
+    std::vector<oci::DeviceCgroup> rules = r.devices;
+    for (const auto& line : defaultAllowedDevices()) rules.push_back(parseDeviceRuleLine(line));
+    WHARF_ASSIGN_OR_RETURN(auto prog, buildDeviceFilter(rules));
+    return attachDeviceFilter(d, prog);
   }
 
   std::vector<std::string> procsFiles() const override { return {dir() + "/cgroup.procs"}; }
