@@ -110,7 +110,9 @@ int runAttached(Context& ctx, const AttachPlan& plan) {
     ctx.io.err << plan.errPrefix << ctx.describe(conn.error()) << "\n";
     return kExitDaemonError;
   }
-  auto wait = c.containerWaitBegin(plan.id, plan.autoRemove ? "removed" : "next-exit");
+  // A container already running (attach) is waited on until it is not running any more.
+  const char* condition = !plan.start ? "" : plan.autoRemove ? "removed" : "next-exit";
+  auto wait = c.containerWaitBegin(plan.id, condition);
   if (!wait.ok()) {
     ctx.io.err << plan.errPrefix << ctx.describe(wait.error()) << "\n";
     return kExitDaemonError;
@@ -139,7 +141,7 @@ int runAttached(Context& ctx, const AttachPlan& plan) {
     }
   });
 
-  auto started = c.containerStart(plan.id);
+  auto started = plan.start ? c.containerStart(plan.id) : Result<Json>(Json());
   if (!started.ok()) {
     std::string msg = ctx.describe(started.error());
     ctx.io.err << plan.errPrefix << msg << (plan.errPrefix.empty() ? "" : ".") << "\n";

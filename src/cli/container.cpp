@@ -173,6 +173,38 @@ int cmdStop(Context& ctx, std::vector<std::string> args) {
   });
 }
 
+int cmdAttach(Context& ctx, std::vector<std::string> args) {
+  bool noStdin = false, sigProxy = true;
+  std::string detachKeys;
+  std::vector<std::string> ids;
+  CLI::App app;
+  const char* usage = "[OPTIONS] CONTAINER";
+  initApp(app, "wharf attach", usage);
+  app.add_flag("--no-stdin", noStdin, "Do not attach STDIN");
+  app.add_option("--sig-proxy", sigProxy, "Proxy all received signals to the process");
+  app.add_option("--detach-keys", detachKeys, "Override the key sequence for detaching");
+  app.add_option("containers", ids)->allow_extra_args(true)->group("");
+  if (auto rc = parseArgs(ctx, app, "wharf attach", std::move(args))) return *rc;
+  if (ids.size() != 1) {
+    ctx.io.err << "\"wharf attach\" requires exactly 1 argument.\nSee 'wharf attach --help'.\n";
+    return 1;
+  }
+  auto info = ctx.client().containerInspect(ids[0]);
+  if (!info.ok()) return ctx.fail(info.error());
+  const Json& state = info->contains("State") ? (*info)["State"] : Json::object();
+  if (!state.is_object() || !state.value("Running", false)) {
+    ctx.io.err << "You cannot attach to a stopped container, start it first\n";
+    return 1;
+  }
+  const Json& cfg = info->contains("Config") ? (*info)["Config"] : Json::object();
+  AttachPlan plan;
+  plan.id = info->value("Id", ids[0]);
+  plan.tty = cfg.is_object() && cfg.value("Tty", false);
+  plan.stdinOn = !noStdin && cfg.is_object() && cfg.value("OpenStdin", false);
+  plan.start = false;
+  return runAttached(ctx, plan);
+}
+
 int cmdRestart(Context& ctx, std::vector<std::string> args) {
   std::optional<int> timeout;
   std::vector<std::string> ids;

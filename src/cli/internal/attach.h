@@ -14,6 +14,7 @@ struct AttachPlan {
   bool tty = false;
   bool stdinOn = false;     // forward our stdin to the container
   bool autoRemove = false;  // wait for "removed" rather than "next-exit"
+  bool start = true;        // false for `attach` to a container that is already running
   // Prefix of error messages ("wharf: " for run, as docker's "docker: ").
   std::string errPrefix;
 };

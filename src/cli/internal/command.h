@@ -62,6 +62,7 @@ int cmdRun(Context& ctx, std::vector<std::string> args);
 int cmdCreate(Context& ctx, std::vector<std::string> args);
 int cmdStart(Context& ctx, std::vector<std::string> args);
 int cmdStop(Context& ctx, std::vector<std::string> args);
+int cmdAttach(Context& ctx, std::vector<std::string> args);
 int cmdRestart(Context& ctx, std::vector<std::string> args);
 int cmdPull(Context& ctx, std::vector<std::string> args);
 int cmdKill(Context& ctx, std::vector<std::string> args);
