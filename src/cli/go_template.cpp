@@ -331,6 +331,29 @@ struct Evaluator {
     return Json();
   }
 
+  // docker's {{.Label "key"}} method on ps/images rows: Labels is an object (inspect) or the
+  // row's "k=v,k2=v2" string.
+  static Json label(const Json& dot, const std::string& key) {
+    auto it = dot.is_object() ? dot.find("Labels") : dot.end();
+    if (dot.is_object() && it != dot.end()) {
+      if (it->is_object()) return it->value(key, std::string());
+      if (it->is_string()) {
+        std::string all = it->get<std::string>();
+        size_t pos = 0;
+        while (pos <= all.size()) {
+          size_t comma = all.find(',', pos);
+          std::string kv =
+              all.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+          size_t eq = kv.find('=');
+          if (kv.substr(0, eq) == key) return eq == std::string::npos ? "" : kv.substr(eq + 1);
+          if (comma == std::string::npos) break;
+          pos = comma + 1;
+        }
+      }
+    }
+    return std::string();
+  }
+
   Result<Json> call(const std::string& fn, const std::vector<Json>& args) const {
     return tmpl::callFunction(fn, args, header);
   }
@@ -345,6 +368,11 @@ struct Evaluator {
       }
       if (piped != nullptr) args.push_back(*piped);
       return call(head.text, args);
+    }
+    if (head.kind == Arg::Kind::kField && head.path.size() == 1 && head.path[0] == "Label" &&
+        c.args.size() == 2 && piped == nullptr) {
+      WHARF_ASSIGN_OR_RETURN(Json key, operand(dot, c.args[1]));
+      return label(dot, goValueString(key));
     }
     if (c.args.size() > 1 || piped != nullptr)
       return invalidArgument("can't give argument to non-function");

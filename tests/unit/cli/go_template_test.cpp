@@ -68,6 +68,12 @@ TEST(GoTemplateTest, HeaderModePassesFunctionArgumentsThrough) {
   EXPECT_EQ(*t->execute(titles), "CONTAINER ID\t\"LABELS\"\tNAMES");
 }
 
+TEST(GoTemplateTest, LabelMethod) {
+  EXPECT_EQ(run("{{.Label \"b.c\"}}", kContainer["Config"]), "2");
+  EXPECT_EQ(run("{{.Label \"b\"}}", Json{{"Labels", "a=1,b=two"}}), "two");
+  EXPECT_EQ(run("[{{.Label \"zz\"}}]", Json{{"Labels", "a=1"}}), "[]");
+}
+
 TEST(GoTemplateTest, Errors) {
   EXPECT_NE(run("{{.Id", kContainer).find("PARSE ERROR"), std::string::npos);
   EXPECT_NE(run("{{if .Id}}x", kContainer).find("PARSE ERROR"), std::string::npos);
