@@ -79,6 +79,8 @@ Result<HttpConnection> Client::openAndSend(const std::string& method, const std:
   WHARF_ASSIGN_OR_RETURN(HttpConnection conn, HttpConnection::open(ep));
   std::map<std::string, std::string> h = headers;
   if (!body.empty()) h.emplace("Content-Type", "application/json");
+  // One request per connection: saying so lets a server end a reply that has no length.
+  h.emplace("Connection", "close");
   WHARF_TRY(conn.send(method, path, h, body));
   return conn;
 }
