@@ -24,6 +24,7 @@
 #include "runtime/internal/container_init.h"
 #include "runtime/internal/helpers.h"
 #include "runtime/internal/hooks.h"
+#include "runtime/internal/process.h"
 #include "runtime/internal/state_file.h"
 #include "runtime/internal/sync.h"
 
@@ -57,6 +58,26 @@ Status writeIdMap(int pid, const char* file, const std::vector<oci::IdMapping>& 
 Status writePidFile(const std::string& path, int pid) {
   if (path.empty()) return okStatus();
   return fs::writeFileAtomic(path, std::to_string(pid));
+}
+
+// runc's protocol: the container process state (specs.ContainerProcessState) as JSON, with
+// the seccomp notify fd as SCM_RIGHTS, over a new connection to listenerPath.
+Status sendToSeccompListener(const oci::Spec& spec, const std::string& id, pid_t pid,
+                             const std::string& bundle, int notifyFd) {
+  if (notifyFd < 0) return internalError("no seccomp notify fd from the container init");
+  WHARF_ASSIGN_OR_RETURN(UniqueFd conn, connectUnix(spec.linux->seccomp->listenerPath));
+  OrderedJson j;
+  j["ociVersion"] = std::string(oci::kRuntimeSpecVersion);
+  j["fds"] = {"seccompFd"};
+  j["pid"] = pid;
+  j["metadata"] = spec.linux->seccomp->listenerMetadata;
+  j["state"] = {{"ociVersion", std::string(oci::kRuntimeSpecVersion)},
+                {"id", id},
+                {"status", "creating"},
+                {"pid", pid},
+                {"bundle", bundle},
+                {"annotations", spec.annotations}};
+  return sendFd(conn.get(), notifyFd, j.dump());
 }
 
 }  // namespace
@@ -242,8 +263,14 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   ScopeGuard killInit([&] { killAndReap(pid); });
 
   for (;;) {
-    WHARF_ASSIGN_OR_RETURN(std::string msg, recvMessage(parentSock.get()));
+    UniqueFd received;
+    WHARF_ASSIGN_OR_RETURN(std::string msg, recvMessage(parentSock.get(), &received));
     if (msg == "R") break;
+    if (msg == "S") {
+      WHARF_TRY_CTX(sendToSeccompListener(spec, opts.id, pid, bundle.string(), received.get()),
+                    "linux.seccomp.listenerPath");
+      continue;
+    }
     if (msg.empty()) return internalError("container init exited during setup");
     if (msg[0] == 'E') return decodeError(msg);
     if (msg == "H") {

@@ -20,6 +20,19 @@ Status Seccomp::load() {
   return okStatus();
 }
 
+Result<int> Seccomp::notifyFd() {
+  int fd = seccomp_notify_fd(ctx_);
+  if (fd < 0) return sysError("get the seccomp notify fd", -fd);
+  return fd;
+}
+
+bool seccompUsesNotify(const oci::Seccomp& spec) {
+  if (spec.defaultAction == "SCMP_ACT_NOTIFY") return true;
+  for (const auto& s : spec.syscalls)
+    if (s.action == "SCMP_ACT_NOTIFY") return true;
+  return false;
+}
+
 Result<std::string> Seccomp::exportBpf() const {
   int fds[2];
   if (::pipe(fds) < 0) return sysError("pipe");
@@ -42,8 +55,7 @@ Result<uint32_t> seccompAction(std::string_view name, std::optional<uint32_t> er
   if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
   if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errnoRet.value_or(EPERM));
   if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errnoRet.value_or(EPERM));
-  if (name == "SCMP_ACT_NOTIFY")
-    return notImplemented("seccomp action SCMP_ACT_NOTIFY is not supported by wharf-runtime yet");
+  if (name == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
   return invalidArgument("unknown seccomp action \"" + std::string(name) + "\"");
 }
 
@@ -73,6 +85,11 @@ Result<Seccomp> compileSeccomp(const oci::Seccomp& spec) {
   scmp_filter_ctx ctx = seccomp_init(*defAction);
   if (!ctx) return internalError(p + ": seccomp_init failed");
   Seccomp filter(ctx);
+  if (seccompUsesNotify(spec)) {
+    if (spec.listenerPath.empty())
+      return invalidArgument(p + ".listenerPath: required with SCMP_ACT_NOTIFY");
+    filter.setUsesNotify();
+  }
   // We set no_new_privs ourselves, from process.noNewPrivileges.
   seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
   for (size_t i = 0; i < spec.architectures.size(); ++i) {

@@ -400,6 +400,36 @@ class RuntimeTest(unittest.TestCase):
         facts, _ = self.check()
         self.assertEqual(facts["ns.net"], os.readlink(f"/proc/{first}/ns/net"))
 
+    def test_seccomp_notify_listener(self):
+        path = os.path.join(self.tmp, "seccomp.sock")
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(path)
+        srv.listen(1)
+        srv.settimeout(30)
+        self.config["process"]["noNewPrivileges"] = True
+        self.config["linux"]["seccomp"] = {
+            "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": path, "listenerMetadata": "meta",
+            "syscalls": [{"names": ["mkdirat", "mkdir"], "action": "SCMP_ACT_NOTIFY"}],
+        }
+        cid = self.new_id()
+        self.config["process"]["args"] = ["true"]
+        self.write_config()
+        p = subprocess.Popen(self.rt("run", "--bundle", self.bundle, cid), stderr=subprocess.PIPE, text=True)
+        conn, _ = srv.accept()
+        fds = array.array("i")
+        msg, anc, _, _ = conn.recvmsg(65536, socket.CMSG_LEN(fds.itemsize))
+        fds.frombytes(anc[0][2][: fds.itemsize])
+        state = json.loads(msg)
+        self.assertEqual(state["fds"], ["seccompFd"])
+        self.assertEqual(state["metadata"], "meta")
+        self.assertEqual(state["state"]["id"], cid)
+        self.assertTrue(os.readlink(f"/proc/self/fd/{fds[0]}").startswith("anon_inode:seccomp notify"))
+        os.close(fds[0])
+        conn.close()
+        srv.close()
+        _, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, err)
+
     def test_exit_code(self):
         self.run_container(["sh", "-c", "exit 7"], expect_rc=7)
 

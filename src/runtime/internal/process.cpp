@@ -173,9 +173,8 @@ Result<std::string> lookPath(const std::string& arg0, const std::vector<std::str
   return Error(ErrorCategory::kNotFound, quoted + "executable file not found in $PATH");
 }
 
-Status sendFd(int sock, int fd) {
-  char byte = 'T';
-  iovec iov{&byte, 1};
+Status sendFd(int sock, int fd, std::string_view payload) {
+  iovec iov{const_cast<char*>(payload.data()), payload.size()};
   alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
   msghdr msg{};
   msg.msg_iov = &iov;

@@ -47,7 +47,7 @@ Status applyProcessAttributes(const oci::Process& process, const oci::Personalit
 Error execProcess(const std::string& path, const std::vector<std::string>& args,
                   const std::vector<std::string>& env);
 
-// Sends a file descriptor over a unix socket.
-Status sendFd(int sock, int fd);
+// Sends a file descriptor over a unix socket, with a payload (one byte "T" by default).
+Status sendFd(int sock, int fd, std::string_view payload = "T");
 
 }  // namespace wharf::runtime

@@ -1,9 +1,11 @@
 #include "runtime/internal/sync.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 namespace wharf::runtime {
 
@@ -12,12 +14,28 @@ Status sendMessage(int fd, std::string_view msg) {
   return okStatus();
 }
 
-Result<std::string> recvMessage(int fd) {
+Result<std::string> recvMessage(int fd, UniqueFd* received) {
   char buf[8192];
+  alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
   for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    iovec iov{buf, sizeof buf};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctrl;
+    msg.msg_controllen = sizeof ctrl;
+    ssize_t n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return sysError("sync receive");
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      int got;
+      std::memcpy(&got, CMSG_DATA(c), sizeof got);
+      if (received)
+        received->reset(got);
+      else
+        ::close(got);
+    }
     return std::string(buf, static_cast<size_t>(n));
   }
 }
