@@ -430,6 +430,35 @@ class RuntimeTest(unittest.TestCase):
         _, err = p.communicate(timeout=30)
         self.assertEqual(p.returncode, 0, err)
 
+    def test_mounts_and_flags(self):
+        data = os.path.join(self.tmp, "data")
+        os.makedirs(data)
+        with open(os.path.join(data, "f"), "w") as f:
+            f.write("x")
+        self.config["mounts"] += [
+            {"destination": "/data", "type": "bind", "source": data, "options": ["rbind", "ro", "nosuid", "rprivate"]},
+            {"destination": "/scratch/deep", "type": "tmpfs", "source": "tmpfs", "options": ["nodev", "noexec", "size=1m"]},
+            {"destination": "/etc/hostfile", "type": "bind", "source": os.path.join(data, "f"), "options": ["bind"]},
+        ]
+        facts, mounts = self.check("write", "/data/f")
+        by_point = {m[0]: m for m in mounts}
+        self.assertIn("ro", by_point["/data"][2].split(","))
+        self.assertIn("nosuid", by_point["/data"][2].split(","))
+        self.assertEqual(by_point["/scratch/deep"][1], "tmpfs")
+        self.assertIn("noexec", by_point["/scratch/deep"][2].split(","))
+        self.assertIn("/etc/hostfile", by_point)
+        self.assertEqual(facts["write"], "30")  # EROFS
+
+    def test_mount_destination_symlink_stays_inside(self):
+        rootfs = os.path.join(self.bundle, "rootfs")
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(outside)
+        os.symlink(outside, os.path.join(rootfs, "escape"))  # absolute: must resolve inside rootfs
+        self.config["mounts"].append({"destination": "/escape/x", "type": "tmpfs", "source": "tmpfs"})
+        self.run_container(["true"])
+        self.assertEqual(os.listdir(outside), [])
+        self.assertTrue(os.path.isdir(os.path.join(rootfs, outside.lstrip("/"), "x")))
+
     def test_exit_code(self):
         self.run_container(["sh", "-c", "exit 7"], expect_rc=7)
 
