@@ -135,6 +135,16 @@ Result<State> Runtime::create(const CreateOptions& opts) {
     return notFound("root.path: rootfs \"" + rootfs.string() +
                     "\" does not exist or is not a directory");
   const std::string rootfsReal = real;
+  if (fsys::path(spec.root->path).is_relative()) {
+    // A relative root must stay in the bundle: a symlink out of it is refused.
+    char realBundle[PATH_MAX];
+    if (::realpath(bundle.c_str(), realBundle) == nullptr)
+      return sysError("bundle \"" + bundle.string() + "\"");
+    std::string rb = std::string(realBundle) + "/";
+    if (rootfsReal.compare(0, rb.size(), rb) != 0)
+      return invalidArgument("root.path: \"" + spec.root->path + "\" resolves to \"" + rootfsReal +
+                             "\", outside the bundle \"" + bundle.string() + "\"");
+  }
 
   // State directory: its creation is what makes the id taken.
   WHARF_TRY(fs::mkdirAll(root_, 0700));

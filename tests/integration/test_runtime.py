@@ -241,6 +241,17 @@ class RuntimeTest(unittest.TestCase):
         self.assertIn("root.path", p.stderr)
         self.assert_clean(cid)
 
+    def test_rootfs_symlink_out_of_the_bundle(self):
+        cid = self.new_id()
+        os.rename(os.path.join(self.bundle, "rootfs"), os.path.join(self.tmp, "elsewhere"))
+        os.symlink(os.path.join(self.tmp, "elsewhere"), os.path.join(self.bundle, "rootfs"))
+        self.write_config()
+        p = subprocess.run(self.rt("create", "--bundle", self.bundle, cid), capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('root.path: "rootfs" resolves to', p.stderr)
+        self.assertIn("outside the bundle", p.stderr)
+        self.assert_clean(cid)
+
     def test_duplicate_id(self):
         cid = self.new_id()
         self.config["process"]["args"] = ["sleep", "100"]
