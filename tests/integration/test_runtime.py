@@ -252,6 +252,14 @@ class RuntimeTest(unittest.TestCase):
         self.assertIn("outside the bundle", p.stderr)
         self.assert_clean(cid)
 
+    def test_rlimit_above_the_hard_limit_is_a_clear_error(self):
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        self.config["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": hard + 1, "soft": soft}]
+        p = self.run_container(["true"], expect_rc=1)
+        self.assertIn(f"RLIMIT_NOFILE hard limit {hard + 1} is above the current hard limit {hard}", p.stderr)
+        self.assert_clean(self.ids[-1])
+
     def test_duplicate_id(self):
         cid = self.new_id()
         self.config["process"]["args"] = ["sleep", "100"]
