@@ -221,6 +221,8 @@ void Engine::onReady(ContainerPtr c, pid_t child, const std::string& msg, StartD
       st = watchShim(c);
       if (!st.ok()) log::warn("watch shim of {}: {}", i.id, st.error().message());
       log::info("started container {} (init {}, shim {})", i.id.substr(0, 12), initPid, shimPid);
+      // A forced remove arrived while it was starting: it is waiting for this exit.
+      if (c->removing) (void)killInit(*c, SIGKILL);
       return done(okStatus(), false);
     }
   }

@@ -109,7 +109,8 @@ int run(DaemonConfig cfg) {
       return 1;
     }
   }
-  stdfs::path dataRoot = cfg.dataRoot, execRoot = cfg.execRoot;
+  // Absolute: the paths end up in bundles and in the shims, which run elsewhere.
+  stdfs::path dataRoot = stdfs::absolute(cfg.dataRoot), execRoot = stdfs::absolute(cfg.execRoot);
   for (const auto& d : {dataRoot, execRoot, dataRoot / "containers", execRoot / "containers",
                         execRoot / "runtime"}) {
     Status st = fs::mkdirAll(d, 0711);
