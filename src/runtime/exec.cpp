@@ -32,6 +32,7 @@ struct ExecChild {
   std::vector<std::string> cgroupProcs;
   std::vector<std::pair<int, int>> namespaces;  // user first, mount last
   bool inUserNs = false;
+  int preserveFds = 0;
 };
 
 Result<std::string> setupExec(const ExecChild& c) {
@@ -85,7 +86,7 @@ Result<std::string> setupExec(const ExecChild& c) {
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   // The socket is close-on-exec: the runtime sees EOF when the exec succeeded.
   (void)sendMessage(c.syncFd, "R");
-  Error err = execProcess(*exe, c.process->args, c.process->env);
+  Error err = execProcess(*exe, c.process->args, c.process->env, c.preserveFds);
   (void)sendMessage(c.syncFd, encodeError(err));
   ::_exit(127);
 }
@@ -109,6 +110,7 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
   c.process = &opts.process;
   c.spec = &spec;
   c.stdio = opts.stdio;
+  c.preserveFds = opts.preserveFds;
   for (const auto& d : ps.cgroupDirs) c.cgroupProcs.push_back(d + "/cgroup.procs");
 
   // The init's namespaces, wherever they came from: /proc/<pid>/ns/<type>.

@@ -192,6 +192,7 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   cfg.rootfs = rootfsReal;
   cfg.bundle = bundle.string();
   cfg.noPivot = opts.noPivot;
+  cfg.preserveFds = opts.preserveFds;
   cfg.stdio = opts.stdio;
   cfg.cgroupProcs = cg->procsFiles();
   cfg.cgroupMount = cg->mountSource();

@@ -36,6 +36,7 @@ struct CreateOptions {
   std::string consoleSocket;  // with process.terminal: send the pty master over this unix socket
   std::string pidFile;
   bool noPivot = false;
+  int preserveFds = 0;  // runc's --preserve-fds: the caller's fds 3..3+N-1 are passed on
 };
 
 struct State {
@@ -53,6 +54,7 @@ struct ExecOptions {
   StdioFds stdio;
   std::string consoleSocket;  // with process.terminal
   std::string pidFile;
+  int preserveFds = 0;
 };
 
 class CgroupManager;

@@ -260,6 +260,18 @@ class RuntimeTest(unittest.TestCase):
         self.assertIn(f"RLIMIT_NOFILE hard limit {hard + 1} is above the current hard limit {hard}", p.stderr)
         self.assert_clean(self.ids[-1])
 
+    def test_preserve_fds(self):
+        cid = self.new_id()
+        self.config["process"]["args"] = ["sh", "-c", "echo through-fd3 >&3; ls /proc/self/fd"]
+        self.write_config()
+        out = os.path.join(self.tmp, "fd3.txt")
+        cmd = " ".join(self.rt("run", "--preserve-fds", "1", "--bundle", self.bundle, cid))
+        p = subprocess.run(["sh", "-c", f"exec {cmd} 3>{out}"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(out) as f:
+            self.assertEqual(f.read(), "through-fd3\n")
+        self.assertEqual(sorted(p.stdout.split()), ["0", "1", "2", "3", "4"])  # 4: ls's own dir fd
+
     def test_duplicate_id(self):
         cid = self.new_id()
         self.config["process"]["args"] = ["sleep", "100"]

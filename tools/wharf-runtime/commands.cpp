@@ -73,6 +73,7 @@ runtime::CreateOptions createOptions(const Args& a, const std::string& id) {
   o.pidFile = a.get("pid-file");
   o.consoleSocket = a.get("console-socket");
   o.noPivot = a.has("no-pivot");
+  o.preserveFds = std::atoi(a.get("preserve-fds", "0").c_str());
   o.stdio = {0, 1, 2};
   return o;
 }
@@ -313,6 +314,7 @@ int cmdExec(runtime::Runtime& rt, const Args& a) {
   o.stdio = {0, 1, 2};
   o.consoleSocket = a.get("console-socket");
   o.pidFile = a.get("pid-file");
+  o.preserveFds = std::atoi(a.get("preserve-fds", "0").c_str());
   auto pid = rt.exec(*id, o);
   if (!pid.ok()) return reportError(pid.error());
   if (a.has("detach")) return 0;

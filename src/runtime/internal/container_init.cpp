@@ -187,7 +187,7 @@ void runInit(const InitConfig& cfg) {
       ::_exit(1);
     }
   }
-  Error err = execProcess(*exe, cfg.spec->process->args, cfg.spec->process->env);
+  Error err = execProcess(*exe, cfg.spec->process->args, cfg.spec->process->env, cfg.preserveFds);
   std::string msg = "wharf-runtime: " + err.message() + "\n";
   (void)!::write(2, msg.data(), msg.size());
   ::_exit(127);

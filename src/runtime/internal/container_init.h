@@ -17,6 +17,7 @@ struct InitConfig {
   std::string rootfs;
   std::string bundle;
   bool noPivot = false;
+  int preserveFds = 0;
   int syncFd = -1;
   int fifoFd = -1;     // exec fifo, opened O_RDWR by the parent
   int consoleFd = -1;  // connected console socket (terminal only)

@@ -366,13 +366,16 @@ Status applyProcessAttributes(const oci::Process& p, const oci::Personality* per
 }
 
 Error execProcess(const std::string& path, const std::vector<std::string>& args,
-                  const std::vector<std::string>& env) {
+                  const std::vector<std::string>& env, int preserveFds) {
   std::vector<char*> argv, envp;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  ::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+  // runc's --preserve-fds: fds 3 .. 3+N-1 stay open for the process (socket activation).
+  for (int fd = 3; fd < 3 + preserveFds; ++fd) ::fcntl(fd, F_SETFD, 0);
+  ::syscall(SYS_close_range, static_cast<unsigned>(3 + preserveFds), ~0U,
+            4U /* CLOSE_RANGE_CLOEXEC */);
   ::execve(path.c_str(), argv.data(), envp.data());
   return sysError("exec \"" + path + "\"");
 }

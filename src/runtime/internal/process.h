@@ -43,9 +43,9 @@ Status applyOomScoreAdj(int adj);
 // ioPriority, scheduler; and linux.personality when given.
 Status applyProcessAttributes(const oci::Process& process, const oci::Personality* personality);
 
-// Closes every inherited fd above 2 and execs; returns only on failure.
+// Closes every inherited fd above 2 + preserveFds and execs; returns only on failure.
 Error execProcess(const std::string& path, const std::vector<std::string>& args,
-                  const std::vector<std::string>& env);
+                  const std::vector<std::string>& env, int preserveFds = 0);
 
 // Sends a file descriptor over a unix socket, with a payload (one byte "T" by default).
 Status sendFd(int sock, int fd, std::string_view payload = "T");
