@@ -341,6 +341,17 @@ class RuntimeTest(unittest.TestCase):
         self.assertEqual(facts["uid"], "0")
         self.assertNotEqual(facts["ns.user"], os.readlink("/proc/self/ns/user"))
         self.assertEqual(facts["CapEff"], "00000000a80425fb")
+        # exec joins the user namespace too
+        cid = self.new_id()
+        self.config["process"]["args"] = ["sleep", "100"]
+        self.write_config()
+        subprocess.run(self.rt("run", "--detach", "--bundle", self.bundle, cid), check=True, timeout=30)
+        p = subprocess.run(self.rt("exec", cid, "checker"), capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        facts, _ = parse(p.stdout)
+        init = json.loads(subprocess.run(self.rt("state", cid), check=True, capture_output=True).stdout)["pid"]
+        self.assertEqual(facts["ns.user"], os.readlink(f"/proc/{init}/ns/user"))
+        self.assertEqual(facts["uid"], "0")
 
     def test_terminal_over_console_socket(self):
         cid = self.new_id()
