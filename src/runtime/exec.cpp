@@ -65,7 +65,7 @@ Result<std::string> setupExec(const ExecChild& c) {
     WHARF_ASSIGN_OR_RETURN(Seccomp f, compileSeccomp(*c.spec->linux->seccomp));
     filter.emplace(std::move(f));
   }
-  if (filter && !proc.noNewPrivileges) WHARF_TRY(filter->load());
+  if (filter && !proc.noNewPrivileges) WHARF_TRY(loadSeccompFilter(*filter, c.syncFd));
   WHARF_TRY(applyUserAndCapabilities(proc, !c.inUserNs));
   if (!inCwd && ::chdir(proc.cwd.c_str()) < 0)
     return sysError("chdir to cwd (\"" + proc.cwd + "\") failed");
@@ -73,7 +73,7 @@ Result<std::string> setupExec(const ExecChild& c) {
     return sysError("prctl(PR_SET_NO_NEW_PRIVS)");
   if (proc.args.empty()) return invalidArgument("process.args: must not be empty");
   WHARF_ASSIGN_OR_RETURN(std::string exe, lookPath(proc.args[0], proc.env));
-  if (filter && proc.noNewPrivileges) WHARF_TRY(filter->load());
+  if (filter && proc.noNewPrivileges) WHARF_TRY(loadSeccompFilter(*filter, c.syncFd));
   return exe;
 }
 
@@ -165,7 +165,14 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
   console.reset();
   ScopeGuard kill([&] { killAndReap(pid); });
 
-  WHARF_ASSIGN_OR_RETURN(std::string msg, recvMessage(parentSock.get()));
+  std::string msg;
+  for (;;) {
+    UniqueFd received;
+    WHARF_ASSIGN_OR_RETURN(msg, recvMessage(parentSock.get(), &received));
+    if (msg != "S") break;
+    WHARF_TRY_CTX(sendToSeccompListener(spec, id, pid, st.bundle, received.get()),
+                  "linux.seccomp.listenerPath");
+  }
   if (msg.empty()) return internalError("exec'd process exited during setup");
   if (msg[0] == 'E') return decodeError(msg);
   // "R": then either EOF (execve succeeded) or the execve error.

@@ -60,26 +60,6 @@ Status writePidFile(const std::string& path, int pid) {
   return fs::writeFileAtomic(path, std::to_string(pid));
 }
 
-// runc's protocol: the container process state (specs.ContainerProcessState) as JSON, with
-// the seccomp notify fd as SCM_RIGHTS, over a new connection to listenerPath.
-Status sendToSeccompListener(const oci::Spec& spec, const std::string& id, pid_t pid,
-                             const std::string& bundle, int notifyFd) {
-  if (notifyFd < 0) return internalError("no seccomp notify fd from the container init");
-  WHARF_ASSIGN_OR_RETURN(UniqueFd conn, connectUnix(spec.linux->seccomp->listenerPath));
-  OrderedJson j;
-  j["ociVersion"] = std::string(oci::kRuntimeSpecVersion);
-  j["fds"] = {"seccompFd"};
-  j["pid"] = pid;
-  j["metadata"] = spec.linux->seccomp->listenerMetadata;
-  j["state"] = {{"ociVersion", std::string(oci::kRuntimeSpecVersion)},
-                {"id", id},
-                {"status", "creating"},
-                {"pid", pid},
-                {"bundle", bundle},
-                {"annotations", spec.annotations}};
-  return sendFd(conn.get(), notifyFd, j.dump());
-}
-
 }  // namespace
 
 std::string stateToJson(const State& s) {

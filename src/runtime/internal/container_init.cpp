@@ -54,17 +54,6 @@ Status enterTimeNamespace(const oci::Spec& spec) {
   return okStatus();
 }
 
-// Loads the filter; with SCMP_ACT_NOTIFY hands the listener fd to the runtime, which passes
-// it on to linux.seccomp.listenerPath with the container's state.
-Status loadFilter(Seccomp& filter, int syncFd) {
-  WHARF_TRY(filter.load());
-  if (!filter.usesNotify()) return okStatus();
-  WHARF_ASSIGN_OR_RETURN(int fd, filter.notifyFd());
-  auto st = sendFd(syncFd, fd, "S");
-  ::close(fd);
-  return st;
-}
-
 bool needsHookState(const oci::Spec& spec) {
   if (!spec.hooks) return false;
   const auto& h = *spec.hooks;
@@ -145,7 +134,7 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
     filter.emplace(std::move(f));
   }
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before dropping caps.
-  if (filter && !proc.noNewPrivileges) WHARF_TRY(loadFilter(*filter, cfg.syncFd));
+  if (filter && !proc.noNewPrivileges) WHARF_TRY(loadSeccompFilter(*filter, cfg.syncFd));
   WHARF_TRY(applyUserAndCapabilities(proc, !cfg.newUserNs));
   if (!inCwd && ::chdir(proc.cwd.c_str()) < 0)
     return sysError("chdir to cwd (\"" + proc.cwd + "\") set in config.json failed");
@@ -153,7 +142,7 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
     return sysError("prctl(PR_SET_NO_NEW_PRIVS)");
   if (proc.args.empty()) return invalidArgument("process.args: must not be empty");
   WHARF_ASSIGN_OR_RETURN(std::string exe, lookPath(proc.args[0], proc.env));
-  if (filter && proc.noNewPrivileges) WHARF_TRY(loadFilter(*filter, cfg.syncFd));
+  if (filter && proc.noNewPrivileges) WHARF_TRY(loadSeccompFilter(*filter, cfg.syncFd));
   return exe;
 }
 

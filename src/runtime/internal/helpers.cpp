@@ -9,6 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/json.h"
+#include "runtime/internal/process.h"
+
 namespace wharf::runtime {
 
 int namespaceFlag(std::string_view type) {
@@ -39,6 +42,26 @@ void killAndReap(pid_t pid) {
   ::kill(pid, SIGKILL);
   while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
+}
+
+// runc's protocol: the container process state (specs.ContainerProcessState) as JSON, with
+// the seccomp notify fd as SCM_RIGHTS, over a new connection to listenerPath.
+Status sendToSeccompListener(const oci::Spec& spec, const std::string& id, pid_t pid,
+                             const std::string& bundle, int notifyFd) {
+  if (notifyFd < 0) return internalError("no seccomp notify fd from the container init");
+  WHARF_ASSIGN_OR_RETURN(UniqueFd conn, connectUnix(spec.linux->seccomp->listenerPath));
+  OrderedJson j;
+  j["ociVersion"] = std::string(oci::kRuntimeSpecVersion);
+  j["fds"] = {"seccompFd"};
+  j["pid"] = pid;
+  j["metadata"] = spec.linux->seccomp->listenerMetadata;
+  j["state"] = {{"ociVersion", std::string(oci::kRuntimeSpecVersion)},
+                {"id", id},
+                {"status", "creating"},
+                {"pid", pid},
+                {"bundle", bundle},
+                {"annotations", spec.annotations}};
+  return sendFd(conn.get(), notifyFd, j.dump());
 }
 
 }  // namespace wharf::runtime

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "oci/runtime_spec.h"
 
 namespace wharf::runtime {
 
@@ -17,5 +18,9 @@ int namespaceFlag(std::string_view type);
 Result<UniqueFd> connectUnix(const std::string& path);
 // SIGKILL and waitpid: undoes a half-made init or exec'd process.
 void killAndReap(pid_t pid);
+// runc's protocol: the container process state (ContainerProcessState JSON) with the seccomp
+// notify fd as SCM_RIGHTS, over a new connection to linux.seccomp.listenerPath.
+Status sendToSeccompListener(const oci::Spec& spec, const std::string& id, pid_t pid,
+                             const std::string& bundle, int notifyFd);
 
 }  // namespace wharf::runtime

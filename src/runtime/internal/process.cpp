@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "common/unique_fd.h"
+#include "runtime/seccomp.h"
 
 namespace wharf::runtime {
 
@@ -171,6 +172,15 @@ Result<std::string> lookPath(const std::string& arg0, const std::vector<std::str
   }
   if (sawDenied) return Error(ErrorCategory::kForbidden, quoted + "permission denied");
   return Error(ErrorCategory::kNotFound, quoted + "executable file not found in $PATH");
+}
+
+Status loadSeccompFilter(Seccomp& filter, int syncFd) {
+  WHARF_TRY(filter.load());
+  if (!filter.usesNotify()) return okStatus();
+  WHARF_ASSIGN_OR_RETURN(int fd, filter.notifyFd());
+  auto st = sendFd(syncFd, fd, "S");
+  ::close(fd);
+  return st;
 }
 
 Status sendFd(int sock, int fd, std::string_view payload) {
