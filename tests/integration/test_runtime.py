@@ -272,6 +272,12 @@ class RuntimeTest(unittest.TestCase):
             self.assertEqual(f.read(), "through-fd3\n")
         self.assertEqual(sorted(p.stdout.split()), ["0", "1", "2", "3", "4"])  # 4: ls's own dir fd
 
+    def test_cgroup_namespace(self):
+        self.config["linux"]["namespaces"].append({"type": "cgroup"})
+        p = self.run_container(["cat", "/proc/self/cgroup"])
+        for line in p.stdout.splitlines():
+            self.assertTrue(line.endswith(":/"), line)  # the container's cgroup is its root
+
     def test_duplicate_id(self):
         cid = self.new_id()
         self.config["process"]["args"] = ["sleep", "100"]
