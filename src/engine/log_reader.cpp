@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -68,6 +69,31 @@ struct JsonFileLogReader::Core : std::enable_shared_from_this<Core> {
       out->push_back(std::move(e));
     }
     partial.erase(0, start);
+    return okStatus();
+  }
+
+  // Positions the file so that only about the last `lines` lines remain to be read: scans
+  // backwards from the end, so `logs --tail` of a huge log does not parse all of it.
+  Status seekTail(int lines) {
+    off_t end = ::lseek(file.get(), 0, SEEK_END);
+    if (end < 0) return sysError("seek log " + path);
+    off_t pos = end, start = 0;
+    int newlines = 0;
+    char buf[65536];
+    while (pos > 0 && start == 0) {
+      size_t chunk = static_cast<size_t>(std::min<off_t>(pos, sizeof buf));
+      pos -= static_cast<off_t>(chunk);
+      ssize_t n = ::pread(file.get(), buf, chunk, pos);
+      if (n != static_cast<ssize_t>(chunk)) return sysError("read log " + path);
+      for (size_t i = chunk; i-- > 0;) {
+        // The (lines+1)-th newline from the end ends the line before the ones we want.
+        if (buf[i] == '\n' && ++newlines == lines + 1) {
+          start = pos + static_cast<off_t>(i) + 1;
+          break;
+        }
+      }
+    }
+    if (::lseek(file.get(), start, SEEK_SET) < 0) return sysError("seek log " + path);
     return okStatus();
   }
 
@@ -184,6 +210,7 @@ Result<std::unique_ptr<JsonFileLogReader>> JsonFileLogReader::open(asio::io_cont
   if (fromEnd) {
     if (::lseek(core->file.get(), 0, SEEK_END) < 0) return sysError("seek log " + path);
   } else {
+    if (opts.tail >= 0) WHARF_TRY(core->seekTail(opts.tail));
     std::deque<LogEntry> all;
     WHARF_TRY(core->readMore(&all));
     if (opts.tail >= 0 && all.size() > static_cast<size_t>(opts.tail)) {

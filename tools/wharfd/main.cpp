@@ -174,6 +174,9 @@ int run(DaemonConfig cfg) {
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
+  // dockerd reloads its configuration on SIGHUP; wharfd has nothing to reload yet, but a
+  // hang-up must not kill the daemon.
+  ::signal(SIGHUP, SIG_IGN);
   spdlog::set_default_logger(spdlog::stderr_color_mt("wharfd"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
 

@@ -98,6 +98,27 @@ TEST_F(LogReaderTest, TailSinceUntil) {
   EXPECT_EQ(window[2].data, "line6\n");
 }
 
+TEST_F(LogReaderTest, TailOfALargeLogReadsFromTheEnd) {
+  // More than one 64 KiB backwards read, and a partial last line that must not count.
+  for (int i = 0; i < 5000; ++i) append("row" + std::to_string(i) + "\n", "stdout", i);
+  {
+    std::ofstream f(path_, std::ios::app | std::ios::binary);
+    f << "{\"log\":\"partial";
+  }
+  LogOptions opts;
+  opts.tail = 2;
+  auto got = readAll(**JsonFileLogReader::open(io_, path_, opts, false, nullptr));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].data, "row4998\n");
+  EXPECT_EQ(got[1].data, "row4999\n");
+  opts.tail = 4999;
+  got = readAll(**JsonFileLogReader::open(io_, path_, opts, false, nullptr));
+  ASSERT_EQ(got.size(), 4999u);
+  EXPECT_EQ(got[0].data, "row1\n");
+  opts.tail = 100000;
+  EXPECT_EQ(readAll(**JsonFileLogReader::open(io_, path_, opts, false, nullptr)).size(), 5000u);
+}
+
 TEST_F(LogReaderTest, SkipsPartialAndBadLines) {
   append("a\n", "stdout", kSec);
   {
