@@ -44,17 +44,6 @@ Status validateId(const std::string& id) {
   return okStatus();
 }
 
-Status writeIdMap(int pid, const char* file, const std::vector<oci::IdMapping>& maps) {
-  std::string text;
-  for (const auto& m : maps)
-    text += std::to_string(m.containerID) + " " + std::to_string(m.hostID) + " " +
-            std::to_string(m.size) + "\n";
-  std::string path = "/proc/" + std::to_string(pid) + "/" + file;
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd || ::write(fd.get(), text.data(), text.size()) < 0) return sysError("write " + path);
-  return okStatus();
-}
-
 Status writePidFile(const std::string& path, int pid) {
   if (path.empty()) return okStatus();
   return fs::writeFileAtomic(path, std::to_string(pid));
@@ -176,6 +165,18 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   cfg.stdio = opts.stdio;
   cfg.cgroupProcs = cg->procsFiles();
   cfg.cgroupMount = cg->mountSource();
+  // Idmapped bind mounts need a user namespace holding their mappings, made here (the init
+  // may be in no user namespace at all).
+  std::vector<UniqueFd> idmapFds;
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    const auto& m = spec.mounts[i];
+    if (m.uidMappings.empty() && m.gidMappings.empty()) continue;
+    auto fd = makeUserns(m.uidMappings, m.gidMappings);
+    if (!fd.ok())
+      return std::move(fd).error().context("mounts[" + std::to_string(i) + "].uidMappings");
+    cfg.idmapUserns.emplace_back(i, fd->get());
+    idmapFds.push_back(std::move(*fd));
+  }
   std::vector<UniqueFd> nsFds;
   int pidFlag = 0;
   int joinPidFd = -1;

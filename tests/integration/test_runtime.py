@@ -278,6 +278,19 @@ class RuntimeTest(unittest.TestCase):
         for line in p.stdout.splitlines():
             self.assertTrue(line.endswith(":/"), line)  # the container's cgroup is its root
 
+    def test_idmapped_bind_mount(self):
+        data = os.path.join(self.tmp, "owned")
+        os.makedirs(data)
+        with open(os.path.join(data, "f"), "w") as f:
+            f.write("x")
+        # kernel semantics: an on-disk id (containerID side) shows as the hostID side
+        mapping = [{"containerID": 0, "hostID": 1000, "size": 1}]
+        self.config["mounts"].append({"destination": "/owned", "type": "bind", "source": data,
+                                      "options": ["rbind"], "uidMappings": mapping, "gidMappings": mapping})
+        p = self.run_container(["ls", "-ln", "/owned"])
+        fields = p.stdout.splitlines()[-1].split()
+        self.assertEqual(fields[2:4], ["1000", "1000"], p.stdout)
+
     def test_duplicate_id(self):
         cid = self.new_id()
         self.config["process"]["args"] = ["sleep", "100"]

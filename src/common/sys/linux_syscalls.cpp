@@ -90,6 +90,25 @@ Status LinuxSyscalls::setdomainname(const std::string& name) {
   return check(::setdomainname(name.data(), name.size()), "setdomainname " + quote(name));
 }
 
+Status LinuxSyscalls::mountIdmapped(const std::string& source, const std::string& target,
+                                    int usernsFd, bool recursive) {
+  unsigned rec = recursive ? AT_RECURSIVE : 0;
+  int tree = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, source.c_str(),
+                                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec));
+  if (tree < 0) return sysError("open_tree " + quote(source));
+  struct mount_attr attr {};
+  attr.attr_set = MOUNT_ATTR_IDMAP;
+  attr.userns_fd = static_cast<uint64_t>(usernsFd);
+  Status st;
+  if (::syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
+    st = sysError("idmap mount " + quote(source));
+  else if (::syscall(SYS_move_mount, tree, "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) <
+           0)
+    st = sysError("move_mount " + quote(source) + " on " + quote(target));
+  ::close(tree);
+  return st;
+}
+
 Status LinuxSyscalls::unshare(int flags) { return check(::unshare(flags), "unshare"); }
 
 Status LinuxSyscalls::setns(int fd, int nstype) { return check(::setns(fd, nstype), "setns"); }

@@ -34,6 +34,10 @@ class Syscalls {
   virtual Status chown(const std::string& path, uid_t uid, gid_t gid) = 0;
   virtual Status sethostname(const std::string& name) = 0;
   virtual Status setdomainname(const std::string& name) = 0;
+  // Bind-mounts source on target through an idmapped mount (open_tree + mount_setattr
+  // MOUNT_ATTR_IDMAP with usernsFd's mappings + move_mount).
+  virtual Status mountIdmapped(const std::string& source, const std::string& target, int usernsFd,
+                               bool recursive) = 0;
   virtual Status unshare(int flags) = 0;
   virtual Status setns(int fd, int nstype) = 0;
   // Queries: the fake answers them from a small in-memory table.
@@ -61,6 +65,8 @@ class LinuxSyscalls final : public Syscalls {
   Status chown(const std::string& path, uid_t uid, gid_t gid) override;
   Status sethostname(const std::string& name) override;
   Status setdomainname(const std::string& name) override;
+  Status mountIdmapped(const std::string& source, const std::string& target, int usernsFd,
+                       bool recursive) override;
   Status unshare(int flags) override;
   Status setns(int fd, int nstype) override;
   Result<struct stat> stat(const std::string& path) override;

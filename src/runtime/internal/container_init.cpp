@@ -101,6 +101,7 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
   rc.newUserNs = cfg.newUserNs;
   rc.newCgroupNs = cfg.unshareFlags & CLONE_NEWCGROUP;
   rc.cgroups = cfg.cgroupMount;
+  rc.idmapUserns = cfg.idmapUserns;
   if (newMountNs) WHARF_TRY(prepareRootfs(sys, rc));
   if (needsHookState(spec)) {
     // The runtime runs prestart/createRuntime now, in its namespaces, and sends the state.

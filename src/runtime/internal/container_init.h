@@ -27,7 +27,9 @@ struct InitConfig {
   std::vector<std::pair<int, int>> joinNamespaces;  // (fd, CLONE_NEW*) to setns into
   int unshareFlags = 0;                             // new namespaces, without pid and user
   bool newUserNs = false;
-  bool userNsFromClone = false;  // already in it: clone(CLONE_NEWUSER|CLONE_NEWPID) made both
+  bool userNsFromClone = false;
+  std::vector<std::pair<size_t, int>> idmapUserns;  // see RootfsConfig  // already in it:
+                                                    // clone(CLONE_NEWUSER|CLONE_NEWPID) made both
 };
 
 // Never returns: execs the process or _exits after reporting the error.

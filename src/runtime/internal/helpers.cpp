@@ -1,10 +1,12 @@
 #include "runtime/internal/helpers.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -62,6 +64,61 @@ Status sendToSeccompListener(const oci::Spec& spec, const std::string& id, pid_t
                 {"bundle", bundle},
                 {"annotations", spec.annotations}};
   return sendFd(conn.get(), notifyFd, j.dump());
+}
+
+Status writeIdMap(int pid, const char* file, const std::vector<oci::IdMapping>& maps) {
+  std::string text;
+  for (const auto& m : maps)
+    text += std::to_string(m.containerID) + " " + std::to_string(m.hostID) + " " +
+            std::to_string(m.size) + "\n";
+  std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd || ::write(fd.get(), text.data(), text.size()) < 0) return sysError("write " + path);
+  return okStatus();
+}
+
+Result<UniqueFd> makeUserns(const std::vector<oci::IdMapping>& uids,
+                            const std::vector<oci::IdMapping>& gids) {
+  int toChild[2], toParent[2];
+  if (::pipe2(toChild, O_CLOEXEC) < 0) return sysError("pipe");
+  UniqueFd childR(toChild[0]), childW(toChild[1]);
+  if (::pipe2(toParent, O_CLOEXEC) < 0) return sysError("pipe");
+  UniqueFd parentR(toParent[0]), parentW(toParent[1]);
+  pid_t pid = ::fork();
+  if (pid < 0) return sysError("fork");
+  if (pid == 0) {
+    // Our copies of the runtime's ends would keep the pipes open: EOF must mean it is done.
+    ::close(childW.get());
+    ::close(parentR.get());
+    char c = 'x';
+    if (::unshare(CLONE_NEWUSER) < 0) ::_exit(1);
+    (void)!::write(parentW.get(), &c, 1);
+    (void)!::read(childR.get(), &c, 1);  // until the runtime has what it needs
+    ::_exit(0);
+  }
+  parentW.reset();
+  childR.reset();
+  auto reap = [&] {
+    childW.reset();
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  };
+  char c;
+  if (::read(parentR.get(), &c, 1) != 1) {
+    reap();
+    return internalError("could not create a user namespace for the id mappings");
+  }
+  Status st = writeIdMap(pid, "uid_map", uids);
+  if (st.ok() && !gids.empty()) st = writeIdMap(pid, "gid_map", gids);
+  UniqueFd ns;
+  if (st.ok()) {
+    std::string path = "/proc/" + std::to_string(pid) + "/ns/user";
+    ns.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns) st = sysError("open " + path);
+  }
+  reap();
+  if (!st.ok()) return std::move(st).error();
+  return ns;
 }
 
 }  // namespace wharf::runtime

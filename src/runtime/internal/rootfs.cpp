@@ -123,7 +123,15 @@ Status mountOne(sys::Syscalls& sys, const RootfsConfig& cfg, const oci::Mount& m
     auto st = sys.stat(src);
     if (!st.ok()) return std::move(st).error().context(ctx);
     WHARF_TRY_CTX(makeTarget(sys, dest, S_ISDIR(st->st_mode)), ctx);
-    WHARF_TRY_CTX(sys.mount(src, dest, "", MS_BIND | (mo.flags & MS_REC), ""), ctx);
+    int userns = -1;
+    for (const auto& [i, fd] : cfg.idmapUserns)
+      if (i == idx) userns = fd;
+    if (!m.uidMappings.empty() || !m.gidMappings.empty()) {
+      if (userns < 0) return internalError(ctx + ": no user namespace for its id mappings");
+      WHARF_TRY_CTX(sys.mountIdmapped(src, dest, userns, mo.flags & MS_REC), ctx);
+    } else {
+      WHARF_TRY_CTX(sys.mount(src, dest, "", MS_BIND | (mo.flags & MS_REC), ""), ctx);
+    }
     if (mo.flags & kRemountable)
       WHARF_TRY_CTX(sys.mount("", dest, "", MS_BIND | MS_REMOUNT | (mo.flags & kRemountable), ""),
                     ctx);

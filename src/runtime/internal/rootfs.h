@@ -4,6 +4,7 @@
 //   prepareRootfs (host paths) -> enterRootfs (pivot_root or chroot) -> finishRootfs (container
 //   paths)
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +43,9 @@ struct RootfsConfig {
   bool newUserNs = false;
   bool newCgroupNs = false;
   CgroupMountSource cgroups;
+  // For mounts with uidMappings/gidMappings: index in spec.mounts -> a user namespace fd
+  // carrying those mappings (made by the runtime before fork).
+  std::vector<std::pair<size_t, int>> idmapUserns;
 };
 
 // Makes the mount tree private to the container, binds the rootfs onto itself, performs the

@@ -56,6 +56,11 @@ class FakeSyscalls : public sys::Syscalls {
   }
   Status sethostname(const std::string& name) override { return record("sethostname " + name); }
   Status setdomainname(const std::string& name) override { return record("setdomainname " + name); }
+  Status mountIdmapped(const std::string& source, const std::string& target, int usernsFd,
+                       bool recursive) override {
+    return record("mount_idmapped " + source + " " + target + " " + std::to_string(usernsFd) +
+                  (recursive ? " rec" : ""));
+  }
   Status unshare(int flags) override { return record("unshare " + std::to_string(flags)); }
   Status setns(int fd, int nstype) override {
     return record("setns " + std::to_string(fd) + " " + std::to_string(nstype));

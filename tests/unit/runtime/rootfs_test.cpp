@@ -89,6 +89,21 @@ TEST(Rootfs, UserNamespaceBindsDevices) {
   EXPECT_THAT(sys.calls(), Contains("mount /dev/null /b/rootfs/dev/null - 0x1000 \"\""));
 }
 
+TEST(Rootfs, IdmappedBindMount) {
+  oci::Spec spec = oci::dockerDefaultSpec();
+  spec.mounts.push_back({"/data", "bind", "/host", {"rbind"}, {{0, 1000, 1}}, {{0, 1000, 1}}});
+  testing::FakeSyscalls sys;
+  sys.addFile("/host", S_IFDIR | 0755);
+  auto cfg = config(spec);
+  cfg.idmapUserns = {{spec.mounts.size() - 1, 42}};
+  ASSERT_TRUE(prepareRootfs(sys, cfg).ok());
+  EXPECT_THAT(sys.calls(), Contains("mount_idmapped /host /b/rootfs/data 42 rec"));
+  cfg.idmapUserns.clear();
+  testing::FakeSyscalls sys2;
+  sys2.addFile("/host", S_IFDIR | 0755);
+  EXPECT_FALSE(prepareRootfs(sys2, cfg).ok());
+}
+
 TEST(Rootfs, ErrorsNameTheMount) {
   oci::Spec spec = oci::dockerDefaultSpec();
   testing::FakeSyscalls sys;
