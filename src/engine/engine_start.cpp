@@ -177,8 +177,19 @@ void Engine::spawnShim(ContainerPtr c, StartDone done) {
   if (stdinRead) posix_spawn_file_actions_adddup2(&fa, stdinRead.get(), 4);
   // Client sockets and the lock file must not leak into a process that outlives us.
   posix_spawn_file_actions_addclosefrom_np(&fa, stdinRead ? 5 : 4);
+  // The shim, and through it the container's init, starts with default signal dispositions
+  // and nothing blocked, whatever the daemon ignores (SIGPIPE, SIGHUP).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   pid_t child = -1;
-  int rc = ::posix_spawn(&child, argv[0], &fa, nullptr, argv.data(), environ);
+  int rc = ::posix_spawn(&child, argv[0], &fa, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   writeEnd.reset();
   stdinRead.reset();

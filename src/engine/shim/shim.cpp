@@ -5,9 +5,9 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -100,6 +100,19 @@ class Shim {
       return 1;
     }
     initPid_ = created->pid;
+    // The init was forked with the dispositions the shim got (defaults): only now may the shim
+    // ignore the signals a detached process must survive.
+    ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGHUP, SIG_IGN);
+    ::signal(SIGINT, SIG_IGN);
+    // A pidfd, not SIGCHLD: blocking SIGCHLD for a signalfd would be inherited by the init.
+    initFd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, initPid_, 0)));
+    if (!initFd_) {
+      Error e = sysError("pidfd_open");
+      abandon();
+      reportError(ready.get(), e);
+      return 1;
+    }
     // Only the init keeps the write ends: EOF on the pipes then means its output is done.
     outW.reset();
     errW.reset();
@@ -176,13 +189,6 @@ class Shim {
         (i == 0 ? outW : errW)->reset(p[1]);
       }
     }
-    // SIGCHLD through a signalfd, so the one poll loop sees output and exits alike.
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return sysError("sigprocmask");
-    sigFd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-    if (!sigFd_) return sysError("signalfd");
     return okStatus();
   }
 
@@ -255,7 +261,7 @@ class Shim {
       bool open0 = streams_[0].fd.valid(), open1 = streams_[1].fd.valid();
       if (initExited_ && !open0 && !open1) return;
       // Invalid fds (-1) are ignored by poll.
-      struct pollfd pfds[5] = {{sigFd_.get(), POLLIN, 0},
+      struct pollfd pfds[5] = {{initExited_ ? -1 : initFd_.get(), POLLIN, 0},
                                {streams_[0].fd.get(), POLLIN, 0},
                                {streams_[1].fd.get(), POLLIN, 0},
                                {stdin_.get(), POLLIN, 0},
@@ -276,9 +282,6 @@ class Shim {
         continue;
       }
       if (pfds[0].revents & POLLIN) {
-        struct signalfd_siginfo si;
-        while (::read(sigFd_.get(), &si, sizeof si) > 0) {
-        }
         reap();
       }
       for (int i = 0; i < 2; ++i) {
@@ -300,7 +303,7 @@ class Shim {
 
   const ShimOptions& opts_;
   runtime::Runtime runtime_;
-  UniqueFd devNull_, log_, sigFd_, consoleListen_, control_, stdin_;
+  UniqueFd devNull_, log_, initFd_, consoleListen_, control_, stdin_;
   Stream streams_[2];
   pid_t initPid_ = -1;
   int initStatus_ = 0;
@@ -359,9 +362,6 @@ int runShim(const ShimOptions& opts) {
   }
   if (p > 0) _exit(0);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-  ::signal(SIGPIPE, SIG_IGN);
-  ::signal(SIGHUP, SIG_IGN);
-  ::signal(SIGINT, SIG_IGN);
   // The bundle is the working directory: the console socket's path is relative to it.
   if (::chdir(opts.bundle.c_str()) != 0) {
     reportError(opts.readyFd, sysError("chdir " + opts.bundle));
