@@ -253,6 +253,23 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   console.reset();
   nsFds.clear();
   ScopeGuard killInit([&] { killAndReap(pid); });
+  // The final state, written while the init sets itself up (it waits for RCU in the kernel
+  // when joining cgroups; this overlaps with it). Until "R" arrives the guards undo it.
+  PersistedState ps;
+  State& s = ps.state;
+  s.ociVersion = std::string(oci::kRuntimeSpecVersion);
+  s.id = opts.id;
+  s.status = "created";
+  s.pid = pid;
+  s.bundle = bundle.string();
+  s.rootfs = rootfsReal;
+  s.created = rfc3339NanoNow();
+  s.annotations = spec.annotations;
+  ps.pidStartTime = procInfo(pid).startTime;
+  ps.cgroupV2 = cg->isV2();
+  ps.cgroupDirs = cg->dirs();
+  ps.configText = oci::serializeSpec(spec);
+  WHARF_TRY(writeStateFile(dir, ps));
 
   for (;;) {
     UniqueFd received;
@@ -288,21 +305,6 @@ Result<State> Runtime::create(const CreateOptions& opts) {
     return internalError("unexpected message from container init: " + msg);
   }
 
-  PersistedState ps;
-  State& s = ps.state;
-  s.ociVersion = std::string(oci::kRuntimeSpecVersion);
-  s.id = opts.id;
-  s.status = "created";
-  s.pid = pid;
-  s.bundle = bundle.string();
-  s.rootfs = rootfsReal;
-  s.created = rfc3339NanoNow();
-  s.annotations = spec.annotations;
-  ps.pidStartTime = procInfo(pid).startTime;
-  ps.cgroupV2 = cg->isV2();
-  ps.cgroupDirs = cg->dirs();
-  ps.configText = oci::serializeSpec(spec);
-  WHARF_TRY(writeStateFile(dir, ps));
   WHARF_TRY(writePidFile(opts.pidFile, pid));
   killInit.dismiss();
   removeCgroup.dismiss();
