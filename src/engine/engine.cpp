@@ -307,8 +307,10 @@ Result<std::unique_ptr<LogReader>> Engine::readLogs(const std::string& idOrName,
   std::weak_ptr<Container> weak = c;
   auto done = [weak] {
     auto c = weak.lock();
+    // A container restarting by policy will write more: keep following it.
     return !c || c->removing ||
-           (c->rec.info.state.status != ContainerStatus::kRunning && !c->starting);
+           (c->rec.info.state.status != ContainerStatus::kRunning &&
+            c->rec.info.state.status != ContainerStatus::kRestarting && !c->starting);
   };
   WHARF_ASSIGN_OR_RETURN(auto reader,
                          JsonFileLogReader::open(io_, c->rec.info.logPath, opts, false, done));
