@@ -312,25 +312,24 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   return s;
 }
 
-void Runtime::runLateHooks(const std::string& id, const char* kind) {
-  auto ps = readStateFile(root_ / id, id);
+void Runtime::runLateHooks(const PersistedState& ps, const char* kind) {
   // Only parse the spec when it has hooks at all: start and delete stay cheap.
-  if (!ps.ok() || ps->configText.find("\"hooks\"") == std::string::npos) return;
-  auto spec = ps->config();
+  if (ps.configText.find("\"hooks\"") == std::string::npos) return;
+  auto spec = ps.config();
   if (!spec.ok() || !spec->hooks) return;
   const auto& hooks =
       std::string_view(kind) == "poststart" ? spec->hooks->poststart : spec->hooks->poststop;
-  auto st = state(id);
-  State s = st.ok() ? *st : ps->state;
+  State s = stateOf(ps);
   if (std::string_view(kind) == "poststop") s.status = "stopped";
   // The spec: poststart and poststop failures are logged, not fatal.
   if (auto r = runHooks(hooks, stateToJson(s), kind); !r.ok())
-    log::warn("container {}: {}", id, r.error().message());
+    log::warn("container {}: {}", ps.state.id, r.error().message());
 }
 
 Status Runtime::start(const std::string& id) {
   WHARF_TRY(validateId(id));
-  WHARF_ASSIGN_OR_RETURN(State st, state(id));
+  WHARF_ASSIGN_OR_RETURN(PersistedState ps, readStateFile(root_ / id, id));
+  State st = stateOf(ps);
   if (st.status != "created")
     return conflict("cannot start a container in state \"" + st.status + "\" (it must be created)");
   std::string fifoPath = (root_ / id / "exec.fifo").string();
@@ -342,15 +341,19 @@ Status Runtime::start(const std::string& id) {
   }
   if (::write(fifo.get(), "0", 1) != 1) return sysError("write to the exec fifo");
   ::unlink(fifoPath.c_str());
-  runLateHooks(id, "poststart");
+  runLateHooks(ps, "poststart");
   return okStatus();
 }
 
 Result<State> Runtime::state(const std::string& id) {
   WHARF_TRY(validateId(id));
-  fsys::path dir = root_ / id;
-  WHARF_ASSIGN_OR_RETURN(PersistedState ps, readStateFile(dir, id));
-  State s = std::move(ps.state);
+  WHARF_ASSIGN_OR_RETURN(PersistedState ps, readStateFile(root_ / id, id));
+  return stateOf(ps);
+}
+
+// Status from the process (alive, same start time), the fifo (created) and the freezer.
+State Runtime::stateOf(const PersistedState& ps) {
+  State s = ps.state;
   ProcInfo info = procInfo(s.pid);
   if (!info.alive || info.startTime != ps.pidStartTime) {
     s.status = "stopped";
@@ -358,7 +361,7 @@ Result<State> Runtime::state(const std::string& id) {
     return s;
   }
   struct stat st;
-  if (::stat((dir / "exec.fifo").c_str(), &st) == 0) {
+  if (::stat((root_ / s.id / "exec.fifo").c_str(), &st) == 0) {
     s.status = "created";
     return s;
   }
@@ -389,7 +392,7 @@ Status Runtime::remove(const std::string& id, bool force) {
   WHARF_TRY(validateId(id));
   fsys::path dir = root_ / id;
   WHARF_ASSIGN_OR_RETURN(PersistedState ps, readStateFile(dir, id));
-  WHARF_ASSIGN_OR_RETURN(State st, state(id));
+  State st = stateOf(ps);
   // Like runc, a container that was created but never started may be deleted without force.
   if (st.status != "stopped" && st.status != "created" && !force)
     return conflict("cannot delete container \"" + id + "\" that is not stopped: " + st.status);
@@ -406,7 +409,7 @@ Status Runtime::remove(const std::string& id, bool force) {
   if (auto left = cg->pids(); left.ok())
     for (int p : *left) ::kill(p, SIGKILL);
   WHARF_TRY_CTX(cg->destroy(), "delete container \"" + id + "\"");
-  runLateHooks(id, "poststop");
+  runLateHooks(ps, "poststop");
   return fs::removeAll(dir);
 }
 

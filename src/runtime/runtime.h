@@ -59,6 +59,7 @@ struct ExecOptions {
 
 class CgroupManager;
 struct CgroupLayout;
+struct PersistedState;
 
 class Runtime {
  public:
@@ -94,7 +95,8 @@ class Runtime {
 
  private:
   Result<const CgroupLayout*> layout();
-  void runLateHooks(const std::string& id, const char* kind);
+  State stateOf(const PersistedState& ps);
+  void runLateHooks(const PersistedState& ps, const char* kind);
 
   std::filesystem::path root_;
   std::unique_ptr<CgroupLayout> layout_;  // detected on first use, once
