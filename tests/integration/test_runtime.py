@@ -291,6 +291,18 @@ class RuntimeTest(unittest.TestCase):
         fields = p.stdout.splitlines()[-1].split()
         self.assertEqual(fields[2:4], ["1000", "1000"], p.stdout)
 
+    def test_without_mount_namespace(self):
+        self.config["linux"]["namespaces"] = [n for n in self.config["linux"]["namespaces"] if n["type"] != "mount"]
+        self.config["mounts"] = []
+        self.config["linux"]["maskedPaths"] = []
+        self.config["linux"]["readonlyPaths"] = []
+        with open("/proc/self/mountinfo") as f:
+            before = f.read()
+        p = self.run_container(["ls", "/bin/checker"])
+        self.assertEqual(p.stdout.strip(), "/bin/checker")
+        with open("/proc/self/mountinfo") as f:
+            self.assertEqual(f.read(), before)  # nothing moved, mounted or detached on the host
+
     def test_duplicate_id(self):
         cid = self.new_id()
         self.config["process"]["args"] = ["sleep", "100"]

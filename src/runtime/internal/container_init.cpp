@@ -111,7 +111,13 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
     hookState = reply.substr(1);
     WHARF_TRY(runHooks(spec.hooks->createContainer, hookState, "createContainer"));
   }
-  WHARF_TRY(enterRootfs(sys, cfg.rootfs, cfg.noPivot || !newMountNs));
+  if (newMountNs) {
+    WHARF_TRY(enterRootfs(sys, cfg.rootfs, cfg.noPivot));
+  } else {
+    // Sharing the runtime's mount namespace: never move or detach anything there, just chroot.
+    WHARF_TRY(sys.chroot(cfg.rootfs));
+    WHARF_TRY(sys.chdir("/"));
+  }
   if (cfg.unshareFlags & CLONE_NEWUTS) {
     if (!spec.hostname.empty()) WHARF_TRY(sys.sethostname(spec.hostname));
     if (!spec.domainname.empty()) WHARF_TRY(sys.setdomainname(spec.domainname));
