@@ -44,6 +44,12 @@ Status validateId(const std::string& id) {
   return okStatus();
 }
 
+bool joins(const InitConfig& cfg, int flag) {
+  for (const auto& [fd, type] : cfg.joinNamespaces)
+    if (type == flag) return true;
+  return false;
+}
+
 Status writePidFile(const std::string& path, int pid) {
   if (path.empty()) return okStatus();
   return fs::writeFileAtomic(path, std::to_string(pid));
@@ -207,6 +213,11 @@ Result<State> Runtime::create(const CreateOptions& opts) {
       nsFds.push_back(std::move(fd));
     }
   }
+  if (spec.linux)
+    for (const auto& [key, value] : spec.linux->sysctl)
+      WHARF_TRY(validateSysctl(key, cfg.unshareFlags & CLONE_NEWNET || joins(cfg, CLONE_NEWNET),
+                               cfg.unshareFlags & CLONE_NEWIPC || joins(cfg, CLONE_NEWIPC),
+                               cfg.unshareFlags & CLONE_NEWUTS || joins(cfg, CLONE_NEWUTS)));
   if (cfg.newUserNs && spec.linux->uidMappings.empty())
     return invalidArgument("linux.uidMappings: required with a new user namespace");
 

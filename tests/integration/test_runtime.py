@@ -303,6 +303,12 @@ class RuntimeTest(unittest.TestCase):
         with open("/proc/self/mountinfo") as f:
             self.assertEqual(f.read(), before)  # nothing moved, mounted or detached on the host
 
+    def test_host_sysctl_is_refused(self):
+        self.config["linux"]["sysctl"] = {"vm.swappiness": "10"}
+        p = self.run_container(["true"], expect_rc=1)
+        self.assertIn("linux.sysctl.vm.swappiness: not namespaced", p.stderr)
+        self.assert_clean(self.ids[-1])
+
     def test_duplicate_id(self):
         cid = self.new_id()
         self.config["process"]["args"] = ["sleep", "100"]

@@ -250,6 +250,26 @@ Status loopbackUp() {
   return okStatus();
 }
 
+Status validateSysctl(const std::string& key, bool netNs, bool ipcNs, bool utsNs) {
+  auto starts = [&](std::string_view p) { return key.compare(0, p.size(), p) == 0; };
+  bool ipc = key == "kernel.msgmax" || key == "kernel.msgmnb" || key == "kernel.msgmni" ||
+             key == "kernel.sem" || key == "kernel.shmall" || key == "kernel.shmmax" ||
+             key == "kernel.shmmni" || key == "kernel.shm_rmid_forced" || starts("fs.mqueue.");
+  if (ipc) {
+    if (ipcNs) return okStatus();
+    return invalidArgument("linux.sysctl." + key + ": needs a new IPC namespace");
+  }
+  if (starts("net.")) {
+    if (netNs) return okStatus();
+    return invalidArgument("linux.sysctl." + key + ": needs a new network namespace");
+  }
+  if (key == "kernel.hostname" || key == "kernel.domainname") {
+    if (utsNs) return okStatus();
+    return invalidArgument("linux.sysctl." + key + ": needs a new UTS namespace");
+  }
+  return invalidArgument("linux.sysctl." + key + ": not namespaced, it would change the host");
+}
+
 Status applySysctl(const std::map<std::string, std::string>& sysctl) {
   for (const auto& [k, v] : sysctl) {
     if (k.find("..") != std::string::npos || k.find('/') != std::string::npos)

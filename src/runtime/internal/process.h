@@ -35,6 +35,10 @@ Status setupTerminal(int consoleFd, const oci::Process& process);
 Status setupStdio(int in, int out, int err);
 // Brings the loopback interface of the current network namespace up.
 Status loopbackUp();
+// Only namespaced sysctls may be set (runc's rule), or a container would change the host:
+// net.* with its own network namespace, kernel.msg*/sem/shm*/fs.mqueue.* with its own IPC
+// namespace, kernel.hostname/domainname with its own UTS namespace.
+Status validateSysctl(const std::string& key, bool netNs, bool ipcNs, bool utsNs);
 // Writes /proc/sys/<key with dots as slashes>.
 Status applySysctl(const std::map<std::string, std::string>& sysctl);
 Status applyOomScoreAdj(int adj);

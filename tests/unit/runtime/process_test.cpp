@@ -39,6 +39,19 @@ TEST(LookPath, DockerErrors) {
   EXPECT_EQ(dir.error().message(), "exec: \"/tmp\": permission denied");
 }
 
+TEST(Sysctl, OnlyNamespacedOnes) {
+  EXPECT_TRUE(validateSysctl("net.ipv4.ip_forward", true, false, false).ok());
+  EXPECT_FALSE(validateSysctl("net.ipv4.ip_forward", false, true, true).ok());
+  EXPECT_TRUE(validateSysctl("kernel.shmmax", false, true, false).ok());
+  EXPECT_TRUE(validateSysctl("fs.mqueue.msg_max", false, true, false).ok());
+  EXPECT_FALSE(validateSysctl("kernel.shmmax", true, false, true).ok());
+  EXPECT_TRUE(validateSysctl("kernel.hostname", false, false, true).ok());
+  auto e = validateSysctl("vm.swappiness", true, true, true);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().message(),
+            "linux.sysctl.vm.swappiness: not namespaced, it would change the host");
+}
+
 TEST(Sync, ErrorsRoundTrip) {
   Error e(ErrorCategory::kNotFound, "exec: \"x\": not found: with: colons", ENOENT);
   Error d = decodeError(encodeError(e));
