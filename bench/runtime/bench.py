@@ -138,6 +138,12 @@ def main():
             print(line)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        # wharf-runtime's default cgroup parent (/wharf): remove it if nothing else uses it.
+        for h in os.listdir("/sys/fs/cgroup"):
+            try:
+                os.rmdir(os.path.join("/sys/fs/cgroup", h, "wharf"))
+            except OSError:
+                pass
 
 
 if __name__ == "__main__":
