@@ -98,7 +98,7 @@ void printGroupUsage(std::ostream& out, const std::string& group,
 }  // namespace
 
 int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-           const char* envHost, int inFd) {
+           const char* envHost, int inFd, bool outIsTty) {
   std::string hostFlag;
   size_t i = 0;
   // Global flags, up to the command word.
@@ -162,7 +162,7 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     err << "wharf: " << host.error().message() << "\n";
     return 1;
   }
-  Context ctx(Io{out, err, inFd}, host->uri);
+  Context ctx(Io{out, err, inFd, outIsTty}, host->uri);
 
   std::string cmd = args[i++];
   Handler fn = nullptr;

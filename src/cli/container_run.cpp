@@ -7,6 +7,7 @@
 
 #include "cli/internal/attach.h"
 #include "cli/internal/command.h"
+#include "cli/progress.h"
 #include "cli/run_options.h"
 
 namespace wharf::cli {
@@ -14,14 +15,6 @@ namespace wharf::cli {
 namespace {
 
 constexpr const char* kRunUsage = "[OPTIONS] IMAGE [COMMAND] [ARG...]";
-
-// Docker writes pull progress for run/create on stderr, one plain line per status.
-void printPullProgress(Context& ctx, const Json& j) {
-  if (!j.is_object() || !j.contains("status")) return;
-  if (j.contains("progressDetail") && !j["progressDetail"].empty()) return;
-  std::string id = j.value("id", "");
-  ctx.io.err << (id.empty() ? "" : id + ": ") << j["status"].get<std::string>() << "\n";
-}
 
 int pullFailed(Context& ctx, const Error& e, const std::string& ref, const std::string& cmd) {
   if (ctx.client().lastStatus() == 404 && e.message() == "page not found") {
@@ -45,7 +38,10 @@ int createContainer(Context& ctx, const RunOptions& o, const Json& body, const s
   client::Client& c = ctx.client();
   std::string prefix = "wharf: ";
   std::string ref = normalizeImageRef(o.image);
-  auto progress = [&](const Json& j) { printPullProgress(ctx, j); };
+  // Docker writes the pull progress of run/create on stderr (plain lines: stderr's TTY-ness is
+  // not known here).
+  ProgressPrinter printer(ctx.io.err, false);
+  auto progress = [&](const Json& j) { printer.onMessage(j); };
   if (o.pull == "always") {
     if (Status st = c.imagePull(ref, progress); !st.ok())
       return pullFailed(ctx, st.error(), ref, cmd);

@@ -5,6 +5,7 @@
 
 #include "cli/format.h"
 #include "cli/internal/command.h"
+#include "cli/progress.h"
 #include "cli/ps_rows.h"
 
 namespace wharf::cli {
@@ -163,12 +164,9 @@ int cmdPull(Context& ctx, std::vector<std::string> args) {
       ref += ":latest";
     }
   }
-  // Plain status lines (no progress bars yet), as docker prints when stdout is not a TTY.
+  ProgressPrinter progress(ctx.io.out, ctx.io.outIsTty);
   Status st = ctx.client().imagePull(ref, [&](const Json& j) {
-    if (quiet || !j.is_object() || !j.contains("status")) return;
-    if (j.contains("progressDetail") && !j["progressDetail"].empty()) return;
-    std::string id = j.value("id", "");
-    ctx.io.out << (id.empty() ? "" : id + ": ") << goValueString(j["status"]) << "\n";
+    if (!quiet) progress.onMessage(j);
   });
   if (!st.ok()) return ctx.fail(st.error());
   ctx.io.out << ref << "\n";

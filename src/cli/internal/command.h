@@ -21,6 +21,7 @@ struct Io {
   std::ostream& out;
   std::ostream& err;
   int inFd = 0;
+  bool outIsTty = false;
 };
 
 class Context {

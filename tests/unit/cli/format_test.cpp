@@ -94,3 +94,33 @@ TEST(FormatTest, TimestampArgs) {
 
 }  // namespace
 }  // namespace wharf::cli
+
+#include <sstream>
+
+#include "cli/progress.h"
+
+namespace wharf::cli {
+namespace {
+
+TEST(ProgressTest, PlainLinesSkipIntermediateCounts) {
+  std::ostringstream out;
+  ProgressPrinter p(out, false);
+  p.onMessage({{"status", "Pulling from library/busybox"}, {"id", "latest"}});
+  p.onMessage({{"status", "Downloading"}, {"id", "abc"}, {"progressDetail", {{"current", 1}}}});
+  p.onMessage({{"status", "Pull complete"}, {"id", "abc"}, {"progressDetail", Json::object()}});
+  EXPECT_EQ(out.str(), "latest: Pulling from library/busybox\nabc: Pull complete\n");
+}
+
+TEST(ProgressTest, TtyRewritesTheLayersLine) {
+  std::ostringstream out;
+  ProgressPrinter p(out, true);
+  p.onMessage({{"status", "Waiting"}, {"id", "a"}});
+  p.onMessage({{"status", "Waiting"}, {"id", "b"}});
+  p.onMessage({{"status", "Downloading"}, {"id", "a"}, {"progress", "[=>  ] 1B/4B"}});
+  EXPECT_EQ(out.str(),
+            "\r\033[2Ka: Waiting\n\r\033[2Kb: Waiting\n"
+            "\033[2A\r\033[2Ka: Downloading [=>  ] 1B/4B\033[2B\r");
+}
+
+}  // namespace
+}  // namespace wharf::cli
