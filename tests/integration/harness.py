@@ -118,6 +118,7 @@ class Daemon:
         self.log_path = os.path.join(self.tmp, "wharfd.log")
         self.extra_args = list(extra_args)
         self.proc = None
+        self._log = None
         self.container_ids = set()
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -145,26 +146,26 @@ class Daemon:
 
     def ping(self):
         try:
-            s = socket.socket(socket.AF_UNIX)
-            s.settimeout(1)
-            s.connect(self.sock)
-            s.sendall(b"GET /_ping HTTP/1.1\r\nHost: wharf\r\nConnection: close\r\n\r\n")
-            data = s.recv(4096)
-            s.close()
-            return data.startswith(b"HTTP/1.1 200")
+            with socket.socket(socket.AF_UNIX) as s:
+                s.settimeout(1)
+                s.connect(self.sock)
+                s.sendall(b"GET /_ping HTTP/1.1\r\nHost: wharf\r\nConnection: close\r\n\r\n")
+                return s.recv(4096).startswith(b"HTTP/1.1 200")
         except OSError:
             return False
 
     def stop_daemon(self, sig=signal.SIGTERM, timeout=10):
         """Stops wharfd only (containers and shims keep running: live restore)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(sig)
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def log(self):
         try:
