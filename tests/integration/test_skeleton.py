@@ -99,7 +99,8 @@ class RunTest(DaemonTestCase):
         script = ("hostname; echo pid=$$; grep CapEff /proc/self/status;"
                   "cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' ';"
                   "touch /sys/x 2>/dev/null && echo sys-rw || echo sys-ro;"
-                  "ls /dev | tr '\\n' ' '; echo; cat /proc/self/cgroup")
+                  "ls /dev | tr '\\n' ' '; echo; grep -E '^Sig(Blk|Ign)' /proc/self/status;"
+                  "cat /proc/self/cgroup")
         name = self.name()
         r = self.daemon.wharf("run", "--name", name, "busybox", "sh", "-c", script)
         self.assertExit(r, 0)
@@ -113,7 +114,9 @@ class RunTest(DaemonTestCase):
         devs = set(lines[5].split())
         self.assertLessEqual({"null", "zero", "full", "random", "urandom", "tty", "ptmx", "pts"},
                              devs)
-        self.assertIn(cid, "\n".join(lines[6:]))  # its own cgroup
+        # no signal ignored or blocked, whatever the daemon's own dispositions are
+        self.assertEqual(lines[6:8], ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"])
+        self.assertIn(cid, "\n".join(lines[8:]))  # its own cgroup
         self.daemon.wharf("rm", name)
 
     def test_images_and_inspect(self):

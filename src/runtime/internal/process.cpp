@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdint>
 #include <cstring>
 
 #include "common/unique_fd.h"
@@ -395,6 +397,31 @@ Status applyProcessAttributes(const oci::Process& p, const oci::Personality* per
   return okStatus();
 }
 
+namespace {
+
+// The container's process must start with every signal at its default and none blocked, as
+// runc does: an ignored disposition survives execve, and whoever started us (a shell, a
+// daemon, a test harness) may ignore some -- then `trap ... INT` in PID 1 would never fire.
+// The raw syscall also reaches 32 and 33, which glibc's sigaction() refuses to touch.
+void resetSignals() {
+  struct KernelSigaction {
+    void* handler;
+    unsigned long flags;
+    void* restorer;
+    std::uint64_t mask;
+  } dfl{};
+  dfl.handler = nullptr;  // SIG_DFL
+  for (int sig = 1; sig <= 64; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    ::syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof(std::uint64_t));
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+}  // namespace
+
 Error execProcess(const std::string& path, const std::vector<std::string>& args,
                   const std::vector<std::string>& env, int preserveFds) {
   std::vector<char*> argv, envp;
@@ -406,6 +433,7 @@ Error execProcess(const std::string& path, const std::vector<std::string>& args,
   for (int fd = 3; fd < 3 + preserveFds; ++fd) ::fcntl(fd, F_SETFD, 0);
   ::syscall(SYS_close_range, static_cast<unsigned>(3 + preserveFds), ~0U,
             4U /* CLOSE_RANGE_CLOEXEC */);
+  resetSignals();
   ::execve(path.c_str(), argv.data(), envp.data());
   return sysError("exec \"" + path + "\"");
 }
