@@ -6,9 +6,10 @@ Each class gets a private wharfd (harness.Daemon) with the built-in busybox imag
 import hashlib
 import json
 import os
-import re
+import shutil
 import sqlite3
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -280,6 +281,24 @@ class DaemonTest(unittest.TestCase):
             self.assertFalse(os.path.exists(f"/proc/{pid}"))
         finally:
             d.stop()
+
+
+class InstallTest(unittest.TestCase):
+    def test_cmake_install_puts_the_four_binaries_into_prefix_bin(self):
+        build_dir = os.path.dirname(harness.BIN_DIR)
+        prefix = tempfile.mkdtemp(prefix="wharf-it-install-")
+        try:
+            p = subprocess.run(["cmake", "--install", build_dir, "--prefix", prefix],
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            for b in ("wharf", "wharfd", "wharf-shim", "wharf-runtime"):
+                path = os.path.join(prefix, "bin", b)
+                self.assertTrue(os.access(path, os.X_OK), path)
+            v = subprocess.run([os.path.join(prefix, "bin", "wharf-runtime"), "--version"],
+                               capture_output=True, text=True)
+            self.assertEqual(v.returncode, 0, v.stderr)
+        finally:
+            shutil.rmtree(prefix, ignore_errors=True)
 
 
 if __name__ == "__main__":
