@@ -15,9 +15,7 @@ Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
 }
 Sha256::~Sha256() = default;
 
-void Sha256::update(const void* data, size_t len) {
-  EVP_DigestUpdate(impl_->ctx, data, len);
-}
+void Sha256::update(const void* data, size_t len) { EVP_DigestUpdate(impl_->ctx, data, len); }
 
 std::string Sha256::finishHex() {
   unsigned char md[EVP_MAX_MD_SIZE];

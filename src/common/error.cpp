@@ -8,14 +8,22 @@ namespace wharf {
 
 std::string_view categoryName(ErrorCategory c) {
   switch (c) {
-    case ErrorCategory::kInternal: return "internal";
-    case ErrorCategory::kInvalidArgument: return "invalid argument";
-    case ErrorCategory::kNotFound: return "not found";
-    case ErrorCategory::kConflict: return "conflict";
-    case ErrorCategory::kUnavailable: return "unavailable";
-    case ErrorCategory::kForbidden: return "forbidden";
-    case ErrorCategory::kNotImplemented: return "not implemented";
-    case ErrorCategory::kUnauthorized: return "unauthorized";
+    case ErrorCategory::kInternal:
+      return "internal";
+    case ErrorCategory::kInvalidArgument:
+      return "invalid argument";
+    case ErrorCategory::kNotFound:
+      return "not found";
+    case ErrorCategory::kConflict:
+      return "conflict";
+    case ErrorCategory::kUnavailable:
+      return "unavailable";
+    case ErrorCategory::kForbidden:
+      return "forbidden";
+    case ErrorCategory::kNotImplemented:
+      return "not implemented";
+    case ErrorCategory::kUnauthorized:
+      return "unauthorized";
   }
   return "unknown";
 }

@@ -60,7 +60,7 @@ Error sysError(std::string what, int err = errno);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT implicit
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT implicit
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT implicit
 
   bool ok() const { return v_.index() == 0; }
@@ -107,19 +107,17 @@ inline Status okStatus() { return {}; }
 #define WHARF_CONCAT_(a, b) WHARF_CONCAT_INNER_(a, b)
 
 // Return the error of a Result/Status expression, if any.
-#define WHARF_TRY(expr)                                  \
-  do {                                                   \
-    auto&& wharf_try_result_ = (expr);                   \
-    if (!wharf_try_result_.ok())                         \
-      return std::move(wharf_try_result_).error();       \
+#define WHARF_TRY(expr)                                                       \
+  do {                                                                        \
+    auto&& wharf_try_result_ = (expr);                                        \
+    if (!wharf_try_result_.ok()) return std::move(wharf_try_result_).error(); \
   } while (0)
 
 // Same, adding context to the error message.
-#define WHARF_TRY_CTX(expr, ctx)                                 \
-  do {                                                           \
-    auto&& wharf_try_result_ = (expr);                           \
-    if (!wharf_try_result_.ok())                                 \
-      return std::move(wharf_try_result_).error().context(ctx);  \
+#define WHARF_TRY_CTX(expr, ctx)                                                           \
+  do {                                                                                     \
+    auto&& wharf_try_result_ = (expr);                                                     \
+    if (!wharf_try_result_.ok()) return std::move(wharf_try_result_).error().context(ctx); \
   } while (0)
 
 #define WHARF_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
@@ -132,9 +130,9 @@ inline Status okStatus() { return {}; }
   WHARF_ASSIGN_OR_RETURN_IMPL_(WHARF_CONCAT_(wharf_aor_, __LINE__), lhs, expr)
 
 // Invariants: a broken one is a bug, so crash with a message rather than limp on.
-#define WHARF_ASSERT(cond)                                                   \
-  do {                                                                       \
-    if (!(cond)) ::wharf::assertFailed(#cond, __FILE__, __LINE__);           \
+#define WHARF_ASSERT(cond)                                         \
+  do {                                                             \
+    if (!(cond)) ::wharf::assertFailed(#cond, __FILE__, __LINE__); \
   } while (0)
 
 namespace wharf {

@@ -35,7 +35,8 @@ static void statusFields(void) {
   char line[512];
   if (!f) return;
   while (fgets(line, sizeof line, f)) {
-    if (!strncmp(line, "Cap", 3) || !strncmp(line, "Seccomp:", 8) || !strncmp(line, "NoNewPrivs:", 11)) {
+    if (!strncmp(line, "Cap", 3) || !strncmp(line, "Seccomp:", 8) ||
+        !strncmp(line, "NoNewPrivs:", 11)) {
       char* colon = strchr(line, ':');
       *colon = 0;
       char* v = colon + 1;
@@ -76,7 +77,8 @@ static void mounts(void) {
 int main(int argc, char** argv) {
   struct utsname u;
   uname(&u);
-  printf("pid=%d\nppid=%d\nuid=%d\ngid=%d\neuid=%d\n", getpid(), getppid(), getuid(), getgid(), geteuid());
+  printf("pid=%d\nppid=%d\nuid=%d\ngid=%d\neuid=%d\n", getpid(), getppid(), getuid(), getgid(),
+         geteuid());
   gid_t groups[64];
   int ng = getgroups(64, groups);
   printf("groups=");
