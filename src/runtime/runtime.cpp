@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "common/fs.h"
@@ -20,6 +21,7 @@
 #include "common/log.h"
 #include "common/scope_guard.h"
 #include "common/unique_fd.h"
+#include "runtime/cgroup/attach_warmup.h"
 #include "runtime/cgroup/cgroup_manager.h"
 #include "runtime/internal/container_init.h"
 #include "runtime/internal/helpers.h"
@@ -84,6 +86,12 @@ Result<const CgroupLayout*> Runtime::layout() {
 
 Result<State> Runtime::create(const CreateOptions& opts) {
   WHARF_TRY(validateId(opts.id));
+  // First of all: the kernel's first cgroup attach waits for an RCU grace period; start
+  // paying it now, in parallel with everything below (attach_warmup.h).
+  std::optional<CgroupAttachWarmup> warmup;
+  if (auto lay = layout(); lay.ok())
+    if (auto self = fs::readFile("/proc/self/cgroup"); self.ok())
+      warmup.emplace(ownCgroupProcsFile(**lay, *self));
   // The spec: given, or the bundle's config.json.
   std::error_code ec;
   fsys::path bundle = fsys::absolute(opts.bundle.empty() ? fsys::current_path(ec) : opts.bundle, ec)

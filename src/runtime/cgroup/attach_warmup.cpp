@@ -1,0 +1,65 @@
+#include "runtime/cgroup/attach_warmup.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace wharf::runtime {
+
+std::string ownCgroupProcsFile(const CgroupLayout& layout, std::string_view selfCgroups) {
+  size_t pos = 0;
+  while (pos < selfCgroups.size()) {
+    size_t eol = selfCgroups.find('\n', pos);
+    if (eol == std::string_view::npos) eol = selfCgroups.size();
+    std::string_view line = selfCgroups.substr(pos, eol - pos);
+    pos = eol + 1;
+    // "N:controllers:/path"; "0::/path" is the v2 hierarchy.
+    size_t c1 = line.find(':');
+    size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+    if (c2 == std::string_view::npos) continue;
+    std::string_view ctrls = line.substr(c1 + 1, c2 - c1 - 1);
+    std::string_view path = line.substr(c2 + 1);
+    if (path.empty() || path[0] != '/') continue;
+    std::string dir;
+    if (layout.v2) {
+      if (!ctrls.empty()) continue;
+      dir = layout.mountRoot;
+    } else {
+      if (ctrls.empty() || ctrls.substr(0, 5) == "name=") continue;
+      const auto& h = layout.hierarchies;
+      if (std::find(h.begin(), h.end(), ctrls) == h.end()) continue;
+      dir = layout.mountRoot + "/" + std::string(ctrls);
+    }
+    if (path != "/") dir += path;
+    return dir + "/cgroup.procs";
+  }
+  return "";
+}
+
+namespace {
+
+// Only raw syscalls: no allocation, so no malloc lock that a clone() of the main thread could
+// copy while held (the init is sometimes made with a raw clone, which does not reset them).
+// That is also why this is a plain pthread and not a std::thread, whose exit frees its state.
+void* writeZero(void* file) {
+  int fd = ::open(static_cast<const char*>(file), O_WRONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void)!::write(fd, "0", 1);
+    ::close(fd);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+CgroupAttachWarmup::CgroupAttachWarmup(std::string procsFile) : file_(std::move(procsFile)) {
+  if (file_.empty()) return;
+  started_ = ::pthread_create(&thread_, nullptr, writeZero, file_.data()) == 0;
+}
+
+CgroupAttachWarmup::~CgroupAttachWarmup() {
+  if (started_) ::pthread_join(thread_, nullptr);
+}
+
+}  // namespace wharf::runtime
