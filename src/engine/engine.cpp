@@ -106,6 +106,7 @@ Result<Engine::ContainerPtr> Engine::find(const std::string& idOrName) {
 Result<std::string> Engine::createContainer(const ContainerSpec& spec,
                                             std::vector<std::string>* warnings) {
   (void)warnings;
+  cgroupPrewarm_.kick();  // `docker run` starts what it creates a few milliseconds later
   auto taken = [&](const std::string& n) -> const Container* {
     for (auto& [id, c] : containers_) {
       if (c->rec.info.name == n) return c.get();

@@ -29,6 +29,7 @@
 #include "engine/container_record.h"
 #include "engine/shim/exit_file.h"
 #include "engine/stdin_pipe.h"
+#include "runtime/cgroup/attach_warmup.h"
 
 namespace wharf::store {
 class MetadataDb;
@@ -144,6 +145,9 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   std::mutex storeMu_;                              // the store is shared with worker-pool jobs
   std::map<std::string, ContainerPtr> containers_;  // by id
   std::string engineId_;
+  // Pays the kernel's first-cgroup-attach wait while a container's start is on its way
+  // (create, start), so the shim's init does not (runtime/cgroup/attach_warmup.h).
+  runtime::CgroupAttachPrewarmer cgroupPrewarm_;
 };
 
 }  // namespace wharf::engine

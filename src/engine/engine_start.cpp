@@ -66,6 +66,7 @@ void Engine::startContainer(const std::string& idOrName, StartDone done) {
   cancelRestart(*c);
   c->rec.manuallyStopped = false;
   c->starting = true;
+  cgroupPrewarm_.kick();
 
   // The fast path: the layers were unpacked for an earlier start.
   bool haveLowers =

@@ -4,6 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "common/fs.h"
 
 namespace wharf::runtime {
 
@@ -60,6 +64,38 @@ CgroupAttachWarmup::CgroupAttachWarmup(std::string procsFile) : file_(std::move(
 
 CgroupAttachWarmup::~CgroupAttachWarmup() {
   if (started_) ::pthread_join(thread_, nullptr);
+}
+
+CgroupAttachPrewarmer::CgroupAttachPrewarmer() {
+  auto layout = detectCgroupLayout();
+  auto self = fs::readFile("/proc/self/cgroup");
+  if (layout.ok() && self.ok()) file_ = ownCgroupProcsFile(*layout, *self);
+}
+
+CgroupAttachPrewarmer::CgroupAttachPrewarmer(std::string procsFile) : file_(std::move(procsFile)) {}
+
+CgroupAttachPrewarmer::~CgroupAttachPrewarmer() {
+  // A grace period is milliseconds; give up waiting after a second rather than hang shutdown
+  // (the detached thread only touches file_ before its write starts).
+  for (int i = 0; i < 1000 && busy_.load(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+void CgroupAttachPrewarmer::kick() {
+  if (file_.empty() || busy_.exchange(true)) return;
+  pthread_t t;
+  if (::pthread_create(&t, nullptr, &CgroupAttachPrewarmer::run, this) != 0) {
+    busy_ = false;
+    return;
+  }
+  ::pthread_detach(t);
+}
+
+void* CgroupAttachPrewarmer::run(void* self) {
+  auto* p = static_cast<CgroupAttachPrewarmer*>(self);
+  writeZero(p->file_.data());
+  p->busy_ = false;
+  return nullptr;
 }
 
 }  // namespace wharf::runtime

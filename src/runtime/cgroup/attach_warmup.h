@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <string>
 
 #include "runtime/cgroup/cgroup_manager.h"
@@ -36,6 +37,28 @@ class CgroupAttachWarmup {
   std::string file_;
   pthread_t thread_{};
   bool started_ = false;
+};
+
+// The same for a long-lived process (the daemon): kick() at the first sign that a container
+// is about to start (create, start) pays the grace period in the background, so that the shim
+// that creates the container milliseconds later finds it paid. At most one write is in flight;
+// kick() never blocks.
+class CgroupAttachPrewarmer {
+ public:
+  // Reads /proc/self/cgroup and the host's cgroup layout once.
+  CgroupAttachPrewarmer();
+  explicit CgroupAttachPrewarmer(std::string procsFile);
+  ~CgroupAttachPrewarmer();  // waits for a write in flight
+  CgroupAttachPrewarmer(const CgroupAttachPrewarmer&) = delete;
+  CgroupAttachPrewarmer& operator=(const CgroupAttachPrewarmer&) = delete;
+
+  void kick();
+  const std::string& procsFile() const { return file_; }
+
+ private:
+  static void* run(void* self);
+  std::string file_;
+  std::atomic<bool> busy_{false};
 };
 
 }  // namespace wharf::runtime

@@ -1,6 +1,11 @@
 #include "runtime/cgroup/attach_warmup.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 namespace wharf::runtime {
 namespace {
@@ -45,6 +50,24 @@ TEST(CgroupAttachWarmup, EmptyFileDoesNothingAndAMissingFileIsHarmless) {
   { CgroupAttachWarmup none(""); }
   { CgroupAttachWarmup missing("/nonexistent/cgroup.procs"); }
   SUCCEED();
+}
+
+TEST(CgroupAttachPrewarmer, KickWritesZeroInTheBackgroundAndTheDestructorWaits) {
+  char path[] = "/tmp/wharf-prewarm-XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  {
+    CgroupAttachPrewarmer p(path);
+    EXPECT_EQ(p.procsFile(), path);
+    p.kick();
+    p.kick();  // while one is in flight: no second thread, no error
+  }
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "0");
+  ::unlink(path);
 }
 
 }  // namespace
