@@ -12,18 +12,7 @@
 namespace wharf::runtime {
 
 std::string ownCgroupProcsFile(const CgroupLayout& layout, std::string_view selfCgroups) {
-  size_t pos = 0;
-  while (pos < selfCgroups.size()) {
-    size_t eol = selfCgroups.find('\n', pos);
-    if (eol == std::string_view::npos) eol = selfCgroups.size();
-    std::string_view line = selfCgroups.substr(pos, eol - pos);
-    pos = eol + 1;
-    // "N:controllers:/path"; "0::/path" is the v2 hierarchy.
-    size_t c1 = line.find(':');
-    size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
-    if (c2 == std::string_view::npos) continue;
-    std::string_view ctrls = line.substr(c1 + 1, c2 - c1 - 1);
-    std::string_view path = line.substr(c2 + 1);
+  for (const auto& [ctrls, path] : parseProcCgroup(selfCgroups)) {
     if (path.empty() || path[0] != '/') continue;
     std::string dir;
     if (layout.v2) {

@@ -70,30 +70,38 @@ Result<std::string> normalizeCgroupsPath(std::string_view cgroupsPath, std::stri
   return p[0] == '/' ? "/" + out : out;
 }
 
+std::vector<ProcCgroupLine> parseProcCgroup(std::string_view text) {
+  std::vector<ProcCgroupLine> lines;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    size_t c1 = line.find(':');
+    size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+    if (c2 == std::string_view::npos) continue;
+    lines.push_back({line.substr(c1 + 1, c2 - c1 - 1), line.substr(c2 + 1)});
+  }
+  return lines;
+}
+
 std::string cgroupDir(const CgroupLayout& layout, std::string_view hierarchy, std::string_view path,
                       std::string_view selfCgroups) {
   std::string base = layout.mountRoot;
   if (!hierarchy.empty()) base += "/" + std::string(hierarchy);
   if (!path.empty() && path[0] == '/') return base + std::string(path);
-  // Relative: below our own cgroup in that hierarchy. /proc/self/cgroup lines are
-  // "N:controllers:/path" ("0::/path" for v2, "N:name=systemd:/path" for named ones).
+  // Relative: below our own cgroup in that hierarchy.
   std::string own = "/";
-  size_t pos = 0;
-  while (pos < selfCgroups.size()) {
-    size_t eol = selfCgroups.find('\n', pos);
-    if (eol == std::string_view::npos) eol = selfCgroups.size();
-    std::string_view line = selfCgroups.substr(pos, eol - pos);
-    pos = eol + 1;
-    size_t c1 = line.find(':'), c2 = line.find(':', c1 + 1);
-    if (c1 == std::string_view::npos || c2 == std::string_view::npos) continue;
-    std::string_view ctrls = line.substr(c1 + 1, c2 - c1 - 1);
+  for (const auto& l : parseProcCgroup(selfCgroups)) {
+    std::string_view ctrls = l.controllers;
     if (ctrls.substr(0, 5) == "name=") ctrls.remove_prefix(5);
     if (ctrls == hierarchy) {
-      own = std::string(line.substr(c2 + 1));
+      own = std::string(l.path);
       break;
     }
   }
-  if (own.back() != '/') own += '/';
+  if (own.empty() || own.back() != '/') own += '/';
   return base + own + std::string(path);
 }
 

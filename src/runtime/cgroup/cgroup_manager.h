@@ -34,6 +34,15 @@ Result<CgroupLayout> detectCgroupLayout(const std::string& mountRoot = "/sys/fs/
 // The spec's cgroupsPath in normal form: absolute, or relative (no leading '/').
 Result<std::string> normalizeCgroupsPath(std::string_view cgroupsPath, std::string_view id);
 
+// One line of /proc/<pid>/cgroup: "N:controllers:/path" ("0::/path" for v2,
+// "N:name=systemd:/path" for named hierarchies; `controllers` keeps the "name=" prefix).
+struct ProcCgroupLine {
+  std::string_view controllers;
+  std::string_view path;
+};
+// The well-formed lines of that file, in order; the views point into `text`.
+std::vector<ProcCgroupLine> parseProcCgroup(std::string_view text);
+
 // Host directory of `path` (from normalizeCgroupsPath) in hierarchy `hierarchy` ("" for v2).
 // selfCgroups: the caller's /proc/self/cgroup text, needed only for relative paths.
 std::string cgroupDir(const CgroupLayout& layout, std::string_view hierarchy, std::string_view path,
