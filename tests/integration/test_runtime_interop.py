@@ -22,8 +22,12 @@ APPLETS = ["sh", "true", "echo", "cat", "id", "sleep", "hostname"]
 
 def ensure(pkg, binary):
     if not shutil.which(binary):
-        subprocess.run(["apt-get", "install", "-y", "-q", pkg], capture_output=True,
-                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        install = ["apt-get", "install", "-y", "-q", pkg]
+        if subprocess.run(install, capture_output=True, env=env).returncode != 0:
+            # A fresh machine may have no package lists yet.
+            subprocess.run(["apt-get", "update", "-q"], capture_output=True, env=env)
+            subprocess.run(install, capture_output=True, env=env)
     return shutil.which(binary)
 
 
