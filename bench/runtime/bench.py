@@ -29,7 +29,10 @@ def ensure(pkg, binary):
         return shutil.which(binary)
     print(f"installing {pkg} ...", file=sys.stderr)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "install", "-y", "-q", pkg], env=env, stdout=subprocess.DEVNULL)
+    install = ["apt-get", "install", "-y", "-q", pkg]
+    if subprocess.run(install, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(install, env=env, stdout=subprocess.DEVNULL)
     return shutil.which(binary)
 
 
