@@ -127,6 +127,17 @@ class RunTest(DaemonTestCase):
         self.assertEqual(header.split(), ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"])
         self.assertTrue(any(row.split()[:2] == ["busybox", "latest"] for row in rows), r.out)
 
+    def test_wharf_host_chooses_the_daemon(self):
+        env = dict(os.environ, WHARF_HOST=self.daemon.host)
+        p = subprocess.run([harness.WHARF, "run", "--rm", "busybox", "echo", "via env"],
+                           capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual((p.returncode, p.stdout), (0, "via env\n"), p.stderr)
+        # -H wins over WHARF_HOST
+        env["WHARF_HOST"] = "unix:///nonexistent/wharf.sock"
+        p = subprocess.run([harness.WHARF, "-H", self.daemon.host, "version"],
+                           capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
     def test_version_and_info(self):
         r = self.daemon.wharf("version")
         self.assertExit(r, 0)
