@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/fs.h"
+#include "common/memory.h"
 #include "common/random.h"
 #include "engine/engine.h"
 #include "image/image_service.h"
@@ -106,6 +107,7 @@ void Engine::bootstrapImage(const std::string& name,
       std::lock_guard lock(storeMu_);
       return images_.bootstrap(name);
     }();
+    wharf::returnFreedMemory();
     asio::post(io_, [img = std::move(img), done = std::move(done)]() mutable {
       if (!img.ok()) return done(std::move(img).error());
       done(summaryOf(*img));

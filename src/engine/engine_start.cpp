@@ -12,6 +12,7 @@
 
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/memory.h"
 #include "common/unique_fd.h"
 #include "engine/engine.h"
 #include "engine/shim/json_log.h"
@@ -88,6 +89,7 @@ void Engine::startContainer(const std::string& idOrName, StartDone done) {
       std::lock_guard lock(storeMu_);
       return images_.ensureUnpacked(img);
     }();
+    wharf::returnFreedMemory();
     asio::post(io_, [this, c, lowers = std::move(lowers), done = std::move(done)]() mutable {
       if (!lowers.ok()) {
         c->starting = false;
