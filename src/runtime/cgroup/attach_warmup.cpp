@@ -64,8 +64,9 @@ CgroupAttachPrewarmer::CgroupAttachPrewarmer() {
 CgroupAttachPrewarmer::CgroupAttachPrewarmer(std::string procsFile) : file_(std::move(procsFile)) {}
 
 CgroupAttachPrewarmer::~CgroupAttachPrewarmer() {
-  // A grace period is milliseconds; give up waiting after a second rather than hang shutdown
-  // (the detached thread only touches file_ before its write starts).
+  // A grace period takes milliseconds: wait for a write in flight, since the thread still
+  // clears busy_ afterwards. Give up after a second rather than hang the daemon's shutdown
+  // (only then, with the process about to exit, could the thread outlive this object).
   for (int i = 0; i < 1000 && busy_.load(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
