@@ -229,15 +229,17 @@ class Daemon:
         self._remember_ids(r.out)
         return r
 
-    def docker(self, *args, input=None, timeout=60):
+    def docker(self, *args, input=None, timeout=60, text=True):
         e = dict(os.environ)
         e["DOCKER_HOST"] = self.host
         e["DOCKER_CONFIG"] = os.path.join(self.tmp, "docker-config")
         e.pop("DOCKER_CONTEXT", None)
-        p = subprocess.run([docker_cli(), *args], input=input, capture_output=True, text=True,
+        # text=False keeps the bytes exactly (a TTY's \r\n would become \n in text mode).
+        p = subprocess.run([docker_cli(), *args], input=input, capture_output=True, text=text,
                            timeout=timeout, env=e)
         r = Result(p)
-        self._remember_ids(r.out)
+        if text:
+            self._remember_ids(r.out)
         return r
 
     def _remember_ids(self, out):

@@ -68,6 +68,18 @@ class DockerCliTest(DaemonTestCase):
         self.assertExit(self.daemon.docker("rm", "-f", name), 0)
         self.assertFalse(harness._cgroup_dirs_for(cid))
 
+    def test_stdin_and_tty(self):
+        # -i: stdin reaches the container through the hijacked attach; its end closes it
+        r = self.daemon.docker("run", "-i", "--rm", "busybox", "sh", "-c", "cat; echo done",
+                               input="line 1\nline 2\n")
+        self.assertExit(r, 0)
+        self.assertEqual(r.out, "line 1\nline 2\ndone\n")
+        # -t: one raw stream from a pty (\r\n line ends), stderr merged into it
+        r = self.daemon.docker("run", "-t", "--rm", "busybox", "sh", "-c",
+                               "echo out; echo err >&2; test -t 1 && echo tty", text=False)
+        self.assertExit(r, 0)
+        self.assertEqual(r.out, b"out\r\nerr\r\ntty\r\n")
+
     def test_unknown_image_and_missing_command(self):
         r = self.daemon.docker("run", "--rm", "--pull", "never", "nosuch-" + self.name())
         self.assertExit(r, 125)
