@@ -18,6 +18,7 @@
 #include "engine/log_reader.h"
 #include "engine/names.h"
 #include "engine/shim/json_log.h"
+#include "engine/spec_builder.h"
 #include "image/image_service.h"
 #include "runtime/runtime.h"
 #include "store/metadata.h"
@@ -126,6 +127,9 @@ Result<std::string> Engine::createContainer(const ContainerSpec& spec,
     name = generateName([&](const std::string& n) { return taken(n) != nullptr; });
   }
   if (spec.image.empty()) return invalidArgument("config.Image: no image specified");
+  // Options that would only fail at start (security options, capabilities, the seccomp
+  // profile) fail the create instead, before anything exists.
+  WHARF_TRY(validateSecurity(spec, daemonCapabilityBounding()));
 
   image::Image img;
   {

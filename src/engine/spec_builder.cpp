@@ -8,6 +8,7 @@
 
 #include "common/fs.h"
 #include "oci/defaults.h"
+#include "oci/seccomp_default.h"
 
 namespace wharf::engine {
 
@@ -179,6 +180,70 @@ Result<std::vector<std::string>> applyCapabilityChanges(const std::vector<std::s
   return out;
 }
 
+Result<SecurityOptions> parseSecurityOpts(const std::vector<std::string>& opts) {
+  SecurityOptions out;
+  for (const auto& opt : opts) {
+    if (opt == "no-new-privileges") {
+      out.noNewPrivileges = true;
+      continue;
+    }
+    if (opt == "disable") continue;  // label=disable's short form
+    size_t sep = opt.find('=');
+    if (sep == std::string::npos) sep = opt.find(':');  // before docker 17.04
+    if (sep == std::string::npos)
+      return invalidArgument("invalid --security-opt 1: \"" + opt + "\"");
+    std::string key = opt.substr(0, sep), value = opt.substr(sep + 1);
+    if (key == "seccomp") {
+      out.seccompProfile = value;
+    } else if (key == "no-new-privileges") {
+      // Go's strconv.ParseBool.
+      if (value == "1" || value == "t" || value == "T" || value == "true" || value == "TRUE" ||
+          value == "True") {
+        out.noNewPrivileges = true;
+      } else if (value == "0" || value == "f" || value == "F" || value == "false" ||
+                 value == "FALSE" || value == "False") {
+        out.noNewPrivileges = false;
+      } else {
+        return invalidArgument("invalid --security-opt 2: \"" + opt + "\"");
+      }
+    } else if (key != "label" && key != "apparmor") {
+      return invalidArgument("invalid --security-opt 2: \"" + opt + "\"");
+    }
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> containerCapabilities(const ContainerSpec& cs,
+                                                       uint64_t available) {
+  std::vector<std::string> caps = oci::dockerDefaultCapabilities();
+  if (cs.privileged) {
+    WHARF_ASSIGN_OR_RETURN(caps, applyCapabilityChanges({}, {"ALL"}, {}, available));
+  }
+  return applyCapabilityChanges(caps, cs.capAdd, cs.capDrop, available);
+}
+
+Result<std::optional<oci::Seccomp>> containerSeccomp(const ContainerSpec& cs,
+                                                     const std::vector<std::string>& caps,
+                                                     const oci::SeccompHost& host) {
+  WHARF_ASSIGN_OR_RETURN(SecurityOptions sec, parseSecurityOpts(cs.securityOpt));
+  if (cs.privileged || sec.seccompProfile == "unconfined") return std::optional<oci::Seccomp>();
+  if (sec.seccompProfile.empty() || sec.seccompProfile == "builtin")
+    return std::optional<oci::Seccomp>(oci::dockerDefaultSeccomp(caps, host));
+  return oci::loadSeccompProfile(sec.seccompProfile, caps, host);
+}
+
+Status validateSecurity(const ContainerSpec& cs, uint64_t available) {
+  WHARF_ASSIGN_OR_RETURN(SecurityOptions sec, parseSecurityOpts(cs.securityOpt));
+  WHARF_ASSIGN_OR_RETURN(std::vector<std::string> caps, containerCapabilities(cs, available));
+  // Checked with --privileged too, where Docker ignores it: a broken profile is still a mistake.
+  if (sec.seccompProfile.empty() || sec.seccompProfile == "builtin" ||
+      sec.seccompProfile == "unconfined")
+    return okStatus();
+  auto profile = oci::loadSeccompProfile(sec.seccompProfile, caps, oci::SeccompHost::current());
+  if (!profile.ok()) return std::move(profile).error();
+  return okStatus();
+}
+
 uint64_t daemonCapabilityBounding() {
   std::ifstream f("/proc/self/status");
   std::string line;
@@ -203,25 +268,18 @@ Result<oci::Spec> buildSpec(const ContainerInfo& c, const SpecContext& ctx) {
   p.cwd = cs.workingDir.empty() ? "/" : cs.workingDir;
   p.terminal = cs.tty;  // the shim receives the pty master (engine/shim/shim.h)
   WHARF_ASSIGN_OR_RETURN(p.user, resolveUser(cs.user, ctx.rootfs));
-  for (const auto& opt : cs.securityOpt) {
-    if (opt == "no-new-privileges" || opt == "no-new-privileges:true" ||
-        opt == "no-new-privileges=true") {
-      p.noNewPrivileges = true;
-    }
-  }
+  WHARF_ASSIGN_OR_RETURN(SecurityOptions sec, parseSecurityOpts(cs.securityOpt));
+  p.noNewPrivileges = sec.noNewPrivileges;
 
-  std::vector<std::string> caps = oci::dockerDefaultCapabilities();
-  if (cs.privileged) {
-    WHARF_ASSIGN_OR_RETURN(caps, applyCapabilityChanges({}, {"ALL"}, {}, ctx.daemonCapBounding));
-  }
-  WHARF_ASSIGN_OR_RETURN(
-      caps, applyCapabilityChanges(caps, cs.capAdd, cs.capDrop, ctx.daemonCapBounding));
+  WHARF_ASSIGN_OR_RETURN(std::vector<std::string> caps,
+                         containerCapabilities(cs, ctx.daemonCapBounding));
   oci::Capabilities pc;
   pc.bounding = pc.effective = pc.permitted = caps;
   p.capabilities = pc;
 
   oci::Linux& lx = spec.linux ? *spec.linux : spec.linux.emplace();
   lx.cgroupsPath = "/wharf/" + c.id;
+  WHARF_ASSIGN_OR_RETURN(lx.seccomp, containerSeccomp(cs, caps, ctx.seccompHost));
   if (cs.networkMode == "host") {
     lx.namespaces.erase(std::remove_if(lx.namespaces.begin(), lx.namespaces.end(),
                                        [](const oci::Namespace& n) { return n.type == "network"; }),
@@ -230,7 +288,6 @@ Result<oci::Spec> buildSpec(const ContainerInfo& c, const SpecContext& ctx) {
   if (cs.privileged) {
     lx.maskedPaths.clear();
     lx.readonlyPaths.clear();
-    lx.seccomp.reset();
     for (auto& m : spec.mounts) {
       if (m.destination == "/sys" || m.destination == "/sys/fs/cgroup") {
         m.options.erase(std::remove(m.options.begin(), m.options.end(), "ro"), m.options.end());
