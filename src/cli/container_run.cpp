@@ -98,6 +98,12 @@ std::optional<int> prepare(Context& ctx, const std::string& cmd, std::vector<std
     ctx.io.err << "wharf: " << env.error().message() << ".\nSee '" << path << " --help'.\n";
     return kExitDaemonError;
   }
+  auto securityOpt = parseSecurityOpts(o.securityOpt);
+  if (!securityOpt.ok()) {
+    ctx.io.err << "wharf: " << securityOpt.error().message() << ".\nSee '" << path << " --help'.\n";
+    return kExitDaemonError;
+  }
+  o.securityOpt = std::move(securityOpt).value();
   auto b = buildCreateBody(o, *env);
   if (!b.ok()) {
     ctx.io.err << "wharf: " << b.error().message() << ".\nSee '" << path << " --help'.\n";

@@ -1,6 +1,14 @@
 #include "cli/run_options.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+
+#include "common/unique_fd.h"
 
 namespace wharf::cli {
 
@@ -151,6 +159,58 @@ Result<std::vector<std::string>> parseEnv(const std::vector<std::string>& envFla
     }
   }
   for (const std::string& e : envFlags) WHARF_TRY(addEnvValue(e, getenv, out));
+  return out;
+}
+
+namespace {
+
+// Go's os.ReadFile error text: "open p.json: no such file or directory".
+Result<std::string> readProfile(const std::string& path) {
+  auto goError = [&](const char* op, int err) {
+    std::string text = std::strerror(err);
+    if (!text.empty())
+      text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    return invalidArgument(std::string(op) + " " + path + ": " + text);
+  };
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return goError("open", errno);
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return goError("read", errno);
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> parseSecurityOpts(const std::vector<std::string>& opts) {
+  std::vector<std::string> out = opts;
+  for (std::string& opt : out) {
+    size_t sep = opt.find('=');
+    if (sep == std::string::npos && opt != "no-new-privileges") sep = opt.find(':');
+    if ((sep == std::string::npos || sep + 1 == opt.size()) && opt != "no-new-privileges")
+      return invalidArgument("Invalid --security-opt: \"" + opt + "\"");
+    if (opt.compare(0, sep, "seccomp") != 0) continue;
+    std::string value = opt.substr(sep + 1);
+    if (value == "builtin" || value == "unconfined") continue;
+    auto text = readProfile(value);
+    if (!text.ok())
+      return invalidArgument("opening seccomp profile (" + value +
+                             ") failed: " + text.error().message());
+    OrderedJson j;
+    try {
+      j = OrderedJson::parse(*text);
+    } catch (const OrderedJson::exception& e) {
+      return invalidArgument("compacting json for seccomp profile (" + value +
+                             ") failed: " + e.what());
+    }
+    opt = "seccomp=" + j.dump();
+  }
   return out;
 }
 

@@ -67,6 +67,12 @@ Result<std::vector<std::string>> parseEnv(const std::vector<std::string>& envFla
                                           const std::vector<std::string>& envFiles,
                                           const GetEnv& getenv);
 
+// --security-opt as the docker CLI sends it: "seccomp=<file>" becomes "seccomp=<the file's JSON,
+// compacted>" ("builtin" and "unconfined" stay names); an option without a value other than
+// "no-new-privileges" is an error. Errors are docker's: `opening seccomp profile (p.json)
+// failed: open p.json: no such file or directory`, `Invalid --security-opt: "x"`.
+Result<std::vector<std::string>> parseSecurityOpts(const std::vector<std::string>& opts);
+
 // The POST /containers/create body (moby's ContainerCreateRequest).
 Result<Json> buildCreateBody(const RunOptions& o, const std::vector<std::string>& env);
 
