@@ -33,6 +33,7 @@ struct ExecChild {
   std::vector<std::pair<int, int>> namespaces;  // user first, mount last
   bool inUserNs = false;
   int preserveFds = 0;
+  PreparedSeccomp* seccomp = nullptr;  // made before the fork
 };
 
 Result<std::string> setupExec(const ExecChild& c) {
@@ -60,11 +61,7 @@ Result<std::string> setupExec(const ExecChild& c) {
   WHARF_TRY(applyProcessAttributes(proc, nullptr));
   if (proc.oomScoreAdj) WHARF_TRY(applyOomScoreAdj(*proc.oomScoreAdj));
   bool inCwd = ::chdir(proc.cwd.c_str()) == 0;
-  std::optional<Seccomp> filter;
-  if (c.spec->linux && c.spec->linux->seccomp) {
-    WHARF_ASSIGN_OR_RETURN(Seccomp f, compileSeccomp(*c.spec->linux->seccomp));
-    filter.emplace(std::move(f));
-  }
+  PreparedSeccomp* filter = c.seccomp;
   if (filter && !proc.noNewPrivileges) WHARF_TRY(loadSeccompFilter(*filter, c.syncFd));
   WHARF_TRY(applyUserAndCapabilities(proc, !c.inUserNs));
   if (!inCwd && ::chdir(proc.cwd.c_str()) < 0)
@@ -112,6 +109,13 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
   c.stdio = opts.stdio;
   c.preserveFds = opts.preserveFds;
   for (const auto& d : ps.cgroupDirs) c.cgroupProcs.push_back(d + "/cgroup.procs");
+  std::optional<PreparedSeccomp> filter;
+  if (spec.linux && spec.linux->seccomp) {
+    auto prepared = prepareSeccomp(*spec.linux->seccomp, seccompCacheDir());
+    if (!prepared.ok()) return std::move(prepared).error().context("config.json");
+    filter.emplace(std::move(*prepared));
+    c.seccomp = &*filter;
+  }
 
   // The init's namespaces, wherever they came from: /proc/<pid>/ns/<type>.
   std::vector<UniqueFd> fds;

@@ -29,6 +29,7 @@
 #include "runtime/internal/process.h"
 #include "runtime/internal/state_file.h"
 #include "runtime/internal/sync.h"
+#include "runtime/seccomp.h"
 
 namespace wharf::runtime {
 
@@ -172,6 +173,13 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   // Namespaces: new ones by flag, joined ones by an fd opened here so errors are ours.
   InitConfig cfg;
   cfg.spec = &spec;
+  std::optional<PreparedSeccomp> filter;
+  if (spec.linux && spec.linux->seccomp) {
+    auto prepared = prepareSeccomp(*spec.linux->seccomp, seccompCacheDir());
+    if (!prepared.ok()) return std::move(prepared).error().context("config.json");
+    filter.emplace(std::move(*prepared));
+    cfg.seccomp = &*filter;
+  }
   cfg.rootfs = rootfsReal;
   cfg.bundle = bundle.string();
   cfg.noPivot = opts.noPivot;

@@ -95,6 +95,8 @@ class Runtime {
 
  private:
   Result<const CgroupLayout*> layout();
+  // Compiled seccomp programs (seccomp.h PreparedSeccomp); a dot name, so never a container.
+  std::string seccompCacheDir() const { return (root_ / ".seccomp-cache").string(); }
   State stateOf(const PersistedState& ps);
   void runLateHooks(const PersistedState& ps, const char* kind);
 

@@ -1,12 +1,18 @@
 #include "runtime/seccomp.h"
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
+#include <functional>
 #include <set>
 #include <vector>
+
+#include "common/fs.h"
 
 namespace wharf::runtime {
 
@@ -149,6 +155,115 @@ Result<Seccomp> compileSeccomp(const oci::Seccomp& spec) {
     }
   }
   return filter;
+}
+
+std::string seccompCacheKey(const oci::Seccomp& spec) {
+  // Length-prefixed fields: no separator inside a value can make two specs look alike.
+  std::string k;
+  auto put = [&k](std::string_view v) {
+    k += std::to_string(v.size());
+    k += ':';
+    k += v;
+  };
+  auto putNum = [&put](std::optional<uint64_t> v) { put(v ? std::to_string(*v) : "-"); };
+  const scmp_version* v = seccomp_version();
+  put("wharf-seccomp-1");
+  put(std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro));
+  putNum(seccomp_arch_native());
+  put(spec.defaultAction);
+  putNum(spec.defaultErrnoRet);
+  put(spec.listenerPath);
+  put(spec.listenerMetadata);
+  putNum(spec.architectures.size());
+  for (const auto& a : spec.architectures) put(a);
+  putNum(spec.flags.size());
+  for (const auto& f : spec.flags) put(f);
+  putNum(spec.syscalls.size());
+  for (const auto& sc : spec.syscalls) {
+    putNum(sc.names.size());
+    for (const auto& n : sc.names) put(n);
+    put(sc.action);
+    putNum(sc.errnoRet);
+    putNum(sc.args.size());
+    for (const auto& a : sc.args) {
+      putNum(a.index);
+      putNum(a.value);
+      putNum(a.valueTwo);
+      put(a.op);
+    }
+  }
+  return k;
+}
+
+namespace {
+
+unsigned loadFlags(const oci::Seccomp& spec) {
+  unsigned flags = 0;
+  for (const auto& f : spec.flags) {
+    if (f == "SECCOMP_FILTER_FLAG_TSYNC") flags |= SECCOMP_FILTER_FLAG_TSYNC;
+    if (f == "SECCOMP_FILTER_FLAG_LOG") flags |= SECCOMP_FILTER_FLAG_LOG;
+    if (f == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+  }
+  return flags;
+}
+
+// Cache file: "<key length>\n<key><bpf>". The whole key is compared on every hit, so the
+// file name (a hash of it) only has to spread entries, not to be collision-free.
+std::string cachePath(const std::string& dir, const std::string& key) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%016zx.bpf", std::hash<std::string>{}(key));
+  return dir + "/" + name;
+}
+
+std::optional<std::string> readCached(const std::string& path, const std::string& key) {
+  auto text = fs::readFile(path);
+  if (!text.ok()) return std::nullopt;
+  size_t nl = text->find('\n');
+  if (nl == std::string::npos || text->compare(0, nl, std::to_string(key.size())) != 0 ||
+      text->compare(nl + 1, key.size(), key) != 0)
+    return std::nullopt;
+  std::string bpf = text->substr(nl + 1 + key.size());
+  if (bpf.empty() || bpf.size() % sizeof(sock_filter) != 0) return std::nullopt;
+  return bpf;
+}
+
+}  // namespace
+
+Result<PreparedSeccomp> prepareSeccomp(const oci::Seccomp& spec, const std::string& cacheDir) {
+  PreparedSeccomp out;
+  out.flags = loadFlags(spec);
+  if (seccompUsesNotify(spec)) {
+    WHARF_ASSIGN_OR_RETURN(Seccomp f, compileSeccomp(spec));
+    out.ctx.emplace(std::move(f));
+    return out;
+  }
+  std::string key, path;
+  if (!cacheDir.empty()) {
+    key = seccompCacheKey(spec);
+    path = cachePath(cacheDir, key);
+    if (auto bpf = readCached(path, key)) {
+      out.bpf = std::move(*bpf);
+      out.fromCache = true;
+      return out;
+    }
+  }
+  WHARF_ASSIGN_OR_RETURN(Seccomp f, compileSeccomp(spec));
+  WHARF_ASSIGN_OR_RETURN(out.bpf, f.exportBpf());
+  if (!cacheDir.empty()) {
+    // Best effort: a cache that cannot be written only costs the next container the compile.
+    if (fs::mkdirAll(cacheDir, 0700).ok())
+      (void)fs::writeFileAtomic(path, std::to_string(key.size()) + "\n" + key + out.bpf);
+  }
+  return out;
+}
+
+Status loadPreparedBpf(const PreparedSeccomp& filter) {
+  sock_fprog prog{};
+  prog.len = static_cast<unsigned short>(filter.bpf.size() / sizeof(sock_filter));
+  prog.filter = reinterpret_cast<sock_filter*>(const_cast<char*>(filter.bpf.data()));
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, filter.flags, &prog) < 0)
+    return sysError("load the seccomp filter");
+  return okStatus();
 }
 
 }  // namespace wharf::runtime

@@ -135,11 +135,7 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
       proc, spec.linux && spec.linux->personality ? &*spec.linux->personality : nullptr));
   // The cwd may be reachable only as root or only as the user: try both.
   bool inCwd = ::chdir(proc.cwd.c_str()) == 0;
-  std::optional<Seccomp> filter;
-  if (spec.linux && spec.linux->seccomp) {
-    WHARF_ASSIGN_OR_RETURN(Seccomp f, compileSeccomp(*spec.linux->seccomp));
-    filter.emplace(std::move(f));
-  }
+  PreparedSeccomp* filter = cfg.seccomp;
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before dropping caps.
   if (filter && !proc.noNewPrivileges) WHARF_TRY(loadSeccompFilter(*filter, cfg.syncFd));
   WHARF_TRY(applyUserAndCapabilities(proc, !cfg.newUserNs));

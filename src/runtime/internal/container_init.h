@@ -9,6 +9,7 @@
 #include "oci/runtime_spec.h"
 #include "runtime/internal/rootfs.h"
 #include "runtime/runtime.h"
+#include "runtime/seccomp.h"
 
 namespace wharf::runtime {
 
@@ -28,6 +29,7 @@ struct InitConfig {
   int unshareFlags = 0;                             // new namespaces, without pid and user
   bool newUserNs = false;
   bool userNsFromClone = false;
+  PreparedSeccomp* seccomp = nullptr;  // made by the parent before the fork (may be cached)
   std::vector<std::pair<size_t, int>> idmapUserns;  // see RootfsConfig  // already in it:
                                                     // clone(CLONE_NEWUSER|CLONE_NEWPID) made both
 };

@@ -185,6 +185,11 @@ Status loadSeccompFilter(Seccomp& filter, int syncFd) {
   return st;
 }
 
+Status loadSeccompFilter(PreparedSeccomp& filter, int syncFd) {
+  if (filter.ctx) return loadSeccompFilter(*filter.ctx, syncFd);
+  return loadPreparedBpf(filter);
+}
+
 Status sendFd(int sock, int fd, std::string_view payload) {
   iovec iov{const_cast<char*>(payload.data()), payload.size()};
   alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};

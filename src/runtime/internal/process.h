@@ -52,9 +52,12 @@ Error execProcess(const std::string& path, const std::vector<std::string>& args,
                   const std::vector<std::string>& env, int preserveFds = 0);
 
 class Seccomp;
+struct PreparedSeccomp;
 // Loads the filter; with SCMP_ACT_NOTIFY sends the listener fd to the runtime over syncFd
 // (message "S"), which passes it on to linux.seccomp.listenerPath.
 Status loadSeccompFilter(Seccomp& filter, int syncFd);
+// The prepared form (raw BPF, or a libseccomp context when it uses notify).
+Status loadSeccompFilter(PreparedSeccomp& filter, int syncFd);
 
 // Sends a file descriptor over a unix socket, with a payload (one byte "T" by default).
 Status sendFd(int sock, int fd, std::string_view payload = "T");
