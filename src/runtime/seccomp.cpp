@@ -98,6 +98,10 @@ Result<Seccomp> compileSeccomp(const oci::Seccomp& spec) {
   }
   // We set no_new_privs ourselves, from process.noNewPrivileges.
   seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+  // A binary tree of syscall numbers instead of a linear list: every syscall (and the
+  // kernel's per-syscall pre-evaluation when the filter is loaded) runs O(log n) instead of
+  // O(n) instructions of a profile with hundreds of entries such as Docker's default.
+  seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
   for (size_t i = 0; i < spec.architectures.size(); ++i) {
     uint32_t arch = seccompArch(spec.architectures[i]);
     auto ap = p + ".architectures[" + std::to_string(i) + "]";
@@ -167,7 +171,7 @@ std::string seccompCacheKey(const oci::Seccomp& spec) {
   };
   auto putNum = [&put](std::optional<uint64_t> v) { put(v ? std::to_string(*v) : "-"); };
   const scmp_version* v = seccomp_version();
-  put("wharf-seccomp-1");
+  put("wharf-seccomp-2");  // bump when the compile options change
   put(std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro));
   putNum(seccomp_arch_native());
   put(spec.defaultAction);
