@@ -6,11 +6,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -84,6 +87,13 @@ int main(int argc, char** argv) {
   printf("groups=");
   for (int i = 0; i < ng; ++i) printf("%s%d", i ? "," : "", groups[i]);
   printf("\nhostname=%s\n", u.nodename);
+  printf("domainname=%s\nmachine=%s\n", u.domainname, u.machine);
+  printf("personality=0x%x\n", (unsigned)personality(0xffffffff));
+  /* ioprio_get(IOPRIO_WHO_PROCESS, self): class << 13 | data */
+  printf("ioprio=%ld\n", (long)syscall(SYS_ioprio_get, 1, 0));
+  printf("sched.policy=%d\n", sched_getscheduler(0) & ~SCHED_RESET_ON_FORK);
+  errno = 0;
+  printf("nice=%d\n", getpriority(PRIO_PROCESS, 0));
   char cwd[512];
   printf("cwd=%s\n", getcwd(cwd, sizeof cwd) ? cwd : "?");
   mode_t m = umask(0);
