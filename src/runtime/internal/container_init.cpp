@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 
+#include "common/fs.h"
 #include "runtime/internal/hooks.h"
 #include "runtime/internal/process.h"
 #include "runtime/internal/sync.h"
@@ -98,6 +99,11 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
   rc.bundle = cfg.bundle;
   rc.spec = &spec;
   rc.noPivot = cfg.noPivot;
+  if (newMountNs) {
+    auto mountinfo = fs::readFile("/proc/self/mountinfo");
+    if (!mountinfo.ok()) return std::move(mountinfo).error().context("read mountinfo");
+    rc.rootfsMountPoint = mountPointOf(*mountinfo, cfg.rootfs);
+  }
   rc.newUserNs = cfg.newUserNs;
   rc.newCgroupNs = cfg.unshareFlags & CLONE_NEWCGROUP;
   rc.cgroups = cfg.cgroupMount;

@@ -259,13 +259,56 @@ Result<std::string> secureJoin(sys::Syscalls& sys, const std::string& root,
   return out;
 }
 
+std::string mountPointOf(std::string_view mountinfo, const std::string& path) {
+  std::string best;
+  size_t pos = 0;
+  while (pos < mountinfo.size()) {
+    size_t eol = mountinfo.find('\n', pos);
+    if (eol == std::string_view::npos) eol = mountinfo.size();
+    std::string_view line = mountinfo.substr(pos, eol - pos);
+    pos = eol + 1;
+    // id parent major:minor root mountpoint ...: the 5th field, with octal escapes (\040).
+    size_t start = 0;
+    for (int field = 0; field < 4 && start != std::string_view::npos; ++field) {
+      start = line.find(' ', start);
+      if (start != std::string_view::npos) ++start;
+    }
+    if (start == std::string_view::npos) continue;
+    std::string_view raw = line.substr(start, line.find(' ', start) - start);
+    std::string point;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '\\' && i + 3 < raw.size()) {
+        point += static_cast<char>((raw[i + 1] - '0') * 64 + (raw[i + 2] - '0') * 8 +
+                                   (raw[i + 3] - '0'));
+        i += 3;
+      } else {
+        point += raw[i];
+      }
+    }
+    bool contains = point == "/" || path == point ||
+                    (path.size() > point.size() && path.compare(0, point.size(), point) == 0 &&
+                     path[point.size()] == '/');
+    if (contains && point.size() >= best.size()) best = point;
+  }
+  return best;
+}
+
 Status prepareRootfs(sys::Syscalls& sys, const RootfsConfig& cfg) {
   const oci::Spec& spec = *cfg.spec;
-  // Nothing we mount may propagate back to the host: rslave unless asked for private.
+  // As runc: "/" gets rootfsPropagation (default rslave), so that a shared or slave bind
+  // mount keeps its link with the host's mount; the rootfs's own mount is then made private
+  // so that nothing mounted in the rootfs (proc, dev, the binds themselves) reaches the host.
   std::string prop = spec.linux ? spec.linux->rootfsPropagation : "";
   unsigned long first = MS_SLAVE | MS_REC;
-  if (prop == "private" || prop == "rprivate") first = MS_PRIVATE | MS_REC;
-  WHARF_TRY(sys.mount("", "/", "", first, ""));
+  if (!prop.empty()) {
+    first = propagationFlags(prop);
+    if (first == 0)
+      return invalidArgument("linux.rootfsPropagation: unknown value \"" + prop + "\"");
+  }
+  WHARF_TRY_CTX(sys.mount("", "/", "", first, ""), "linux.rootfsPropagation");
+  if (!cfg.rootfsMountPoint.empty())
+    WHARF_TRY_CTX(sys.mount("", cfg.rootfsMountPoint, "", MS_PRIVATE, ""),
+                  "make the rootfs's mount private");
   WHARF_TRY(sys.mount(cfg.rootfs, cfg.rootfs, "", MS_BIND | MS_REC, ""));
 
   for (size_t i = 0; i < spec.mounts.size(); ++i) WHARF_TRY(mountOne(sys, cfg, spec.mounts[i], i));
@@ -339,8 +382,9 @@ Status finishRootfs(sys::Syscalls& sys, const RootfsConfig& cfg) {
   }
   if (spec.root && spec.root->readonly)
     WHARF_TRY_CTX(sys.mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY, ""), "root.readonly");
+  // Applied again once the rootfs is "/": it was made private above.
   std::string prop = spec.linux ? spec.linux->rootfsPropagation : "";
-  if (!prop.empty() && prop != "private" && prop != "rprivate") {
+  if (!prop.empty()) {
     unsigned long f = propagationFlags(prop);
     if (f == 0) return invalidArgument("linux.rootfsPropagation: unknown value \"" + prop + "\"");
     WHARF_TRY_CTX(sys.mount("", "/", "", f, ""), "linux.rootfsPropagation");

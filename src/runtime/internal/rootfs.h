@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,9 +47,18 @@ struct RootfsConfig {
   // For mounts with uidMappings/gidMappings: index in spec.mounts -> a user namespace fd
   // carrying those mappings (made by the runtime before fork).
   std::vector<std::pair<size_t, int>> idmapUserns;
+  // The mount the rootfs lives on (mountPointOf), made private before the rootfs is bound so
+  // that nothing mounted in the rootfs reaches the host, whatever rootfsPropagation says.
+  std::string rootfsMountPoint;
 };
 
-// Makes the mount tree private to the container, binds the rootfs onto itself, performs the
+// The mount point, in a /proc/self/mountinfo text, of the mount holding the absolute, resolved
+// `path` (the longest mount point that is `path` or one of its parents; the last one listed
+// when mounts are stacked). Empty if there is none.
+std::string mountPointOf(std::string_view mountinfo, const std::string& path);
+
+// Sets "/" to rootfsPropagation (default rslave) as runc does, makes the rootfs's own mount
+// private, binds the rootfs onto itself, performs the
 // spec's mounts under it, creates /dev's devices and symlinks.
 Status prepareRootfs(sys::Syscalls& sys, const RootfsConfig& cfg);
 // pivot_root into rootfs and detaches the old root (or MS_MOVE + chroot with noPivot).

@@ -142,5 +142,52 @@ TEST(Rootfs, MasksAndReadonlyPaths) {
                                                    "mount - / - 0x1021 \"\""}));
 }
 
+TEST(Rootfs, MountPointOf) {
+  const char* info =
+      "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+      "40 27 0:40 / /tmp/a rw - tmpfs t rw\n"
+      "41 27 0:41 / /tmp/ab rw - tmpfs t rw\n"
+      "42 40 0:42 / /tmp/a rw - tmpfs t rw\n"
+      "43 27 0:43 / /tmp/with\\040space rw - tmpfs t rw\n";
+  EXPECT_EQ(mountPointOf(info, "/var/lib/x"), "/");
+  EXPECT_EQ(mountPointOf(info, "/tmp/a/bundle/rootfs"), "/tmp/a");
+  EXPECT_EQ(mountPointOf(info, "/tmp/ab"), "/tmp/ab");
+  EXPECT_EQ(mountPointOf(info, "/tmp/abc"), "/");  // a prefix of the name is not a parent
+  EXPECT_EQ(mountPointOf(info, "/tmp/with space/r"), "/tmp/with space");
+  EXPECT_EQ(mountPointOf("", "/x"), "");
+}
+
+TEST(Rootfs, PropagationAsRunc) {
+  // "/" gets rootfsPropagation first (so shared binds stay shared with the host), the rootfs's
+  // own mount is made private before it is bound, and "/" gets the flag again at the end.
+  oci::Spec spec = oci::dockerDefaultSpec();
+  spec.mounts.clear();
+  spec.linux->rootfsPropagation = "rshared";
+  testing::FakeSyscalls sys;
+  RootfsConfig cfg = config(spec);
+  cfg.rootfsMountPoint = "/b";
+  ASSERT_TRUE(prepareRootfs(sys, cfg).ok());
+  ASSERT_GE(sys.calls().size(), 3u);
+  EXPECT_EQ(sys.calls()[0], "mount - / - 0x104000 \"\"");  // MS_SHARED|MS_REC
+  EXPECT_EQ(sys.calls()[1], "mount - /b - 0x40000 \"\"");  // MS_PRIVATE
+  EXPECT_EQ(sys.calls()[2], "mount /b/rootfs /b/rootfs - 0x5000 \"\"");
+  testing::FakeSyscalls fin;
+  spec.linux->maskedPaths.clear();
+  spec.linux->readonlyPaths.clear();
+  ASSERT_TRUE(finishRootfs(fin, cfg).ok());
+  EXPECT_EQ(fin.calls(), (std::vector<std::string>{"mount - / - 0x104000 \"\""}));
+  // private too is applied again: the rootfs's mount may have been slave of the host
+  spec.linux->rootfsPropagation = "private";
+  testing::FakeSyscalls fin2;
+  ASSERT_TRUE(finishRootfs(fin2, cfg).ok());
+  EXPECT_EQ(fin2.calls(), (std::vector<std::string>{"mount - / - 0x40000 \"\""}));
+  spec.linux->rootfsPropagation = "sideways";
+  testing::FakeSyscalls bad;
+  auto s = prepareRootfs(bad, cfg);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message(), "linux.rootfsPropagation: unknown value \"sideways\"");
+  EXPECT_TRUE(bad.calls().empty());
+}
+
 }  // namespace
 }  // namespace wharf::runtime
