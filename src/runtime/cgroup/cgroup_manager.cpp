@@ -139,6 +139,26 @@ Status removeCgroupDir(const std::string& dir) {
   return sysError("remove cgroup \"" + dir + "\"", EBUSY);
 }
 
+Status validateHugepageLimits(const std::vector<oci::HugepageLimit>& limits,
+                              const std::string& hugepagesDir) {
+  for (size_t i = 0; i < limits.size(); ++i) {
+    const std::string& size = limits[i].pageSize;
+    std::string path = "linux.resources.hugepageLimits[" + std::to_string(i) + "].pageSize";
+    size_t digits = 0;
+    while (digits < size.size() && std::isdigit(static_cast<unsigned char>(size[digits]))) ++digits;
+    std::string unit = size.substr(digits);
+    uint64_t factor = unit == "KB" ? 1 : unit == "MB" ? 1024 : unit == "GB" ? 1024 * 1024 : 0;
+    if (digits == 0 || digits > 9 || factor == 0)
+      return invalidArgument(path + ": invalid \"" + size + "\" (expected <n>KB, <n>MB or <n>GB)");
+    uint64_t kb = std::stoull(size.substr(0, digits)) * factor;
+    struct stat st;
+    std::string dir = hugepagesDir + "/hugepages-" + std::to_string(kb) + "kB";
+    if (::stat(dir.c_str(), &st) < 0)
+      return invalidArgument(path + ": this kernel has no " + size + " huge pages");
+  }
+  return okStatus();
+}
+
 Result<std::vector<int>> parsePids(const std::string& text) {
   std::vector<int> out;
   size_t i = 0;

@@ -78,4 +78,9 @@ Status writeCgroupFile(const std::string& dir, std::string_view file, std::strin
 Result<std::string> readCgroupFile(const std::string& dir, std::string_view file);
 Status removeCgroupDir(const std::string& dir);
 
+// linux.resources.hugepageLimits: every pageSize ("2MB", "1GB", "64KB") must be a huge page size
+// this kernel has (a directory hugepages-<kB>kB under hugepagesDir), as runc checks.
+Status validateHugepageLimits(const std::vector<oci::HugepageLimit>& limits,
+                              const std::string& hugepagesDir = "/sys/kernel/mm/hugepages");
+
 }  // namespace wharf::runtime

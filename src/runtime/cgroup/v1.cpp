@@ -48,9 +48,19 @@ class V1Manager final : public CgroupManager {
         WHARF_TRY(writeCgroupFile(*d, "pids.max", r.pids->limit > 0 ? num(r.pids->limit) : "max"));
     }
     if (r.blockIO) WHARF_TRY(applyBlkio(*r.blockIO));
-    for (const auto& h : r.hugepageLimits) {
-      if (auto d = dirFor("hugetlb"))
-        WHARF_TRY(writeCgroupFile(*d, "hugetlb." + h.pageSize + ".limit_in_bytes", unum(h.limit)));
+    if (!r.hugepageLimits.empty()) {
+      WHARF_TRY(validateHugepageLimits(r.hugepageLimits));
+      // A limit asked for and not applied would be a silent lie: refuse it (as runc does).
+      auto d = dirFor("hugetlb");
+      if (!d)
+        return unavailable(
+            "linux.resources.hugepageLimits: no hugetlb cgroup hierarchy is mounted");
+      for (size_t i = 0; i < r.hugepageLimits.size(); ++i) {
+        const auto& h = r.hugepageLimits[i];
+        WHARF_TRY_CTX(
+            writeCgroupFile(*d, "hugetlb." + h.pageSize + ".limit_in_bytes", unum(h.limit)),
+            "linux.resources.hugepageLimits[" + std::to_string(i) + "]");
+      }
     }
     if (!r.unified.empty())
       return invalidArgument("linux.resources.unified: needs cgroup v2, this host uses v1");
@@ -200,20 +210,33 @@ class V1Manager final : public CgroupManager {
   Status applyBlkio(const oci::BlockIoResources& b) {
     auto d = dirFor("blkio");
     if (!d) return unavailable("linux.resources.blockIO: no blkio cgroup hierarchy");
-    // CFQ/BFQ expose weight under different names; try both.
-    auto weight = [&](const std::string& v) {
-      auto s = writeCgroupFile(*d, "blkio.weight", v);
-      if (!s.ok()) s = writeCgroupFile(*d, "blkio.bfq.weight", v);
-      return s;
+    // Weights exist only with a proportional I/O scheduler: BFQ's files (blkio.bfq.*) or
+    // CFQ's (blkio.*, kernels before 5.0). With none/mq-deadline there is neither: fail the
+    // create as runc does, saying why, rather than dropping the weight.
+    auto weightFile = [&](const char* field, const char* suffix) -> Result<std::string> {
+      for (std::string f : {std::string("blkio.bfq.") + suffix, std::string("blkio.") + suffix}) {
+        struct stat st;
+        if (::stat((*d + "/" + f).c_str(), &st) == 0) return f;
+      }
+      return unavailable(std::string("linux.resources.blockIO.") + field +
+                         ": this kernel has no blkio." + suffix +
+                         " (no BFQ or CFQ I/O scheduler in use); remove the weight");
     };
     // 0 means "not set" (Docker sends it), as runc reads it.
-    if (b.weight && *b.weight)
-      WHARF_TRY_CTX(weight(unum(*b.weight)), "linux.resources.blockIO.weight");
+    if (b.weight && *b.weight) {
+      WHARF_ASSIGN_OR_RETURN(std::string f, weightFile("weight", "weight"));
+      WHARF_TRY_CTX(writeCgroupFile(*d, f, unum(*b.weight)), "linux.resources.blockIO.weight");
+    }
     if (b.leafWeight && *b.leafWeight)
       (void)writeCgroupFile(*d, "blkio.leaf_weight", unum(*b.leafWeight));
-    for (const auto& w : b.weightDevice)
-      if (w.weight && *w.weight)
-        WHARF_TRY(weight(num(w.major) + ":" + num(w.minor) + " " + unum(*w.weight)));
+    for (size_t i = 0; i < b.weightDevice.size(); ++i) {
+      const auto& w = b.weightDevice[i];
+      if (!w.weight || !*w.weight) continue;
+      WHARF_ASSIGN_OR_RETURN(std::string f, weightFile("weightDevice", "weight_device"));
+      WHARF_TRY_CTX(
+          writeCgroupFile(*d, f, num(w.major) + ":" + num(w.minor) + " " + unum(*w.weight)),
+          "linux.resources.blockIO.weightDevice[" + std::to_string(i) + "]");
+    }
     auto throttle = [&](const std::vector<oci::ThrottleDevice>& v, const char* file) -> Status {
       for (const auto& t : v)
         WHARF_TRY(

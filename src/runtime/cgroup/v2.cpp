@@ -100,8 +100,12 @@ class V2Manager final : public CgroupManager {
       WHARF_TRY(throttle(b.throttleReadIOPSDevice, "riops"));
       WHARF_TRY(throttle(b.throttleWriteIOPSDevice, "wiops"));
     }
-    for (const auto& h : r.hugepageLimits)
-      WHARF_TRY(writeCgroupFile(d, "hugetlb." + h.pageSize + ".max", unum(h.limit)));
+    WHARF_TRY(validateHugepageLimits(r.hugepageLimits));
+    for (size_t i = 0; i < r.hugepageLimits.size(); ++i) {
+      const auto& h = r.hugepageLimits[i];
+      WHARF_TRY_CTX(writeCgroupFile(d, "hugetlb." + h.pageSize + ".max", unum(h.limit)),
+                    "linux.resources.hugepageLimits[" + std::to_string(i) + "]");
+    }
     for (const auto& [k, v] : r.unified) {
       if (k.find('/') != std::string::npos)
         return invalidArgument("linux.resources.unified." + k + ": not a cgroup file name");

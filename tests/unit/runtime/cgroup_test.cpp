@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -153,6 +154,63 @@ TEST_F(CgroupFilesTest, V2ConvertsV1Values) {
   r = {};
   r.unified = {{"../escape", "1"}};
   EXPECT_FALSE(m->apply(r).ok());
+}
+
+TEST_F(CgroupFilesTest, V1BlkioWeightNeedsAProportionalScheduler) {
+  touch("blkio/c/blkio.throttle.read_bps_device");
+  CgroupLayout layout;
+  layout.mountRoot = root_;
+  layout.hierarchies = {"blkio"};
+  auto m = openCgroupManager(layout, {root_ + "/blkio/c"});
+  oci::Resources r;
+  r.blockIO = oci::BlockIoResources{};
+  r.blockIO->weight = 300;
+  // none/mq-deadline: no weight file at all -> a clear error naming the field.
+  auto s = m->apply(r);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.error().message(), ::testing::HasSubstr("linux.resources.blockIO.weight: "));
+  EXPECT_THAT(s.error().message(), ::testing::HasSubstr("no blkio.weight"));
+  // BFQ: blkio.bfq.weight, and device weights go to blkio.bfq.weight_device.
+  touch("blkio/c/blkio.bfq.weight");
+  touch("blkio/c/blkio.bfq.weight_device");
+  r.blockIO->weightDevice = {{8, 0, 200, std::nullopt}};
+  r.blockIO->throttleReadBpsDevice = {{8, 0, 1048576}};
+  s = m->apply(r);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(read("blkio/c/blkio.bfq.weight"), "300");
+  EXPECT_EQ(read("blkio/c/blkio.bfq.weight_device"), "8:0 200");
+  EXPECT_EQ(read("blkio/c/blkio.throttle.read_bps_device"), "8:0 1048576");
+}
+
+TEST_F(CgroupFilesTest, HugepageLimits) {
+  std::filesystem::create_directories(root_ + "/mm/hugepages-2048kB");
+  std::filesystem::create_directories(root_ + "/mm/hugepages-1048576kB");
+  EXPECT_TRUE(validateHugepageLimits({{"2MB", 1}, {"1GB", 2}}, root_ + "/mm").ok());
+  auto s = validateHugepageLimits({{"2MB", 1}, {"64KB", 1}}, root_ + "/mm");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message(),
+            "linux.resources.hugepageLimits[1].pageSize: this kernel has no 64KB huge pages");
+  s = validateHugepageLimits({{"2M", 1}}, root_ + "/mm");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.error().message(), ::testing::HasSubstr("[0].pageSize: invalid \"2M\""));
+  EXPECT_FALSE(validateHugepageLimits({{"MB", 1}}, root_ + "/mm").ok());
+  EXPECT_FALSE(validateHugepageLimits({{"99999999999999MB", 1}}, root_ + "/mm").ok());
+}
+
+TEST_F(CgroupFilesTest, V1HugetlbLimitIsNeverDroppedSilently) {
+  CgroupLayout layout;
+  layout.mountRoot = root_;
+  layout.hierarchies = {"memory"};
+  touch("memory/c/memory.limit_in_bytes");
+  auto m = openCgroupManager(layout, {root_ + "/memory/c"});
+  oci::Resources r;
+  r.hugepageLimits = {{"2MB", 1 << 21}};
+  if (!std::filesystem::exists("/sys/kernel/mm/hugepages/hugepages-2048kB"))
+    GTEST_SKIP() << "no 2MB huge pages here";
+  auto s = m->apply(r);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message(),
+            "linux.resources.hugepageLimits: no hugetlb cgroup hierarchy is mounted");
 }
 
 }  // namespace
