@@ -381,10 +381,12 @@ int cmdFeatures(const Args&) {
        {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG"}},
       {"supportedFlags",
        {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG"}}};
-  linux["apparmor"] = {{"enabled", false}};
-  linux["selinux"] = {{"enabled", false}};
+  // Supported by the runtime (applied where the LSM exists, refused clearly otherwise).
+  linux["apparmor"] = {{"enabled", true}};
+  linux["selinux"] = {{"enabled", true}};
   linux["intelRdt"] = {{"enabled", false}};
-  linux["mountExtensions"] = {{"idmap", {{"enabled", false}}}};
+  // Idmapped bind mounts (a mount's uidMappings/gidMappings) are supported.
+  linux["mountExtensions"] = {{"idmap", {{"enabled", true}}}};
   j["linux"] = linux;
   j["annotations"] = {{"io.github.wharf.runtime.version", WHARF_VERSION},
                       {"org.opencontainers.runc.checkpoint.enabled", "false"}};

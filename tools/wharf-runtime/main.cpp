@@ -145,13 +145,15 @@ int main(int argc, char** argv) {
   }
   cli::setGlobals(g);
   wharf::log::setLevel(g.debug ? "debug" : "warn");
-  if (g.systemdCgroup)
-    return cli::reportError(wharf::unavailable(
-        "--systemd-cgroup: the systemd cgroup driver is not supported (systemd is not managing "
-        "cgroups here); use the cgroupfs driver"));
 
   cli::Args a;
   a.command = argv[i];
+  // containerd passes --systemd-cgroup to every command: only those that make a cgroup refuse
+  // it (before anything is created), the others work on what exists.
+  if (g.systemdCgroup && (a.command == "create" || a.command == "run"))
+    return cli::reportError(wharf::unavailable(
+        "--systemd-cgroup: the systemd cgroup driver is not supported (systemd is not managing "
+        "cgroups here); use the cgroupfs driver"));
   if (!parseCommand(argc, argv, i + 1, a)) return 1;
   if (a.has("help") || a.has("h")) {
     std::fputs(kUsage, stdout);
