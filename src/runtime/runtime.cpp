@@ -264,6 +264,7 @@ Result<State> Runtime::create(const CreateOptions& opts) {
     int rc = pidFlag ? ::unshare(CLONE_NEWPID) : ::setns(joinPidFd, CLONE_NEWPID);
     if (rc < 0) return sysError("enter the pid namespace");
   }
+  if (cfg.userNsFromClone && warmup) warmup->join();  // see CgroupAttachWarmup::join
   pid_t pid = cfg.userNsFromClone
                   ? static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWUSER | pidFlag | SIGCHLD,
                                                  nullptr, nullptr, nullptr, 0))

@@ -51,8 +51,11 @@ CgroupAttachWarmup::CgroupAttachWarmup(std::string procsFile) : file_(std::move(
   started_ = ::pthread_create(&thread_, nullptr, writeZero, file_.data()) == 0;
 }
 
-CgroupAttachWarmup::~CgroupAttachWarmup() {
+CgroupAttachWarmup::~CgroupAttachWarmup() { join(); }
+
+void CgroupAttachWarmup::join() {
   if (started_) ::pthread_join(thread_, nullptr);
+  started_ = false;
 }
 
 CgroupAttachPrewarmer::CgroupAttachPrewarmer() {

@@ -30,6 +30,9 @@ class CgroupAttachWarmup {
   // procsFile: from ownCgroupProcsFile(); "" does nothing.
   explicit CgroupAttachWarmup(std::string procsFile);
   ~CgroupAttachWarmup();  // joins
+  // Waits for the write now. Before a raw clone(): unlike fork(), it does not reset glibc's
+  // internal locks, so no other thread should be alive (or exiting) at that moment.
+  void join();
   CgroupAttachWarmup(const CgroupAttachWarmup&) = delete;
   CgroupAttachWarmup& operator=(const CgroupAttachWarmup&) = delete;
 
