@@ -9,42 +9,21 @@
 #include <utility>
 
 #include "common/json.h"
+#include "oci/internal/json_walk.h"
 
 namespace wharf::oci {
 
 namespace {
 
-// As in runtime_spec.cpp: the walk carries the JSON path, the first problem throws a
-// ParseError that parseSeccompProfile turns into an Error. It never leaves this file.
-struct ParseError {
-  std::string message;
-};
-
-[[noreturn]] void fail(const std::string& path, const std::string& msg) {
-  throw ParseError{path + ": " + msg};
-}
-
-std::string join(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-std::string index(const std::string& path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
-
-std::string typeName(const Json& j) {
-  if (j.is_number_integer()) return "integer";
-  if (j.is_number()) return "number";
-  return j.type_name();
-}
-
-void expectObject(const Json& j, const std::string& path) {
-  if (!j.is_object()) fail(path, "expected an object, got " + typeName(j));
-}
-
-void read(const Json& j, const std::string& path, std::string& out) {
-  if (!j.is_string()) fail(path, "expected a string, got " + typeName(j));
-  out = j.get<std::string>();
-}
+// The shared primitives (ParseError, fail, join, index, typeName, expectObject, read of a
+// string): internal/json_walk.h.
+using json_walk::expectObject;
+using json_walk::fail;
+using json_walk::index;
+using json_walk::join;
+using json_walk::ParseError;
+using json_walk::read;
+using json_walk::typeName;
 
 template <typename T>
 requires std::is_unsigned_v<T>

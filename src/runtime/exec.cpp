@@ -109,13 +109,8 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
   c.stdio = opts.stdio;
   c.preserveFds = opts.preserveFds;
   for (const auto& d : ps.cgroupDirs) c.cgroupProcs.push_back(d + "/cgroup.procs");
-  std::optional<PreparedSeccomp> filter;
-  if (spec.linux && spec.linux->seccomp) {
-    auto prepared = prepareSeccomp(*spec.linux->seccomp, seccompCacheDir());
-    if (!prepared.ok()) return std::move(prepared).error().context("config.json");
-    filter.emplace(std::move(*prepared));
-    c.seccomp = &*filter;
-  }
+  WHARF_ASSIGN_OR_RETURN(std::optional<PreparedSeccomp> filter, prepareFilter(spec));
+  if (filter) c.seccomp = &*filter;
 
   // The init's namespaces, wherever they came from: /proc/<pid>/ns/<type>.
   std::vector<UniqueFd> fds;

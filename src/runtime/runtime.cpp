@@ -77,6 +77,13 @@ std::string stateToJson(const State& s) {
 Runtime::Runtime(fsys::path root) : root_(std::move(root)) {}
 Runtime::~Runtime() = default;
 
+Result<std::optional<PreparedSeccomp>> Runtime::prepareFilter(const oci::Spec& spec) const {
+  if (!spec.linux || !spec.linux->seccomp) return std::optional<PreparedSeccomp>();
+  auto prepared = prepareSeccomp(*spec.linux->seccomp, seccompCacheDir());
+  if (!prepared.ok()) return std::move(prepared).error().context("config.json");
+  return std::optional<PreparedSeccomp>(std::move(*prepared));
+}
+
 Result<const CgroupLayout*> Runtime::layout() {
   if (!layout_) {
     WHARF_ASSIGN_OR_RETURN(CgroupLayout l, detectCgroupLayout());
@@ -173,13 +180,8 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   // Namespaces: new ones by flag, joined ones by an fd opened here so errors are ours.
   InitConfig cfg;
   cfg.spec = &spec;
-  std::optional<PreparedSeccomp> filter;
-  if (spec.linux && spec.linux->seccomp) {
-    auto prepared = prepareSeccomp(*spec.linux->seccomp, seccompCacheDir());
-    if (!prepared.ok()) return std::move(prepared).error().context("config.json");
-    filter.emplace(std::move(*prepared));
-    cfg.seccomp = &*filter;
-  }
+  WHARF_ASSIGN_OR_RETURN(std::optional<PreparedSeccomp> filter, prepareFilter(spec));
+  if (filter) cfg.seccomp = &*filter;
   cfg.rootfs = rootfsReal;
   cfg.bundle = bundle.string();
   cfg.noPivot = opts.noPivot;

@@ -20,6 +20,7 @@
 
 #include "common/error.h"
 #include "oci/runtime_spec.h"
+#include "runtime/seccomp.h"
 
 namespace wharf::runtime {
 
@@ -97,6 +98,8 @@ class Runtime {
   Result<const CgroupLayout*> layout();
   // Compiled seccomp programs (seccomp.h PreparedSeccomp); a dot name, so never a container.
   std::string seccompCacheDir() const { return (root_ / ".seccomp-cache").string(); }
+  // The spec's filter, prepared before a fork (none without linux.seccomp).
+  Result<std::optional<PreparedSeccomp>> prepareFilter(const oci::Spec& spec) const;
   State stateOf(const PersistedState& ps);
   void runLateHooks(const PersistedState& ps, const char* kind);
 

@@ -1,0 +1,45 @@
+#pragma once
+// Private to src/oci: the primitives both strict JSON readers (runtime_spec.cpp for
+// config.json, seccomp_profile.cpp for Docker's seccomp profiles) walk documents with. The
+// walk carries the JSON path; the first problem throws a ParseError that the reader's entry
+// point turns into an Error naming that path. The exception never leaves the oci module.
+
+#include <string>
+#include <string_view>
+
+#include "common/json.h"
+
+namespace wharf::oci::json_walk {
+
+struct ParseError {
+  std::string message;
+};
+
+[[noreturn]] inline void fail(const std::string& path, const std::string& msg) {
+  throw ParseError{path + ": " + msg};
+}
+
+inline std::string join(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+inline std::string index(const std::string& path, size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+inline std::string typeName(const Json& j) {
+  if (j.is_number_integer()) return "integer";
+  if (j.is_number()) return "number";
+  return j.type_name();
+}
+
+inline void expectObject(const Json& j, const std::string& path) {
+  if (!j.is_object()) fail(path, "expected an object, got " + typeName(j));
+}
+
+inline void read(const Json& j, const std::string& path, std::string& out) {
+  if (!j.is_string()) fail(path, "expected a string, got " + typeName(j));
+  out = j.get<std::string>();
+}
+
+}  // namespace wharf::oci::json_walk
