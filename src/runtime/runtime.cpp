@@ -308,15 +308,11 @@ Result<State> Runtime::create(const CreateOptions& opts) {
     if (msg[0] == 'E') return decodeError(msg);
     if (msg == "H") {
       State hs;
-      hs.ociVersion = std::string(oci::kRuntimeSpecVersion);
       hs.id = opts.id;
-      hs.status = "creating";
       hs.pid = pid;
       hs.bundle = bundle.string();
       hs.annotations = spec.annotations;
-      std::string json = stateToJson(hs);
-      WHARF_TRY(runHooks(spec.hooks->prestart, json, "prestart"));
-      WHARF_TRY(runHooks(spec.hooks->createRuntime, json, "createRuntime"));
+      WHARF_ASSIGN_OR_RETURN(std::string json, runCreateRuntimeHooks(*spec.hooks, std::move(hs)));
       WHARF_TRY(sendMessage(parentSock.get(), "G" + json));
       continue;
     }
@@ -345,9 +341,8 @@ void Runtime::runLateHooks(const PersistedState& ps, const char* kind) {
       std::string_view(kind) == "poststart" ? spec->hooks->poststart : spec->hooks->poststop;
   State s = stateOf(ps);
   if (std::string_view(kind) == "poststop") s.status = "stopped";
-  // The spec: poststart and poststop failures are logged, not fatal.
-  if (auto r = runHooks(hooks, stateToJson(s), kind); !r.ok())
-    log::warn("container {}: {}", ps.state.id, r.error().message());
+  // The spec: poststart and poststop failures are logged, not fatal, and the rest still run.
+  runHooksWarnOnly(hooks, stateToJson(s), kind, ps.state.id);
 }
 
 Status Runtime::start(const std::string& id) {
@@ -407,7 +402,9 @@ Status Runtime::kill(const std::string& id, int signal, bool all) {
     for (int p : ps) ::kill(p, signal);
     return okStatus();
   }
-  if (st.status == "stopped") return conflict("container \"" + id + "\" is not running");
+  // runc's words: containerd and podman treat "container not running" as already gone.
+  if (st.status == "stopped")
+    return conflict("cannot kill container \"" + id + "\": container not running");
   if (::kill(st.pid, signal) < 0) return sysError("kill container \"" + id + "\"");
   return okStatus();
 }
