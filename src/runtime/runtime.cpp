@@ -283,24 +283,6 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   console.reset();
   nsFds.clear();
   ScopeGuard killInit([&] { killAndReap(pid); });
-  // The final state, written while the init sets itself up (it waits for RCU in the kernel
-  // when joining cgroups; this overlaps with it). Until "R" arrives the guards undo it.
-  PersistedState ps;
-  State& s = ps.state;
-  s.ociVersion = std::string(oci::kRuntimeSpecVersion);
-  s.id = opts.id;
-  s.status = "created";
-  s.pid = pid;
-  s.bundle = bundle.string();
-  s.rootfs = rootfsReal;
-  s.created = rfc3339NanoNow();
-  s.annotations = spec.annotations;
-  ps.pidStartTime = procInfo(pid).startTime;
-  ps.cgroupV2 = cg->isV2();
-  ps.cgroupDirs = cg->dirs();
-  ps.configText = oci::serializeSpec(spec);
-  WHARF_TRY(writeStateFile(dir, ps));
-
   for (;;) {
     UniqueFd received;
     WHARF_ASSIGN_OR_RETURN(std::string msg, recvMessage(parentSock.get(), &received));
@@ -334,6 +316,25 @@ Result<State> Runtime::create(const CreateOptions& opts) {
     }
     return internalError("unexpected message from container init: " + msg);
   }
+
+  // The final state is written only once the init reported ready: a caller that reads it
+  // (state, exec, containerd's shim) must never find an init that is still setting itself up.
+  // Until then the provisional state (pid 0) lets `delete` clean up after a killed runtime.
+  PersistedState ps;
+  State& s = ps.state;
+  s.ociVersion = std::string(oci::kRuntimeSpecVersion);
+  s.id = opts.id;
+  s.status = "created";
+  s.pid = pid;
+  s.bundle = bundle.string();
+  s.rootfs = rootfsReal;
+  s.created = rfc3339NanoNow();
+  s.annotations = spec.annotations;
+  ps.pidStartTime = procInfo(pid).startTime;
+  ps.cgroupV2 = cg->isV2();
+  ps.cgroupDirs = cg->dirs();
+  ps.configText = oci::serializeSpec(spec);
+  WHARF_TRY(writeStateFile(dir, ps));
 
   WHARF_TRY(writePidFile(opts.pidFile, pid));
   killInit.dismiss();

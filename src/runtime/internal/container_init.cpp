@@ -164,9 +164,10 @@ void runInit(const InitConfig& cfg) {
     (void)sendMessage(cfg.syncFd, encodeError(exe.error()));
     ::_exit(1);
   }
-  if (!sendMessage(cfg.syncFd, "R").ok()) ::_exit(1);
-  // From here the container outlives the runtime process that created it (runc create).
+  // From here the container outlives the runtime process that created it (runc create). The
+  // death signal goes *before* "ready": the runtime may return and exit the moment it reads it.
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (!sendMessage(cfg.syncFd, "R").ok()) ::_exit(1);
   ::close(cfg.syncFd);
   if (cfg.fifoFd >= 0) {
     // Blocks until start() writes the byte. EOF would mean nobody can start us: give up.
