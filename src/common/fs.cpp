@@ -59,10 +59,19 @@ Status writeFileAtomic(const stdfs::path& path, std::string_view data, unsigned 
 }
 
 Status mkdirAll(const stdfs::path& path, unsigned mode) {
-  std::error_code ec;
-  stdfs::create_directories(path, ec);
-  if (ec) return sysError("mkdir " + path.string(), ec.value());
-  (void)mode;
+  // Each missing directory gets `mode` (minus the umask), as `mkdir -p -m` would give the last:
+  // a state dir asked for 0700 must not be created 0755.
+  if (::mkdir(path.c_str(), mode) == 0) return okStatus();
+  if (errno == EEXIST) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return okStatus();
+    return sysError("mkdir " + path.string(), EEXIST);
+  }
+  if (errno != ENOENT) return sysError("mkdir " + path.string());
+  stdfs::path parent = path.lexically_normal().parent_path();
+  if (parent.empty() || parent == path) return sysError("mkdir " + path.string(), ENOENT);
+  WHARF_TRY(mkdirAll(parent, mode));
+  if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) return sysError("mkdir " + path.string());
   return okStatus();
 }
 

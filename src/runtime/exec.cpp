@@ -12,11 +12,14 @@
 
 #include "common/fs.h"
 #include "common/scope_guard.h"
+#include "runtime/internal/child_fds.h"
 #include "runtime/internal/helpers.h"
 #include "runtime/internal/home_env.h"
 #include "runtime/internal/process.h"
+#include "runtime/internal/procfs.h"
 #include "runtime/internal/state_file.h"
 #include "runtime/internal/sync.h"
+#include "runtime/internal/terminal.h"
 #include "runtime/runtime.h"
 #include "runtime/seccomp.h"
 
@@ -34,6 +37,7 @@ struct ExecChild {
   std::vector<std::pair<int, int>> namespaces;  // user first, mount last
   bool inUserNs = false;
   int preserveFds = 0;
+  int procFd = -1;                     // the runtime's procfs (procfs.h)
   PreparedSeccomp* seccomp = nullptr;  // made before the fork
 };
 
@@ -42,6 +46,10 @@ Result<std::string> setupExec(const ExecChild& c) {
   if (::setsid() < 0) return sysError("setsid");
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (!proc.terminal) WHARF_TRY(setupStdio(c.stdio.in, c.stdio.out, c.stdio.err));
+  // Our own /proc/self files belong to the host's root while we are not dumpable: write them
+  // before joining a user namespace, and through our procfs, not the container's /proc.
+  if (proc.oomScoreAdj) WHARF_TRY(applyOomScoreAdj(c.procFd, *proc.oomScoreAdj));
+  WHARF_TRY(applyLsmLabels(c.procFd, proc));
   for (const auto& f : c.cgroupProcs) {
     int fd = ::open(f.c_str(), O_WRONLY | O_CLOEXEC);
     // A cgroup that is gone (the container is exiting) is not worth failing for.
@@ -55,12 +63,13 @@ Result<std::string> setupExec(const ExecChild& c) {
   if (::chdir("/") < 0) return sysError("chdir /");
   if (proc.terminal) {
     if (c.consoleFd < 0) return invalidArgument("process.terminal needs a console socket");
-    WHARF_TRY_CTX(setupTerminal(c.consoleFd, proc), "terminal");
+    UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return sysError("open the container's root");
+    WHARF_TRY_CTX(setupTerminal(c.consoleFd, proc, root.get(), c.procFd, false), "terminal");
     ::close(c.consoleFd);
   }
   WHARF_TRY(applyRlimits(proc.rlimits));
   WHARF_TRY(applyProcessAttributes(proc, nullptr));
-  if (proc.oomScoreAdj) WHARF_TRY(applyOomScoreAdj(*proc.oomScoreAdj));
   bool inCwd = ::chdir(proc.cwd.c_str()) == 0;
   PreparedSeccomp* filter = c.seccomp;
   if (filter && !proc.noNewPrivileges) WHARF_TRY(loadSeccompFilter(*filter, c.syncFd));
@@ -76,6 +85,11 @@ Result<std::string> setupExec(const ExecChild& c) {
 }
 
 [[noreturn]] void runExecChild(const ExecChild& c) {
+  // First of all, drop every fd we were not given on purpose: the caller's (a shim's, a
+  // daemon's) and the runtime's own, among them the one to the host's pid namespace.
+  std::vector<int> keep = {c.syncFd, c.consoleFd, c.procFd, c.stdio.in, c.stdio.out, c.stdio.err};
+  for (const auto& [fd, type] : c.namespaces) keep.push_back(fd);
+  closeFdsExcept(std::move(keep), c.preserveFds);
   auto exe = setupExec(c);
   if (!exe.ok()) {
     (void)sendMessage(c.syncFd, encodeError(exe.error()));
@@ -148,22 +162,31 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
   UniqueFd parentSock(sp[0]), childSock(sp[1]);
   c.syncFd = childSock.get();
 
+  WHARF_ASSIGN_OR_RETURN(UniqueFd procFd, openProcRoot());
+  c.procFd = procFd.get();
+
   UniqueFd ownPidNs;
   if (pidNs) {
     ownPidNs.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
     if (!ownPidNs) return sysError("open /proc/self/ns/pid");
     if (::setns(pidNs.get(), CLONE_NEWPID) < 0) return sysError("enter the pid namespace");
   }
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    parentSock.reset();
-    runExecChild(c);
+  pid_t pid;
+  int forkErr;
+  {
+    NonDumpableScope nonDumpable;  // born non-dumpable: visible in the container from the fork
+    pid = ::fork();
+    if (pid == 0) {
+      parentSock.reset();
+      runExecChild(c);
+    }
+    forkErr = errno;
   }
-  int forkErr = errno;
   if (ownPidNs) (void)::setns(ownPidNs.get(), CLONE_NEWPID);
   if (pid < 0) return sysError("fork", forkErr);
   childSock.reset();
   console.reset();
+  procFd.reset();
   ScopeGuard kill([&] { killAndReap(pid); });
 
   std::string msg;

@@ -23,10 +23,12 @@
 #include "common/unique_fd.h"
 #include "runtime/cgroup/attach_warmup.h"
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/internal/child_fds.h"
 #include "runtime/internal/container_init.h"
 #include "runtime/internal/helpers.h"
 #include "runtime/internal/hooks.h"
 #include "runtime/internal/process.h"
+#include "runtime/internal/procfs.h"
 #include "runtime/internal/state_file.h"
 #include "runtime/internal/sync.h"
 #include "runtime/seccomp.h"
@@ -247,6 +249,8 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   UniqueFd parentSock(sp[0]), childSock(sp[1]);
   cfg.syncFd = childSock.get();
   cfg.fifoFd = fifo.get();
+  WHARF_ASSIGN_OR_RETURN(UniqueFd procFd, openProcRoot());
+  cfg.procFd = procFd.get();
 
   // A new (or joined) pid namespace applies to children of the calling thread only: switch
   // it just around fork() so the init is pid 1 there and still our own child.
@@ -261,40 +265,28 @@ Result<State> Runtime::create(const CreateOptions& opts) {
     if (rc < 0) return sysError("enter the pid namespace");
   }
   if (cfg.userNsFromClone && warmup) warmup->join();  // see CgroupAttachWarmup::join
-  pid_t pid = cfg.userNsFromClone
-                  ? static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWUSER | pidFlag | SIGCHLD,
-                                                 nullptr, nullptr, nullptr, 0))
-                  : ::fork();
-  if (pid == 0) {
-    parentSock.reset();
-    runInit(cfg);
+  pid_t pid;
+  int forkErr;
+  {
+    NonDumpableScope nonDumpable;  // the init is born non-dumpable (child_fds.h)
+    pid = cfg.userNsFromClone
+              ? static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWUSER | pidFlag | SIGCHLD, nullptr,
+                                             nullptr, nullptr, 0))
+              : ::fork();
+    if (pid == 0) {
+      parentSock.reset();
+      runInit(cfg);
+    }
+    forkErr = errno;
   }
-  int forkErr = errno;
   if (ownPidNs && ::setns(ownPidNs.get(), CLONE_NEWPID) < 0)
     log::error("restore pid namespace: {}", std::strerror(errno));
   if (pid < 0) return sysError("fork the container init", forkErr);
   childSock.reset();
   console.reset();
   nsFds.clear();
+  procFd.reset();
   ScopeGuard killInit([&] { killAndReap(pid); });
-  // The final state, written while the init sets itself up (it waits for RCU in the kernel
-  // when joining cgroups; this overlaps with it). Until "R" arrives the guards undo it.
-  PersistedState ps;
-  State& s = ps.state;
-  s.ociVersion = std::string(oci::kRuntimeSpecVersion);
-  s.id = opts.id;
-  s.status = "created";
-  s.pid = pid;
-  s.bundle = bundle.string();
-  s.rootfs = rootfsReal;
-  s.created = rfc3339NanoNow();
-  s.annotations = spec.annotations;
-  ps.pidStartTime = procInfo(pid).startTime;
-  ps.cgroupV2 = cg->isV2();
-  ps.cgroupDirs = cg->dirs();
-  ps.configText = oci::serializeSpec(spec);
-  WHARF_TRY(writeStateFile(dir, ps));
-
   for (;;) {
     UniqueFd received;
     WHARF_ASSIGN_OR_RETURN(std::string msg, recvMessage(parentSock.get(), &received));
@@ -324,6 +316,25 @@ Result<State> Runtime::create(const CreateOptions& opts) {
     }
     return internalError("unexpected message from container init: " + msg);
   }
+
+  // The final state is written only once the init reported ready: a caller that reads it
+  // (state, exec, containerd's shim) must never find an init that is still setting itself up.
+  // Until then the provisional state (pid 0) lets `delete` clean up after a killed runtime.
+  PersistedState ps;
+  State& s = ps.state;
+  s.ociVersion = std::string(oci::kRuntimeSpecVersion);
+  s.id = opts.id;
+  s.status = "created";
+  s.pid = pid;
+  s.bundle = bundle.string();
+  s.rootfs = rootfsReal;
+  s.created = rfc3339NanoNow();
+  s.annotations = spec.annotations;
+  ps.pidStartTime = procInfo(pid).startTime;
+  ps.cgroupV2 = cg->isV2();
+  ps.cgroupDirs = cg->dirs();
+  ps.configText = oci::serializeSpec(spec);
+  WHARF_TRY(writeStateFile(dir, ps));
 
   WHARF_TRY(writePidFile(opts.pidFile, pid));
   killInit.dismiss();

@@ -2,6 +2,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -102,11 +103,29 @@ Status LinuxSyscalls::mountIdmapped(const std::string& source, const std::string
   Status st;
   if (::syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
     st = sysError("idmap mount " + quote(source));
-  else if (::syscall(SYS_move_mount, tree, "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) <
+  else if (::syscall(SYS_move_mount, tree, "", AT_FDCWD, target.c_str(),
+                          MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) <
            0)
     st = sysError("move_mount " + quote(source) + " on " + quote(target));
   ::close(tree);
   return st;
+}
+
+Status LinuxSyscalls::mountSetattr(const std::string& path, bool recursive, uint64_t attrSet,
+                                   uint64_t attrClr) {
+  struct mount_attr attr {};
+  attr.attr_set = attrSet;
+  attr.attr_clr = attrClr;
+  unsigned flags = recursive ? AT_RECURSIVE : 0;
+  return check(static_cast<int>(
+                   ::syscall(SYS_mount_setattr, AT_FDCWD, path.c_str(), flags, &attr, sizeof attr)),
+               "mount_setattr " + quote(path));
+}
+
+Result<long> LinuxSyscalls::fsType(int fd) {
+  struct statfs sfs;
+  if (::fstatfs(fd, &sfs) < 0) return sysError("fstatfs");
+  return static_cast<long>(sfs.f_type);
 }
 
 Status LinuxSyscalls::unshare(int flags) { return check(::unshare(flags), "unshare"); }

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <cstdint>
+
 #include <string>
 
 #include "common/error.h"
@@ -38,8 +40,14 @@ class Syscalls {
   // MOUNT_ATTR_IDMAP with usernsFd's mappings + move_mount).
   virtual Status mountIdmapped(const std::string& source, const std::string& target, int usernsFd,
                                bool recursive) = 0;
+  // mount_setattr(2): MOUNT_ATTR_* set and cleared on the mount at path (and every mount
+  // below it when recursive): recursive read-only, which MS_REMOUNT cannot do.
+  virtual Status mountSetattr(const std::string& path, bool recursive, uint64_t attrSet,
+                              uint64_t attrClr) = 0;
   virtual Status unshare(int flags) = 0;
   virtual Status setns(int fd, int nstype) = 0;
+  // The filesystem type (f_type of fstatfs) of an open file.
+  virtual Result<long> fsType(int fd) = 0;
   // Queries: the fake answers them from a small in-memory table.
   virtual Result<struct stat> stat(const std::string& path) = 0;
   virtual Result<struct stat> lstat(const std::string& path) = 0;
@@ -67,8 +75,11 @@ class LinuxSyscalls final : public Syscalls {
   Status setdomainname(const std::string& name) override;
   Status mountIdmapped(const std::string& source, const std::string& target, int usernsFd,
                        bool recursive) override;
+  Status mountSetattr(const std::string& path, bool recursive, uint64_t attrSet,
+                      uint64_t attrClr) override;
   Status unshare(int flags) override;
   Status setns(int fd, int nstype) override;
+  Result<long> fsType(int fd) override;
   Result<struct stat> stat(const std::string& path) override;
   Result<struct stat> lstat(const std::string& path) override;
   Result<std::string> readlink(const std::string& path) override;

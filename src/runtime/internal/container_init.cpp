@@ -9,10 +9,14 @@
 #include <csignal>
 
 #include "common/fs.h"
+#include "common/unique_fd.h"
+#include "runtime/internal/child_fds.h"
 #include "runtime/internal/home_env.h"
 #include "runtime/internal/hooks.h"
+#include "runtime/internal/procfs.h"
 #include "runtime/internal/process.h"
 #include "runtime/internal/sync.h"
+#include "runtime/internal/terminal.h"
 #include "runtime/seccomp.h"
 
 namespace wharf::runtime {
@@ -31,7 +35,7 @@ Status writeZero(const std::string& file) {
 
 // A new time namespace only applies to children of the unsharer, and its offsets must be set
 // before anyone enters it: unshare, write the offsets, then move ourselves in.
-Status enterTimeNamespace(const oci::Spec& spec) {
+Status enterTimeNamespace(const oci::Spec& spec, int procFd, bool inUserNs) {
   if (::unshare(CLONE_NEWTIME) < 0) return sysError("unshare the time namespace");
   std::string offsets;
   if (spec.linux)
@@ -41,13 +45,15 @@ Status enterTimeNamespace(const oci::Spec& spec) {
       offsets += clock + " " + std::to_string(secs) + " 0\n";
     }
   if (!offsets.empty()) {
-    int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || ::write(fd, offsets.data(), offsets.size()) < 0) {
-      if (fd >= 0) ::close(fd);
-      return sysError("linux.timeOffsets: write /proc/self/timens_offsets");
-    }
-    ::close(fd);
+    // The file belongs to the host's root while we are not dumpable; in a new user namespace
+    // we are dumpable for this one write. Nobody else is in our pid namespace yet.
+    if (inUserNs) ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    Status st = writeProcFile(procFd, "self/timens_offsets", offsets, "linux.timeOffsets");
+    if (inUserNs) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    WHARF_TRY(std::move(st));
   }
+  // A magic link, so not through openProcFile; this is still the host's /proc (before any
+  // mount of the container's was made).
   int ns = ::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
   if (ns < 0) return sysError("open /proc/self/ns/time_for_children");
   int rc = ::setns(ns, CLONE_NEWTIME);
@@ -79,6 +85,10 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
   // Join the cgroup first: before a new cgroup namespace (so that it is its root) and while
   // still the host's root (a user namespace's root may not write the host's cgroup files).
   for (const auto& f : cfg.cgroupProcs) WHARF_TRY(writeZero(f));
+  // Files of our own /proc/self belong to the host's root while we are not dumpable: write
+  // them before a user namespace makes us someone else.
+  if (proc.oomScoreAdj) WHARF_TRY(applyOomScoreAdj(cfg.procFd, *proc.oomScoreAdj));
+  WHARF_TRY(applyLsmLabels(cfg.procFd, proc));
   if (cfg.newUserNs) {
     if (!cfg.userNsFromClone) WHARF_TRY(sys.unshare(CLONE_NEWUSER));
     WHARF_TRY(sendMessage(cfg.syncFd, "U"));
@@ -90,10 +100,10 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
   for (const auto& [fd, type] : cfg.joinNamespaces)
     WHARF_TRY_CTX(sys.setns(fd, type), "join namespace");
   if (cfg.unshareFlags & ~CLONE_NEWTIME) WHARF_TRY(sys.unshare(cfg.unshareFlags & ~CLONE_NEWTIME));
-  if (cfg.unshareFlags & CLONE_NEWTIME) WHARF_TRY(enterTimeNamespace(spec));
+  if (cfg.unshareFlags & CLONE_NEWTIME)
+    WHARF_TRY(enterTimeNamespace(spec, cfg.procFd, cfg.newUserNs));
   if (cfg.unshareFlags & CLONE_NEWNET) WHARF_TRY_CTX(loopbackUp(), "network namespace");
 
-  if (spec.process->oomScoreAdj) WHARF_TRY(applyOomScoreAdj(*spec.process->oomScoreAdj));
   const bool newMountNs = cfg.unshareFlags & CLONE_NEWNS;
   RootfsConfig rc;
   rc.rootfs = cfg.rootfs;
@@ -109,6 +119,7 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
   rc.newCgroupNs = cfg.unshareFlags & CLONE_NEWCGROUP;
   rc.cgroups = cfg.cgroupMount;
   rc.idmapUserns = cfg.idmapUserns;
+  rc.procFd = cfg.procFd;
   if (newMountNs) WHARF_TRY(prepareRootfs(sys, rc));
   if (needsHookState(spec)) {
     // The runtime runs prestart/createRuntime now, in its namespaces, and sends the state.
@@ -125,18 +136,21 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
     WHARF_TRY(sys.chroot(cfg.rootfs));
     WHARF_TRY(sys.chdir("/"));
   }
+  if (proc.terminal) {
+    if (cfg.consoleFd < 0) return invalidArgument("process.terminal needs a console socket");
+    UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return sysError("open the container's root");
+    WHARF_TRY_CTX(setupTerminal(cfg.consoleFd, proc, root.get(), cfg.procFd, newMountNs),
+                  "terminal");
+    ::close(cfg.consoleFd);
+  }
   if (cfg.unshareFlags & CLONE_NEWUTS) {
     if (!spec.hostname.empty()) WHARF_TRY(sys.sethostname(spec.hostname));
     if (!spec.domainname.empty()) WHARF_TRY(sys.setdomainname(spec.domainname));
   }
-  if (spec.linux) WHARF_TRY(applySysctl(spec.linux->sysctl));
+  if (spec.linux) WHARF_TRY(applySysctl(cfg.procFd, spec.linux->sysctl));
   if (newMountNs) WHARF_TRY(finishRootfs(sys, rc));
 
-  if (proc.terminal) {
-    if (cfg.consoleFd < 0) return invalidArgument("process.terminal needs a console socket");
-    WHARF_TRY_CTX(setupTerminal(cfg.consoleFd, proc), "terminal");
-    ::close(cfg.consoleFd);
-  }
   WHARF_TRY(applyRlimits(proc.rlimits));
   WHARF_TRY(applyProcessAttributes(
       proc, spec.linux && spec.linux->personality ? &*spec.linux->personality : nullptr));
@@ -159,15 +173,25 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
 }  // namespace
 
 void runInit(const InitConfig& cfg) {
+  // First of all, drop every fd we were not given on purpose (the caller's, the runtime's).
+  std::vector<int> keep = {cfg.syncFd, cfg.fifoFd, cfg.consoleFd, cfg.procFd,
+                           cfg.stdio.in, cfg.stdio.out, cfg.stdio.err};
+  for (const auto& [fd, type] : cfg.joinNamespaces) keep.push_back(fd);
+  for (const auto& [idx, fd] : cfg.idmapUserns) keep.push_back(fd);
+  closeFdsExcept(std::move(keep), cfg.preserveFds);
   std::string hookState;
   auto exe = setup(cfg, hookState);
   if (!exe.ok()) {
     (void)sendMessage(cfg.syncFd, encodeError(exe.error()));
     ::_exit(1);
   }
-  if (!sendMessage(cfg.syncFd, "R").ok()) ::_exit(1);
-  // From here the container outlives the runtime process that created it (runc create).
+  // The init waits in "created" holding only stdio, the fifo and the preserved fds: nothing
+  // of the runtime's (procfs, namespaces, console socket) stays reachable until start().
+  closeFdsExcept({cfg.syncFd, cfg.fifoFd}, cfg.preserveFds);
+  // From here the container outlives the runtime process that created it (runc create). The
+  // death signal goes *before* "ready": the runtime may return and exit the moment it reads it.
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (!sendMessage(cfg.syncFd, "R").ok()) ::_exit(1);
   ::close(cfg.syncFd);
   if (cfg.fifoFd >= 0) {
     // Blocks until start() writes the byte. EOF would mean nobody can start us: give up.

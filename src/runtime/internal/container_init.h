@@ -22,6 +22,7 @@ struct InitConfig {
   int syncFd = -1;
   int fifoFd = -1;     // exec fifo, opened O_RDWR by the parent
   int consoleFd = -1;  // connected console socket (terminal only)
+  int procFd = -1;     // the runtime's procfs (procfs.h), opened before the fork
   StdioFds stdio;
   std::vector<std::string> cgroupProcs;  // cgroup.procs files to join
   CgroupMountSource cgroupMount;

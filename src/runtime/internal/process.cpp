@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "common/unique_fd.h"
+#include "runtime/internal/procfs.h"
 #include "runtime/seccomp.h"
 
 namespace wharf::runtime {
@@ -207,30 +208,6 @@ Status sendFd(int sock, int fd, std::string_view payload) {
   return okStatus();
 }
 
-Status setupTerminal(int consoleFd, const oci::Process& p) {
-  UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!master) return sysError("open /dev/ptmx");
-  if (::unlockpt(master.get()) < 0) return sysError("unlockpt");
-  char name[128];
-  if (::ptsname_r(master.get(), name, sizeof name) != 0) return sysError("ptsname");
-  UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!slave) return sysError(std::string("open ") + name);
-  if (::fchown(slave.get(), p.user.uid, static_cast<gid_t>(-1)) < 0)
-    return sysError(std::string("chown ") + name);
-  if (p.consoleSize) {
-    winsize ws{};
-    ws.ws_row = static_cast<unsigned short>(p.consoleSize->height);
-    ws.ws_col = static_cast<unsigned short>(p.consoleSize->width);
-    ::ioctl(slave.get(), TIOCSWINSZ, &ws);
-  }
-  WHARF_TRY(sendFd(consoleFd, master.get()));
-  master.reset();
-  if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) return sysError("set the controlling terminal");
-  for (int i = 0; i < 3; ++i)
-    if (::dup2(slave.get(), i) < 0) return sysError("dup2 the terminal");
-  return okStatus();
-}
-
 Status setupStdio(int in, int out, int err) {
   // Move them out of the way first: a given fd may itself be 0, 1 or 2.
   int src[3] = {in, out, err};
@@ -277,26 +254,20 @@ Status validateSysctl(const std::string& key, bool netNs, bool ipcNs, bool utsNs
   return invalidArgument("linux.sysctl." + key + ": not namespaced, it would change the host");
 }
 
-Status applySysctl(const std::map<std::string, std::string>& sysctl) {
+Status applySysctl(int procFd, const std::map<std::string, std::string>& sysctl) {
   for (const auto& [k, v] : sysctl) {
-    if (k.find("..") != std::string::npos || k.find('/') != std::string::npos)
+    if (k.empty() || k.find("..") != std::string::npos || k.find('/') != std::string::npos)
       return invalidArgument("linux.sysctl." + k + ": invalid name");
-    std::string path = "/proc/sys/" + k;
-    for (size_t i = 10; i < path.size(); ++i)
-      if (path[i] == '.') path[i] = '/';
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_TRUNC));
-    if (!fd || ::write(fd.get(), v.data(), v.size()) < 0)
-      return sysError("linux.sysctl." + k + ": write \"" + path + "\"");
+    std::string rel = "sys/" + k;
+    for (size_t i = 4; i < rel.size(); ++i)
+      if (rel[i] == '.') rel[i] = '/';
+    WHARF_TRY(writeProcFile(procFd, rel, v, "linux.sysctl." + k));
   }
   return okStatus();
 }
 
-Status applyOomScoreAdj(int adj) {
-  UniqueFd fd(::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
-  std::string v = std::to_string(adj);
-  if (!fd || ::write(fd.get(), v.data(), v.size()) < 0)
-    return sysError("process.oomScoreAdj: write " + v);
-  return okStatus();
+Status applyOomScoreAdj(int procFd, int adj) {
+  return writeProcFile(procFd, "self/oom_score_adj", std::to_string(adj), "process.oomScoreAdj");
 }
 
 namespace {
@@ -305,12 +276,6 @@ bool fileStartsWith(const char* path, char c) {
   UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
   char b = 0;
   return fd && ::read(fd.get(), &b, 1) == 1 && b == c;
-}
-
-Status writeAttr(const char* path, const std::string& value, const std::string& what) {
-  UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
-  if (!fd || ::write(fd.get(), value.data(), value.size()) < 0) return sysError(what);
-  return okStatus();
 }
 
 struct SchedAttr {
@@ -324,17 +289,16 @@ struct SchedAttr {
 
 }  // namespace
 
-Status applyProcessAttributes(const oci::Process& p, const oci::Personality* personality) {
+Status applyLsmLabels(int procFd, const oci::Process& p) {
   if (!p.apparmorProfile.empty()) {
     if (!fileStartsWith("/sys/module/apparmor/parameters/enabled", 'Y'))
       return invalidArgument(
           "process.apparmorProfile: AppArmor is not enabled on this host; remove \"" +
           p.apparmorProfile + "\" or use an empty profile");
-    auto st = writeAttr("/proc/self/attr/apparmor/exec", "exec " + p.apparmorProfile, "");
+    std::string value = "exec " + p.apparmorProfile;
+    auto st = writeProcFile(procFd, "thread-self/attr/apparmor/exec", value, "");
     if (!st.ok())
-      WHARF_TRY_CTX(
-          writeAttr("/proc/self/attr/exec", "exec " + p.apparmorProfile, "set AppArmor profile"),
-          "process.apparmorProfile");
+      WHARF_TRY(writeProcFile(procFd, "thread-self/attr/exec", value, "process.apparmorProfile"));
   }
   if (!p.selinuxLabel.empty()) {
     struct stat st;
@@ -342,9 +306,12 @@ Status applyProcessAttributes(const oci::Process& p, const oci::Personality* per
       return invalidArgument(
           "process.selinuxLabel: SELinux is not enabled on this host; remove \"" + p.selinuxLabel +
           "\"");
-    WHARF_TRY_CTX(writeAttr("/proc/self/attr/exec", p.selinuxLabel, "set SELinux label"),
-                  "process.selinuxLabel");
+    WHARF_TRY(writeProcFile(procFd, "thread-self/attr/exec", p.selinuxLabel, "process.selinuxLabel"));
   }
+  return okStatus();
+}
+
+Status applyProcessAttributes(const oci::Process& p, const oci::Personality* personality) {
   if (p.ioPriority) {
     int cls = p.ioPriority->ioClass == "IOPRIO_CLASS_RT"   ? 1
               : p.ioPriority->ioClass == "IOPRIO_CLASS_BE" ? 2

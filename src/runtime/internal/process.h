@@ -28,9 +28,6 @@ Status applyUserAndCapabilities(const oci::Process& process, bool setgroupsAllow
 // `exec: "x": permission denied`.
 Result<std::string> lookPath(const std::string& arg0, const std::vector<std::string>& env);
 
-// Creates a pty in the current /dev/ptmx, sends the master over consoleFd (SCM_RIGHTS),
-// makes the slave the controlling terminal and stdin/stdout/stderr.
-Status setupTerminal(int consoleFd, const oci::Process& process);
 // dup2s the given fds to 0/1/2 (-1 leaves that one alone).
 Status setupStdio(int in, int out, int err);
 // Brings the loopback interface of the current network namespace up.
@@ -39,11 +36,15 @@ Status loopbackUp();
 // net.* with its own network namespace, kernel.msg*/sem/shm*/fs.mqueue.* with its own IPC
 // namespace, kernel.hostname/domainname with its own UTS namespace.
 Status validateSysctl(const std::string& key, bool netNs, bool ipcNs, bool utsNs);
-// Writes /proc/sys/<key with dots as slashes>.
-Status applySysctl(const std::map<std::string, std::string>& sysctl);
-Status applyOomScoreAdj(int adj);
+// Writes <procfs>/sys/<key with dots as slashes> through the runtime's procfs (procfs.h).
+Status applySysctl(int procFd, const std::map<std::string, std::string>& sysctl);
+// <procfs>/self/oom_score_adj; called before entering a user namespace (the file belongs to
+// the host's root while the process is not dumpable).
+Status applyOomScoreAdj(int procFd, int adj);
+// apparmorProfile / selinuxLabel through <procfs>/self/attr (refused with a clear error where
+// the LSM is absent); called before entering the container's namespaces, for the same reason.
+Status applyLsmLabels(int procFd, const oci::Process& process);
 
-// apparmorProfile / selinuxLabel (refused with a clear error where the LSM is absent),
 // ioPriority, scheduler; and linux.personality when given.
 Status applyProcessAttributes(const oci::Process& process, const oci::Personality* personality);
 

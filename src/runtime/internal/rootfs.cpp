@@ -9,6 +9,8 @@
 #include <cerrno>
 
 #include "common/unique_fd.h"
+#include "runtime/internal/path_in_root.h"
+#include "runtime/internal/rootfs_protect.h"
 
 namespace wharf::runtime {
 
@@ -72,87 +74,124 @@ std::string joinPath(const std::string& a, const std::string& b) {
   return b[0] == '/' ? a + b : a + "/" + b;
 }
 
-std::string dirName(const std::string& p) {
-  auto pos = p.find_last_of('/');
-  if (pos == std::string::npos || pos == 0) return "/";
-  return p.substr(0, pos);
-}
-
-// Creates the mount point: a directory, or an empty file when the source is not a directory.
-Status makeTarget(sys::Syscalls& sys, const std::string& target, bool dir) {
-  if (dir) return sys.mkdirAll(target, 0755);
-  WHARF_TRY(sys.mkdirAll(dirName(target), 0755));
-  return sys.touch(target);
-}
-
 // Bind mounts ignore most flags on the first call; they take effect on a remount.
 constexpr unsigned long kRemountable = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
                                        MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
 
-Status mountCgroup(sys::Syscalls& sys, const RootfsConfig& cfg, const std::string& dest,
+// MS_* flags as mount_setattr's MOUNT_ATTR_* (those it can set recursively).
+uint64_t mountAttrs(unsigned long flags) {
+  uint64_t a = 0;
+  if (flags & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
+  if (flags & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
+  if (flags & MS_NODEV) a |= MOUNT_ATTR_NODEV;
+  if (flags & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+  return a;
+}
+
+Status remountTop(sys::Syscalls& sys, const PathInRoot& dest, unsigned long flags) {
+  WHARF_ASSIGN_OR_RETURN(UniqueFd top, reopenTop(dest));
+  return sys.mount("", fdPath(top.get()), "", MS_BIND | MS_REMOUNT | flags, "");
+}
+
+Status mountCgroup(sys::Syscalls& sys, const RootfsConfig& cfg, const PathInRoot& dest,
                    const MountOptions& mo) {
   const auto& cg = cfg.cgroups;
+  std::string at = fdPath(dest.fd.get());
   if (cg.v2) {
-    if (cfg.newCgroupNs) return sys.mount("cgroup2", dest, "cgroup2", mo.flags, "");
+    if (cfg.newCgroupNs) return sys.mount("cgroup2", at, "cgroup2", mo.flags, "");
     // Without a cgroup namespace, show only the container's own cgroup.
-    WHARF_TRY(sys.mount(cg.v2Path, dest, "", MS_BIND, ""));
-    return sys.mount("", dest, "", MS_BIND | MS_REMOUNT | (mo.flags & kRemountable), "");
+    WHARF_TRY(sys.mount(cg.v2Path, at, "", MS_BIND, ""));
+    return remountTop(sys, dest, mo.flags & kRemountable);
   }
   // v1: a tmpfs holding one bind mount per hierarchy, each showing the container's cgroup.
   unsigned long base = mo.flags & ~MS_RDONLY;
-  WHARF_TRY(sys.mount("tmpfs", dest, "tmpfs", base, "mode=755"));
+  WHARF_TRY(sys.mount("tmpfs", at, "tmpfs", base, "mode=755"));
+  WHARF_ASSIGN_OR_RETURN(UniqueFd tmpfs, reopenTop(dest));
   for (const auto& [name, hostDir] : cg.v1) {
-    std::string sub = joinPath(dest, name);
-    WHARF_TRY(sys.mkdirAll(sub, 0755));
-    WHARF_TRY(sys.mount(hostDir, sub, "", MS_BIND, ""));
-    WHARF_TRY(sys.mount("", sub, "", MS_BIND | MS_REMOUNT | (mo.flags & kRemountable), ""));
+    WHARF_ASSIGN_OR_RETURN(PathInRoot sub, resolveInRoot(tmpfs.get(), name, {Create::kDirs}));
+    WHARF_TRY(sys.mount(hostDir, fdPath(sub.fd.get()), "", MS_BIND, ""));
+    WHARF_TRY(remountTop(sys, sub, mo.flags & kRemountable));
   }
-  if (mo.flags & MS_RDONLY) WHARF_TRY(sys.mount("", dest, "", MS_REMOUNT | mo.flags, "mode=755"));
+  if (mo.flags & MS_RDONLY)
+    WHARF_TRY(sys.mount("", fdPath(tmpfs.get()), "", MS_REMOUNT | mo.flags, "mode=755"));
   return okStatus();
 }
 
-Status mountOne(sys::Syscalls& sys, const RootfsConfig& cfg, const oci::Mount& m, size_t idx) {
-  auto ctx = "mounts[" + std::to_string(idx) + "] (" + m.destination + ")";
-  WHARF_ASSIGN_OR_RETURN(std::string dest, secureJoin(sys, cfg.rootfs, m.destination));
-  MountOptions mo = parseMountOptions(m.options);
-  if (m.type == "bind") mo.bind = true, mo.flags |= MS_BIND;
-
-  if (mo.bind) {
-    std::string src = m.source;
-    if (src.empty() || src[0] != '/') src = joinPath(cfg.bundle, src);
-    auto st = sys.stat(src);
-    if (!st.ok()) return std::move(st).error().context(ctx);
-    WHARF_TRY_CTX(makeTarget(sys, dest, S_ISDIR(st->st_mode)), ctx);
+Status mountBind(sys::Syscalls& sys, const RootfsConfig& cfg, const oci::Mount& m, size_t idx,
+                 const MountOptions& mo, int rootFd) {
+  std::string src = m.source;
+  if (src.empty() || src[0] != '/') src = joinPath(cfg.bundle, src);
+  WHARF_ASSIGN_OR_RETURN(struct stat st, sys.stat(src));
+  ResolveOptions ro;
+  ro.create = S_ISDIR(st.st_mode) ? Create::kDirs : Create::kFile;
+  WHARF_ASSIGN_OR_RETURN(PathInRoot dest, resolveInRoot(rootFd, m.destination, ro));
+  WHARF_TRY(checkMountDestination(sys, m, src, dest));
+  std::string at = fdPath(dest.fd.get());
+  if (!m.uidMappings.empty() || !m.gidMappings.empty()) {
     int userns = -1;
     for (const auto& [i, fd] : cfg.idmapUserns)
       if (i == idx) userns = fd;
-    if (!m.uidMappings.empty() || !m.gidMappings.empty()) {
-      if (userns < 0) return internalError(ctx + ": no user namespace for its id mappings");
-      WHARF_TRY_CTX(sys.mountIdmapped(src, dest, userns, mo.flags & MS_REC), ctx);
-    } else {
-      WHARF_TRY_CTX(sys.mount(src, dest, "", MS_BIND | (mo.flags & MS_REC), ""), ctx);
-    }
-    if (mo.flags & kRemountable)
-      WHARF_TRY_CTX(sys.mount("", dest, "", MS_BIND | MS_REMOUNT | (mo.flags & kRemountable), ""),
-                    ctx);
-  } else if (m.type == "cgroup") {
-    WHARF_TRY_CTX(sys.mkdirAll(dest, 0755), ctx);
-    WHARF_TRY_CTX(mountCgroup(sys, cfg, dest, mo), ctx);
+    if (userns < 0) return internalError("no user namespace for its id mappings");
+    WHARF_TRY(sys.mountIdmapped(src, at, userns, mo.flags & MS_REC));
   } else {
-    WHARF_TRY_CTX(sys.mkdirAll(dest, 0755), ctx);
-    auto st = sys.mount(m.source, dest, m.type, mo.flags, mo.data);
-    if (!st.ok() && m.type == "sysfs" && (st.error().sysErrno() == EPERM)) {
-      // Without its own network namespace the kernel refuses a new sysfs: bind the host's.
-      unsigned long ro = mo.flags & kRemountable;
-      WHARF_TRY_CTX(sys.mount("/sys", dest, "", MS_BIND | MS_REC, ""), ctx);
-      st = sys.mount("", dest, "", MS_BIND | MS_REMOUNT | ro, "");
+    WHARF_TRY(sys.mount(src, at, "", MS_BIND | (mo.flags & MS_REC), ""));
+  }
+  if (mo.flags & kRemountable) WHARF_TRY(remountTop(sys, dest, mo.flags & kRemountable));
+  if (mo.recursiveReadonly) {
+    WHARF_ASSIGN_OR_RETURN(UniqueFd top, reopenTop(dest));
+    WHARF_TRY(sys.mountSetattr(fdPath(top.get()), true, MOUNT_ATTR_RDONLY, 0));
+  }
+  if (mo.propagation) {
+    WHARF_ASSIGN_OR_RETURN(UniqueFd top, reopenTop(dest));
+    WHARF_TRY(sys.mount("", fdPath(top.get()), "", mo.propagation, ""));
+  }
+  return okStatus();
+}
+
+Status mountFilesystem(sys::Syscalls& sys, const RootfsConfig& cfg, const oci::Mount& m,
+                       const MountOptions& mo, int rootFd) {
+  ResolveOptions ro;
+  ro.create = Create::kDirs;
+  // procfs and sysfs must go on a real directory: a symlink there would send every masked
+  // path, read-only path and sysctl somewhere else (CVE-2023-28642).
+  const bool special = m.type == "proc" || m.type == "sysfs";
+  ro.noFollowLast = special;
+  WHARF_ASSIGN_OR_RETURN(PathInRoot dest, resolveInRoot(rootFd, m.destination, ro));
+  if (special && dest.type != S_IFDIR)
+    return invalidArgument("\"" + dest.path + "\" must be mounted on an ordinary directory");
+  WHARF_TRY(checkMountDestination(sys, m, m.source, dest));
+  std::string at = fdPath(dest.fd.get());
+  if (m.type == "cgroup") {
+    WHARF_TRY(mountCgroup(sys, cfg, dest, mo));
+  } else {
+    auto st = sys.mount(m.source, at, m.type, mo.flags, mo.data);
+    if (!st.ok() && m.type == "sysfs" && st.error().sysErrno() == EPERM) {
+      // Without its own network namespace the kernel refuses a new sysfs: bind the host's,
+      // with the flags on every mount below it too (the host's /sys has submounts).
+      WHARF_TRY(sys.mount("/sys", at, "", MS_BIND | MS_REC, ""));
+      WHARF_ASSIGN_OR_RETURN(UniqueFd top, reopenTop(dest));
+      st = sys.mountSetattr(fdPath(top.get()), true, mountAttrs(mo.flags), 0);
     }
     if (!st.ok() && m.type == "mqueue" && cfg.newUserNs) {
-      st = sys.mount("/dev/mqueue", dest, "", MS_BIND | MS_REC, "");
+      st = sys.mount("/dev/mqueue", at, "", MS_BIND | MS_REC, "");
     }
-    WHARF_TRY_CTX(std::move(st), ctx);
+    WHARF_TRY(std::move(st));
   }
-  if (mo.propagation) WHARF_TRY_CTX(sys.mount("", dest, "", mo.propagation, ""), ctx);
+  if (mo.propagation) {
+    WHARF_ASSIGN_OR_RETURN(UniqueFd top, reopenTop(dest));
+    WHARF_TRY(sys.mount("", fdPath(top.get()), "", mo.propagation, ""));
+  }
+  return okStatus();
+}
+
+Status mountOne(sys::Syscalls& sys, const RootfsConfig& cfg, const oci::Mount& m, size_t idx,
+                int rootFd) {
+  auto ctx = "mounts[" + std::to_string(idx) + "] (" + m.destination + ")";
+  MountOptions mo = parseMountOptions(m.options);
+  if (m.type == "bind") mo.bind = true, mo.flags |= MS_BIND;
+  Status st = mo.bind ? mountBind(sys, cfg, m, idx, mo, rootFd)
+                      : mountFilesystem(sys, cfg, m, mo, rootFd);
+  if (!st.ok()) return std::move(st).error().context(ctx);
   return okStatus();
 }
 
@@ -169,20 +208,29 @@ constexpr std::array<DefaultDevice, 6> kDefaultDevices = {{
     {"/dev/tty", 5, 0},
 }};
 
-Status createDevice(sys::Syscalls& sys, const RootfsConfig& cfg, const std::string& path,
-                    mode_t type, unsigned major, unsigned minor, mode_t perm, uid_t uid,
-                    gid_t gid) {
-  WHARF_ASSIGN_OR_RETURN(std::string dest, secureJoin(sys, cfg.rootfs, path));
-  WHARF_TRY(sys.mkdirAll(dirName(dest), 0755));
+Status createDevice(sys::Syscalls& sys, const RootfsConfig& cfg, int rootFd,
+                    const std::string& path, mode_t type, unsigned major, unsigned minor,
+                    mode_t perm, uid_t uid, gid_t gid) {
+  auto slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string parent = slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+  if (name.empty() || name == "." || name == "..")
+    return invalidArgument("\"" + path + "\" is not a device path");
+  WHARF_ASSIGN_OR_RETURN(PathInRoot dir, resolveInRoot(rootFd, parent, {Create::kDirs}));
+  std::string at = fdPath(dir.fd.get()) + "/" + name;
   if (!cfg.newUserNs) {
-    auto st = sys.mknod(dest, type | perm, makedev(major, minor));
-    if (st.ok()) return sys.chown(dest, uid, gid);
+    auto st = sys.mknod(at, type | perm, makedev(major, minor));
+    if (st.ok()) return sys.chown(at, uid, gid);
     if (st.error().sysErrno() == EEXIST) return okStatus();
     if (st.error().sysErrno() != EPERM) return st;
   }
-  // In a user namespace mknod is refused: bind the host's node instead.
-  WHARF_TRY(sys.touch(dest));
-  return sys.mount(path, dest, "", MS_BIND, "");
+  // In a user namespace mknod is refused: bind the host's node onto an empty file.
+  ResolveOptions ro;
+  ro.create = Create::kFile;
+  ro.noFollowLast = true;
+  WHARF_ASSIGN_OR_RETURN(PathInRoot file, resolveInRoot(dir.fd.get(), name, ro));
+  if (file.type == S_IFLNK) return invalidArgument("\"" + path + "\" is a symlink");
+  return sys.mount(path, fdPath(file.fd.get()), "", MS_BIND, "");
 }
 
 bool hasMountAt(const oci::Spec& spec, std::string_view dest) {
@@ -205,8 +253,9 @@ MountOptions parseMountOptions(const std::vector<std::string>& options) {
     if (o == "tmpcopyup" || o == "notmpcopyup" || o == "copy-symlink" || o == "idmap" ||
         o == "ridmap" || o == "z" || o == "Z" || o == "U" || o.rfind("x-", 0) == 0)
       continue;
-    if (o == "rro") {  // recursive read-only (mount_setattr in runc): read-only here
+    if (o == "rro") {  // recursive read-only: read-only, then mount_setattr on every submount
       mo.flags |= MS_RDONLY;
+      mo.recursiveReadonly = true;
       continue;
     }
     if (auto p = propagationFlags(o)) {
@@ -225,38 +274,6 @@ MountOptions parseMountOptions(const std::vector<std::string>& options) {
     if (!known) mo.data += (mo.data.empty() ? "" : ",") + o;
   }
   return mo;
-}
-
-Result<std::string> secureJoin(sys::Syscalls& sys, const std::string& root,
-                               const std::string& unsafePath) {
-  std::vector<std::string> resolved;  // components below root
-  std::string pending = unsafePath;
-  int linksFollowed = 0;
-  while (!pending.empty()) {
-    auto slash = pending.find('/');
-    std::string comp = pending.substr(0, slash);
-    pending = slash == std::string::npos ? "" : pending.substr(slash + 1);
-    if (comp.empty() || comp == ".") continue;
-    if (comp == "..") {
-      if (!resolved.empty()) resolved.pop_back();
-      continue;
-    }
-    std::string host = root;
-    for (const auto& c : resolved) host += "/" + c;
-    host += "/" + comp;
-    auto st = sys.lstat(host);
-    if (!st.ok() || !S_ISLNK(st->st_mode)) {
-      resolved.push_back(comp);
-      continue;
-    }
-    if (++linksFollowed > 255) return sysError("resolve \"" + unsafePath + "\"", ELOOP);
-    WHARF_ASSIGN_OR_RETURN(std::string target, sys.readlink(host));
-    if (!target.empty() && target[0] == '/') resolved.clear();
-    pending = target + (pending.empty() ? "" : "/" + pending);
-  }
-  std::string out = root;
-  for (const auto& c : resolved) out += "/" + c;
-  return out;
 }
 
 std::string mountPointOf(std::string_view mountinfo, const std::string& path) {
@@ -293,6 +310,45 @@ std::string mountPointOf(std::string_view mountinfo, const std::string& path) {
   return best;
 }
 
+namespace {
+
+// The spec's mounts, /dev, read-only and masked paths, all by fd inside rootFd.
+Status mountAll(sys::Syscalls& sys, const RootfsConfig& cfg, int rootFd) {
+  const oci::Spec& spec = *cfg.spec;
+
+  for (size_t i = 0; i < spec.mounts.size(); ++i)
+    WHARF_TRY(mountOne(sys, cfg, spec.mounts[i], i, rootFd));
+
+  // Devices: when /dev is the container's own (a tmpfs from the spec), fill it like runc.
+  if (hasMountAt(spec, "/dev")) {
+    for (const auto& d : kDefaultDevices)
+      WHARF_TRY_CTX(
+          createDevice(sys, cfg, rootFd, d.path, S_IFCHR, d.major, d.minor, 0666, 0, 0),
+          std::string("device ") + d.path);
+    WHARF_ASSIGN_OR_RETURN(PathInRoot dev, resolveInRoot(rootFd, "/dev"));
+    std::string at = fdPath(dev.fd.get());
+    WHARF_TRY(sys.symlink("/proc/self/fd", at + "/fd"));
+    WHARF_TRY(sys.symlink("/proc/self/fd/0", at + "/stdin"));
+    WHARF_TRY(sys.symlink("/proc/self/fd/1", at + "/stdout"));
+    WHARF_TRY(sys.symlink("/proc/self/fd/2", at + "/stderr"));
+    if (hasMountAt(spec, "/dev/pts")) WHARF_TRY(sys.symlink("pts/ptmx", at + "/ptmx"));
+  }
+  if (spec.linux) {
+    for (size_t i = 0; i < spec.linux->devices.size(); ++i) {
+      const auto& d = spec.linux->devices[i];
+      mode_t type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
+      mode_t perm = d.fileMode ? (*d.fileMode & 07777) : 0666;
+      WHARF_TRY_CTX(createDevice(sys, cfg, rootFd, d.path, type,
+                                 static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
+                                 perm, d.uid.value_or(0), d.gid.value_or(0)),
+                    "linux.devices[" + std::to_string(i) + "]");
+    }
+  }
+  return protectPaths(sys, spec, rootFd);
+}
+
+}  // namespace
+
 Status prepareRootfs(sys::Syscalls& sys, const RootfsConfig& cfg) {
   const oci::Spec& spec = *cfg.spec;
   // As runc: "/" gets rootfsPropagation (default rslave), so that a shared or slave bind
@@ -310,33 +366,16 @@ Status prepareRootfs(sys::Syscalls& sys, const RootfsConfig& cfg) {
     WHARF_TRY_CTX(sys.mount("", cfg.rootfsMountPoint, "", MS_PRIVATE, ""),
                   "make the rootfs's mount private");
   WHARF_TRY(sys.mount(cfg.rootfs, cfg.rootfs, "", MS_BIND | MS_REC, ""));
-
-  for (size_t i = 0; i < spec.mounts.size(); ++i) WHARF_TRY(mountOne(sys, cfg, spec.mounts[i], i));
-
-  // Devices: when /dev is the container's own (a tmpfs from the spec), fill it like runc.
-  if (hasMountAt(spec, "/dev")) {
-    for (const auto& d : kDefaultDevices)
-      WHARF_TRY_CTX(createDevice(sys, cfg, d.path, S_IFCHR, d.major, d.minor, 0666, 0, 0),
-                    std::string("device ") + d.path);
-    std::string dev = cfg.rootfs + "/dev";
-    WHARF_TRY(sys.symlink("/proc/self/fd", dev + "/fd"));
-    WHARF_TRY(sys.symlink("/proc/self/fd/0", dev + "/stdin"));
-    WHARF_TRY(sys.symlink("/proc/self/fd/1", dev + "/stdout"));
-    WHARF_TRY(sys.symlink("/proc/self/fd/2", dev + "/stderr"));
-    if (hasMountAt(spec, "/dev/pts")) WHARF_TRY(sys.symlink("pts/ptmx", dev + "/ptmx"));
-  }
-  if (spec.linux) {
-    for (size_t i = 0; i < spec.linux->devices.size(); ++i) {
-      const auto& d = spec.linux->devices[i];
-      mode_t type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
-      mode_t perm = d.fileMode ? (*d.fileMode & 07777) : 0666;
-      WHARF_TRY_CTX(
-          createDevice(sys, cfg, d.path, type, static_cast<unsigned>(d.major),
-                       static_cast<unsigned>(d.minor), perm, d.uid.value_or(0), d.gid.value_or(0)),
-          "linux.devices[" + std::to_string(i) + "]");
-    }
-  }
-  return okStatus();
+  // From here on, nothing inside the rootfs is named by a path: the rootfs's fd (the bind just
+  // made) is the root of every resolution, and fds are named relative to our procfs.
+  UniqueFd rootFd(::open(cfg.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!rootFd) return sysError("open the rootfs \"" + cfg.rootfs + "\"");
+  UniqueFd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!cwd) return sysError("open the working directory");
+  WHARF_TRY_CTX(sys.fchdir(cfg.procFd), "enter the runtime's procfs");
+  Status st = mountAll(sys, cfg, rootFd.get());
+  WHARF_TRY_CTX(sys.fchdir(cwd.get()), "return to the working directory");
+  return st;
 }
 
 Status enterRootfs(sys::Syscalls& sys, const std::string& rootfs, bool noPivot) {
@@ -361,25 +400,6 @@ Status enterRootfs(sys::Syscalls& sys, const std::string& rootfs, bool noPivot) 
 
 Status finishRootfs(sys::Syscalls& sys, const RootfsConfig& cfg) {
   const oci::Spec& spec = *cfg.spec;
-  if (spec.linux) {
-    for (const auto& p : spec.linux->maskedPaths) {
-      auto st = sys.stat(p);
-      if (!st.ok()) continue;  // nothing to hide
-      Status s = S_ISDIR(st->st_mode) ? sys.mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k")
-                                      : sys.mount("/dev/null", p, "", MS_BIND, "");
-      WHARF_TRY_CTX(std::move(s), "linux.maskedPaths " + p);
-    }
-    for (const auto& p : spec.linux->readonlyPaths) {
-      auto st = sys.stat(p);
-      if (!st.ok()) continue;
-      WHARF_TRY_CTX(sys.mount(p, p, "", MS_BIND | MS_REC, ""), "linux.readonlyPaths " + p);
-      WHARF_TRY_CTX(
-          sys.mount("", p, "",
-                    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                    ""),
-          "linux.readonlyPaths " + p);
-    }
-  }
   if (spec.root && spec.root->readonly)
     WHARF_TRY_CTX(sys.mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY, ""), "root.readonly");
   // Applied again once the rootfs is "/": it was made private above.

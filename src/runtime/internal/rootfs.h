@@ -1,8 +1,13 @@
 #pragma once
 // The container's filesystem view, planned and executed through the Syscalls seam so the exact
 // sequence of mounts is unit-testable. Runs in the container's init, in its new mount namespace:
-//   prepareRootfs (host paths) -> enterRootfs (pivot_root or chroot) -> finishRootfs (container
-//   paths)
+//   prepareRootfs (before pivot_root: the spec's mounts, devices, read-only and masked paths)
+//   -> enterRootfs (pivot_root or chroot) -> finishRootfs (read-only root, propagation).
+// Every destination inside the rootfs is resolved and created by fd (path_in_root.h) and
+// mounted on that fd, named "self/fd/N" relative to the runtime's procfs (procfs.h), which is
+// the working directory while prepareRootfs runs. Destinations inside /proc are refused but
+// for the few runc allows (lxcfs), /proc and /sys must be real directories, and masked paths
+// are covered with the host's /dev/null (checked to be the 1:3 device), never the image's.
 
 #include <cstddef>
 #include <string>
@@ -20,14 +25,10 @@ struct MountOptions {
   unsigned long propagation = 0;  // MS_PRIVATE/MS_SHARED/... (| MS_REC), applied after mounting
   bool bind = false;              // bind or rbind (MS_BIND in flags, MS_REC for rbind)
   std::string data;               // everything the kernel parses itself: mode=755, size=...
+  bool recursiveReadonly = false;  // "rro": read-only on every mount below too (mount_setattr)
 };
 // Translates an OCI mount's options (ro nosuid rbind rprivate mode=755 ...).
 MountOptions parseMountOptions(const std::vector<std::string>& options);
-
-// Resolves unsafePath inside root as if root were "/": ".." and symlinks (absolute or
-// relative) never lead outside root. Missing trailing components are kept as they are.
-Result<std::string> secureJoin(sys::Syscalls& sys, const std::string& root,
-                               const std::string& unsafePath);
 
 // Where the container's cgroups are on the host, for a "cgroup" mount.
 struct CgroupMountSource {
@@ -50,6 +51,8 @@ struct RootfsConfig {
   // The mount the rootfs lives on (mountPointOf), made private before the rootfs is bound so
   // that nothing mounted in the rootfs reaches the host, whatever rootfsPropagation says.
   std::string rootfsMountPoint;
+  // The runtime's procfs root (procfs.h): fds are named relative to it while mounting.
+  int procFd = -1;
 };
 
 // The mount point, in a /proc/self/mountinfo text, of the mount holding the absolute, resolved
@@ -58,12 +61,12 @@ struct RootfsConfig {
 std::string mountPointOf(std::string_view mountinfo, const std::string& path);
 
 // Sets "/" to rootfsPropagation (default rslave) as runc does, makes the rootfs's own mount
-// private, binds the rootfs onto itself, performs the
-// spec's mounts under it, creates /dev's devices and symlinks.
+// private, binds the rootfs onto itself, performs the spec's mounts under it, creates /dev's
+// devices and symlinks, then the read-only paths and the masked paths (in that order).
 Status prepareRootfs(sys::Syscalls& sys, const RootfsConfig& cfg);
 // pivot_root into rootfs and detaches the old root (or MS_MOVE + chroot with noPivot).
 Status enterRootfs(sys::Syscalls& sys, const std::string& rootfs, bool noPivot);
-// In the new root: masked and read-only paths, read-only root, rootfsPropagation.
+// In the new root: read-only root, rootfsPropagation.
 Status finishRootfs(sys::Syscalls& sys, const RootfsConfig& cfg);
 
 }  // namespace wharf::runtime

@@ -1,6 +1,11 @@
 #pragma once
 // A recording Syscalls fake: every call is appended to calls() as one readable line, e.g.
 // `mount proc /r/proc proc 0xe ""`; failNext(prefix, errno) makes the next matching call fail.
+// The rootfs code names its targets by fd ("self/fd/N/rest", relative to its procfs): the fake
+// records them as the real path the fd has in this process, so tests read real paths.
+
+#include <linux/magic.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <map>
@@ -29,7 +34,7 @@ class FakeSyscalls : public sys::Syscalls {
                unsigned long flags, const std::string& data) override {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%#lx", flags);
-    return record("mount " + (source.empty() ? "-" : source) + " " + target + " " +
+    return record("mount " + (source.empty() ? "-" : real(source)) + " " + real(target) + " " +
                   (fstype.empty() ? "-" : fstype) + " " + buf + " \"" + data + "\"");
   }
   Status umount2(const std::string& target, int flags) override {
@@ -46,20 +51,37 @@ class FakeSyscalls : public sys::Syscalls {
   }
   Status touch(const std::string& path) override { return record("touch " + path); }
   Status mknod(const std::string& path, mode_t mode, dev_t dev) override {
-    return record("mknod " + path + " " + octal(mode) + " " + std::to_string(dev));
+    return record("mknod " + real(path) + " " + octal(mode) + " " + std::to_string(dev));
   }
   Status symlink(const std::string& target, const std::string& linkPath) override {
-    return record("symlink " + linkPath + " -> " + target);
+    return record("symlink " + real(linkPath) + " -> " + target);
   }
   Status chown(const std::string& path, uid_t uid, gid_t gid) override {
-    return record("chown " + path + " " + std::to_string(uid) + ":" + std::to_string(gid));
+    return record("chown " + real(path) + " " + std::to_string(uid) + ":" + std::to_string(gid));
   }
   Status sethostname(const std::string& name) override { return record("sethostname " + name); }
   Status setdomainname(const std::string& name) override { return record("setdomainname " + name); }
   Status mountIdmapped(const std::string& source, const std::string& target, int usernsFd,
                        bool recursive) override {
-    return record("mount_idmapped " + source + " " + target + " " + std::to_string(usernsFd) +
+    return record("mount_idmapped " + source + " " + real(target) + " " + std::to_string(usernsFd) +
                   (recursive ? " rec" : ""));
+  }
+  Status mountSetattr(const std::string& path, bool recursive, uint64_t attrSet,
+                      uint64_t attrClr) override {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " set %#llx clr %#llx",
+                  static_cast<unsigned long long>(attrSet), static_cast<unsigned long long>(attrClr));
+    return record("mount_setattr " + real(path) + (recursive ? " rec" : "") + buf);
+  }
+  // Filesystem types by path prefix (the longest wins); others are ext4.
+  void setFsType(const std::string& prefix, long type) { fs_types_[prefix] = type; }
+  Result<long> fsType(int fd) override {
+    std::string p = real(fdPathOf(fd));
+    long type = EXT4_SUPER_MAGIC;
+    size_t best = 0;
+    for (const auto& [prefix, t] : fs_types_)
+      if (p.rfind(prefix, 0) == 0 && prefix.size() >= best) type = t, best = prefix.size();
+    return type;
   }
   Status unshare(int flags) override { return record("unshare " + std::to_string(flags)); }
   Status setns(int fd, int nstype) override {
@@ -89,6 +111,18 @@ class FakeSyscalls : public sys::Syscalls {
   }
 
  private:
+  static std::string fdPathOf(int fd) { return "self/fd/" + std::to_string(fd); }
+  // "self/fd/N/rest" -> the path fd N has here + "/rest"; other paths as they are.
+  static std::string real(const std::string& p) {
+    if (p.rfind("self/fd/", 0) != 0) return p;
+    size_t slash = p.find('/', 8);
+    std::string num = p.substr(8, slash == std::string::npos ? std::string::npos : slash - 8);
+    char buf[4096];
+    ssize_t n = ::readlink(("/proc/self/fd/" + num).c_str(), buf, sizeof buf);
+    if (n < 0) return p;
+    return std::string(buf, static_cast<size_t>(n)) +
+           (slash == std::string::npos ? "" : p.substr(slash));
+  }
   static std::string octal(mode_t m) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%o", static_cast<unsigned>(m));
@@ -109,6 +143,7 @@ class FakeSyscalls : public sys::Syscalls {
   int fail_errno_ = 0;
   std::map<std::string, mode_t> files_;
   std::map<std::string, std::string> links_;
+  std::map<std::string, long> fs_types_;
   int next_fd_ = 1000;
 };
 
