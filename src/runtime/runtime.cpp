@@ -351,7 +351,14 @@ void Runtime::runLateHooks(const PersistedState& ps, const char* kind) {
   const auto& hooks =
       std::string_view(kind) == "poststart" ? spec->hooks->poststart : spec->hooks->poststop;
   State s = stateOf(ps);
-  if (std::string_view(kind) == "poststop") s.status = "stopped";
+  if (std::string_view(kind) == "poststop") {
+    s.status = "stopped";
+  } else {
+    // What start() just did: the process was started, and this is it. A process that has
+    // already exited (`true`) must not hand the hook pid 0 and "stopped".
+    s.status = "running";
+    s.pid = ps.state.pid;
+  }
   // The spec: poststart and poststop failures are logged, not fatal, and the rest still run.
   runHooksWarnOnly(hooks, stateToJson(s), kind, ps.state.id);
 }

@@ -107,7 +107,7 @@ class RuntimeConformanceTest(RuntimeFixture):
         self.config["hooks"] = {k: [self.hook(f"cat > {out}-{k}; echo {k}1 >> {log}"),
                                     self.hook(f"echo {k}2 >> {log}")] for k in kinds}
         self.config["annotations"] = {"org.example.key": "value"}
-        cid = self.create(["true"])
+        cid = self.create(["true"])  # gone before poststart runs: its state still says running
         pid = self.state(cid)["pid"]
         subprocess.run(self.rt("start", cid), check=True)
         self.wait_stopped(cid)
