@@ -152,7 +152,8 @@ int main(int argc, char** argv) {
   // The commands that put a process into a container run from a read-only copy of this
   // executable (sealed_exe.h, CVE-2019-5736); the others never enter one and stay cheap.
   if (a.command == "create" || a.command == "run" || a.command == "exec")
-    if (auto st = wharf::runtime::ensureSealedExe(argv); !st.ok()) return cli::reportError(st.error());
+    if (auto st = wharf::runtime::ensureSealedExe(argv); !st.ok())
+      return cli::reportError(st.error());
   // containerd passes --systemd-cgroup to every command: only those that make a cgroup refuse
   // it (before anything is created), the others work on what exists.
   if (g.systemdCgroup && (a.command == "create" || a.command == "run"))

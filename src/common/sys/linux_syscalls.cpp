@@ -104,8 +104,7 @@ Status LinuxSyscalls::mountIdmapped(const std::string& source, const std::string
   if (::syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
     st = sysError("idmap mount " + quote(source));
   else if (::syscall(SYS_move_mount, tree, "", AT_FDCWD, target.c_str(),
-                          MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) <
-           0)
+                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0)
     st = sysError("move_mount " + quote(source) + " on " + quote(target));
   ::close(tree);
   return st;

@@ -13,8 +13,8 @@
 #include "runtime/internal/child_fds.h"
 #include "runtime/internal/home_env.h"
 #include "runtime/internal/hooks.h"
-#include "runtime/internal/procfs.h"
 #include "runtime/internal/process.h"
+#include "runtime/internal/procfs.h"
 #include "runtime/internal/sync.h"
 #include "runtime/internal/terminal.h"
 #include "runtime/seccomp.h"
@@ -174,7 +174,7 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
 
 void runInit(const InitConfig& cfg) {
   // First of all, drop every fd we were not given on purpose (the caller's, the runtime's).
-  std::vector<int> keep = {cfg.syncFd, cfg.fifoFd, cfg.consoleFd, cfg.procFd,
+  std::vector<int> keep = {cfg.syncFd,   cfg.fifoFd,    cfg.consoleFd, cfg.procFd,
                            cfg.stdio.in, cfg.stdio.out, cfg.stdio.err};
   for (const auto& [fd, type] : cfg.joinNamespaces) keep.push_back(fd);
   for (const auto& [idx, fd] : cfg.idmapUserns) keep.push_back(fd);

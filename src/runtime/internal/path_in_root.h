@@ -20,17 +20,17 @@
 namespace wharf::runtime {
 
 struct PathInRoot {
-  UniqueFd fd;        // O_PATH fd of the file itself
-  UniqueFd parent;    // O_PATH fd of the directory holding it (of the root for "/")
-  std::string name;   // its name in parent ("" for the root)
-  std::string path;   // where it is inside the root, symlinks resolved: "/etc/hosts"
-  mode_t type = 0;    // S_IFDIR, S_IFREG, ... (S_IFLNK only with kNoFollowLast)
+  UniqueFd fd;       // O_PATH fd of the file itself
+  UniqueFd parent;   // O_PATH fd of the directory holding it (of the root for "/")
+  std::string name;  // its name in parent ("" for the root)
+  std::string path;  // where it is inside the root, symlinks resolved: "/etc/hosts"
+  mode_t type = 0;   // S_IFDIR, S_IFREG, ... (S_IFLNK only with kNoFollowLast)
 };
 
 enum class Create {
-  kNone,      // everything must exist
-  kDirs,      // mkdir -p (the last component too)
-  kFile,      // mkdir -p the parents, an empty regular file for the last one if missing
+  kNone,  // everything must exist
+  kDirs,  // mkdir -p (the last component too)
+  kFile,  // mkdir -p the parents, an empty regular file for the last one if missing
 };
 
 struct ResolveOptions {

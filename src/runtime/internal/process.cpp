@@ -306,7 +306,8 @@ Status applyLsmLabels(int procFd, const oci::Process& p) {
       return invalidArgument(
           "process.selinuxLabel: SELinux is not enabled on this host; remove \"" + p.selinuxLabel +
           "\"");
-    WHARF_TRY(writeProcFile(procFd, "thread-self/attr/exec", p.selinuxLabel, "process.selinuxLabel"));
+    WHARF_TRY(
+        writeProcFile(procFd, "thread-self/attr/exec", p.selinuxLabel, "process.selinuxLabel"));
   }
   return okStatus();
 }

@@ -189,8 +189,8 @@ Status mountOne(sys::Syscalls& sys, const RootfsConfig& cfg, const oci::Mount& m
   auto ctx = "mounts[" + std::to_string(idx) + "] (" + m.destination + ")";
   MountOptions mo = parseMountOptions(m.options);
   if (m.type == "bind") mo.bind = true, mo.flags |= MS_BIND;
-  Status st = mo.bind ? mountBind(sys, cfg, m, idx, mo, rootFd)
-                      : mountFilesystem(sys, cfg, m, mo, rootFd);
+  Status st =
+      mo.bind ? mountBind(sys, cfg, m, idx, mo, rootFd) : mountFilesystem(sys, cfg, m, mo, rootFd);
   if (!st.ok()) return std::move(st).error().context(ctx);
   return okStatus();
 }
@@ -322,9 +322,8 @@ Status mountAll(sys::Syscalls& sys, const RootfsConfig& cfg, int rootFd) {
   // Devices: when /dev is the container's own (a tmpfs from the spec), fill it like runc.
   if (hasMountAt(spec, "/dev")) {
     for (const auto& d : kDefaultDevices)
-      WHARF_TRY_CTX(
-          createDevice(sys, cfg, rootFd, d.path, S_IFCHR, d.major, d.minor, 0666, 0, 0),
-          std::string("device ") + d.path);
+      WHARF_TRY_CTX(createDevice(sys, cfg, rootFd, d.path, S_IFCHR, d.major, d.minor, 0666, 0, 0),
+                    std::string("device ") + d.path);
     WHARF_ASSIGN_OR_RETURN(PathInRoot dev, resolveInRoot(rootFd, "/dev"));
     std::string at = fdPath(dev.fd.get());
     WHARF_TRY(sys.symlink("/proc/self/fd", at + "/fd"));
@@ -338,10 +337,10 @@ Status mountAll(sys::Syscalls& sys, const RootfsConfig& cfg, int rootFd) {
       const auto& d = spec.linux->devices[i];
       mode_t type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
       mode_t perm = d.fileMode ? (*d.fileMode & 07777) : 0666;
-      WHARF_TRY_CTX(createDevice(sys, cfg, rootFd, d.path, type,
-                                 static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
-                                 perm, d.uid.value_or(0), d.gid.value_or(0)),
-                    "linux.devices[" + std::to_string(i) + "]");
+      WHARF_TRY_CTX(
+          createDevice(sys, cfg, rootFd, d.path, type, static_cast<unsigned>(d.major),
+                       static_cast<unsigned>(d.minor), perm, d.uid.value_or(0), d.gid.value_or(0)),
+          "linux.devices[" + std::to_string(i) + "]");
     }
   }
   return protectPaths(sys, spec, rootFd);

@@ -21,10 +21,10 @@
 namespace wharf::runtime {
 
 struct MountOptions {
-  unsigned long flags = 0;        // MS_* set by the options
-  unsigned long propagation = 0;  // MS_PRIVATE/MS_SHARED/... (| MS_REC), applied after mounting
-  bool bind = false;              // bind or rbind (MS_BIND in flags, MS_REC for rbind)
-  std::string data;               // everything the kernel parses itself: mode=755, size=...
+  unsigned long flags = 0;         // MS_* set by the options
+  unsigned long propagation = 0;   // MS_PRIVATE/MS_SHARED/... (| MS_REC), applied after mounting
+  bool bind = false;               // bind or rbind (MS_BIND in flags, MS_REC for rbind)
+  std::string data;                // everything the kernel parses itself: mode=755, size=...
   bool recursiveReadonly = false;  // "rro": read-only on every mount below too (mount_setattr)
 };
 // Translates an OCI mount's options (ro nosuid rbind rprivate mode=755 ...).

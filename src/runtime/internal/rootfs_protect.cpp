@@ -8,8 +8,8 @@
 #include <sys/sysmacros.h>
 
 #include <array>
-#include <optional>
 #include <cerrno>
+#include <optional>
 #include <string_view>
 
 namespace wharf::runtime {
@@ -18,8 +18,10 @@ namespace {
 
 // What runc lets a mount cover inside /proc: files lxcfs serves in place of the kernel's.
 constexpr std::array<std::string_view, 10> kProcAllowed = {
-    "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
-    "/proc/swaps",   "/proc/uptime",    "/proc/loadavg", "/proc/slabinfo",
+    "/proc/cpuinfo", "/proc/diskstats",
+    "/proc/meminfo", "/proc/stat",
+    "/proc/swaps",   "/proc/uptime",
+    "/proc/loadavg", "/proc/slabinfo",
     "/proc/net/dev", "/proc/sys/kernel/ns_last_pid"};
 
 bool insideProc(std::string_view p) { return p.size() > 6 && p.substr(0, 6) == "/proc/"; }
@@ -43,7 +45,8 @@ Result<UniqueFd> openDevNull() {
   struct stat st;
   if (::fstat(fd.get(), &st) < 0) return sysError("stat the host's /dev/null");
   if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-    return internalError("the host's /dev/null is not the null device (1:3): refusing to mask with it");
+    return internalError(
+        "the host's /dev/null is not the null device (1:3): refusing to mask with it");
   return fd;
 }
 
@@ -61,8 +64,7 @@ Result<std::optional<PathInRoot>> resolveProtected(sys::Syscalls& sys, int rootF
       bool real = false;
       if (proc.ok())
         if (auto type = sys.fsType(proc->fd.get()); type.ok()) real = *type == PROC_SUPER_MAGIC;
-      if (!real)
-        return invalidArgument(what + ": /proc in the container is not a procfs");
+      if (!real) return invalidArgument(what + ": /proc in the container is not a procfs");
     }
     return std::optional<PathInRoot>();
   }
@@ -87,11 +89,14 @@ Status checkMountDestination(sys::Syscalls& sys, const oci::Mount& m, const std:
                              const PathInRoot& dest) {
   const std::string& p = dest.path;
   if (p == "/proc") {
-    bool procSource = m.type == "proc" || ((m.type == "bind" || m.type.empty()) && isProcfs(source));
+    bool procSource =
+        m.type == "proc" || ((m.type == "bind" || m.type.empty()) && isProcfs(source));
     if (!procSource)
-      return invalidArgument("\"" + m.destination + "\" resolves to /proc: only a procfs can be mounted there");
+      return invalidArgument("\"" + m.destination +
+                             "\" resolves to /proc: only a procfs can be mounted there");
     if (dest.type != S_IFDIR)
-      return invalidArgument("\"" + m.destination + "\": /proc must be mounted on an ordinary directory");
+      return invalidArgument("\"" + m.destination +
+                             "\": /proc must be mounted on an ordinary directory");
     return okStatus();
   }
   if (insideProc(p) && !allowedInProc(p))
@@ -105,8 +110,9 @@ Status checkMountDestination(sys::Syscalls& sys, const oci::Mount& m, const std:
 }
 
 Result<UniqueFd> reopenTop(const PathInRoot& p) {
-  UniqueFd fd(p.name.empty() ? ::fcntl(p.fd.get(), F_DUPFD_CLOEXEC, 3)
-                             : ::openat(p.parent.get(), p.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  UniqueFd fd(p.name.empty()
+                  ? ::fcntl(p.fd.get(), F_DUPFD_CLOEXEC, 3)
+                  : ::openat(p.parent.get(), p.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) return sysError("reopen \"" + p.path + "\"");
   struct stat st;
   if (::fstat(fd.get(), &st) < 0) return sysError("stat \"" + p.path + "\"");
@@ -126,10 +132,10 @@ Status protectPaths(sys::Syscalls& sys, const oci::Spec& spec, int rootFd) {
     WHARF_TRY_CTX(sys.mount(at, at, "", MS_BIND | MS_REC, ""), what);
     auto top = reopenTop(*r);
     if (!top.ok()) return std::move(top).error().context(what);
-    WHARF_TRY_CTX(sys.mount("", fdPath(top->get()), "",
-                            MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                            ""),
-                  what);
+    WHARF_TRY_CTX(
+        sys.mount("", fdPath(top->get()), "",
+                  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, ""),
+        what);
   }
   if (spec.linux->maskedPaths.empty()) return okStatus();
   WHARF_ASSIGN_OR_RETURN(UniqueFd devNull, openDevNull());

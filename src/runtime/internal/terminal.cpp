@@ -29,8 +29,8 @@ Status makeDevConsole(int slave, int rootFd, int procFd) {
   if (console->type != S_IFREG && console->type != S_IFCHR)
     return invalidArgument("/dev/console in the container is not a file: refusing to mount on it");
   if (::fchdir(procFd) < 0) return sysError("enter the runtime's procfs");
-  int rc = ::mount(fdPath(slave).c_str(), fdPath(console->fd.get()).c_str(), nullptr, MS_BIND,
-                   nullptr);
+  int rc =
+      ::mount(fdPath(slave).c_str(), fdPath(console->fd.get()).c_str(), nullptr, MS_BIND, nullptr);
   int err = errno;
   if (::fchdir(rootFd) < 0) return sysError("return to the container's root");
   if (rc < 0) return sysError("bind the terminal on /dev/console", err);

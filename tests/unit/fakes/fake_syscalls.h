@@ -69,8 +69,8 @@ class FakeSyscalls : public sys::Syscalls {
   Status mountSetattr(const std::string& path, bool recursive, uint64_t attrSet,
                       uint64_t attrClr) override {
     char buf[64];
-    std::snprintf(buf, sizeof buf, " set %#llx clr %#llx",
-                  static_cast<unsigned long long>(attrSet), static_cast<unsigned long long>(attrClr));
+    std::snprintf(buf, sizeof buf, " set %#llx clr %#llx", static_cast<unsigned long long>(attrSet),
+                  static_cast<unsigned long long>(attrClr));
     return record("mount_setattr " + real(path) + (recursive ? " rec" : "") + buf);
   }
   // Filesystem types by path prefix (the longest wins); others are ext4.

@@ -1,11 +1,10 @@
 #include "runtime/internal/rootfs.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/mount.h>
-
-#include <fcntl.h>
 #include <linux/magic.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,12 +83,14 @@ TEST_F(RootfsTest, PreparesDockerDefaultMounts) {
   ASSERT_TRUE(prepareRootfs(sys_, config(spec)).ok());
   const auto& c = sys_.calls();
   ASSERT_GE(c.size(), 2u);
-  EXPECT_EQ(c[0], "mount - / - 0x84000 \"\"");               // MS_SLAVE|MS_REC
+  EXPECT_EQ(c[0], "mount - / - 0x84000 \"\"");                     // MS_SLAVE|MS_REC
   EXPECT_EQ(c[1], "mount " + R() + " " + R() + " - 0x5000 \"\"");  // MS_BIND|MS_REC
-  EXPECT_EQ(c[2], "fchdir " + std::to_string(proc_));        // fds are named through our procfs
+  EXPECT_EQ(c[2], "fchdir " + std::to_string(proc_));  // fds are named through our procfs
   EXPECT_THAT(c, Contains("mount proc " + R("/proc") + " proc 0xe \"\""));
-  EXPECT_THAT(c, Contains("mount tmpfs " + R("/dev") + " tmpfs 0x1000002 \"mode=755,size=65536k\""));
-  EXPECT_THAT(c, Contains("mount devpts " + R("/dev/pts") + " devpts 0xa "
+  EXPECT_THAT(c,
+              Contains("mount tmpfs " + R("/dev") + " tmpfs 0x1000002 \"mode=755,size=65536k\""));
+  EXPECT_THAT(c, Contains("mount devpts " + R("/dev/pts") +
+                          " devpts 0xa "
                           "\"newinstance,ptmxmode=0666,mode=0620,gid=5\""));
   EXPECT_THAT(c, Contains("mount sysfs " + R("/sys") + " sysfs 0xf \"\""));
   // v1 cgroups: a tmpfs with one read-only bind per hierarchy.
