@@ -93,12 +93,12 @@ void printUsage(std::ostream& out) {
 // "not a wharf command", which reads like a typo.
 bool isDockerCommandNotBuilt(const std::string& cmd) {
   static const std::set<std::string> kDocker = {
-      "builder", "buildx",  "build",   "checkpoint", "commit",  "compose", "config",  "context",
-      "cp",      "diff",    "events",  "exec",       "export",  "history", "import",  "load",
-      "login",   "logout",  "manifest", "network",   "node",    "pause",   "plugin",  "port",
-      "push",    "rename",  "rmi",     "save",       "search",  "secret",  "service", "stack",
-      "stats",   "swarm",   "tag",     "top",        "trust",   "unpause", "update",  "volume",
-      "init",    "scout",   "debug",   "sbom"};
+      "builder", "buildx", "build",    "checkpoint", "commit", "compose", "config",  "context",
+      "cp",      "diff",   "events",   "exec",       "export", "history", "import",  "load",
+      "login",   "logout", "manifest", "network",    "node",   "pause",   "plugin",  "port",
+      "push",    "rename", "rmi",      "save",       "search", "secret",  "service", "stack",
+      "stats",   "swarm",  "tag",      "top",        "trust",  "unpause", "update",  "volume",
+      "init",    "scout",  "debug",    "sbom"};
   return kDocker.count(cmd) > 0;
 }
 

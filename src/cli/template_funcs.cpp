@@ -93,8 +93,8 @@ std::string goSprintf(const std::string& f, const std::vector<Json>& args) {
       text = buf;
     } else if (verb == 'f' && numeric) {
       char buf[512];
-      std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(std::min<size_t>(prec.value_or(6), 100)),
-                    a.get<double>());
+      std::snprintf(buf, sizeof buf, "%.*f",
+                    static_cast<int>(std::min<size_t>(prec.value_or(6), 100)), a.get<double>());
       text = buf;
     } else if (verb == 'x' || verb == 'X') {
       static const char* kHex[] = {"0123456789abcdef", "0123456789ABCDEF"};

@@ -37,9 +37,8 @@ Error cannotConnect(const Endpoint& ep, int err) {
                  err);
   }
   // The daemon not running is the common case: say how to fix it (docker's wording, adapted).
-  return Error(ErrorCategory::kUnavailable,
-               "Cannot connect to the wharf daemon at " + ep.uri +
-                   ". Is wharfd running? Start it with: wharfd &");
+  return Error(ErrorCategory::kUnavailable, "Cannot connect to the wharf daemon at " + ep.uri +
+                                                ". Is wharfd running? Start it with: wharfd &");
 }
 
 Status writeAll(int fd, std::string_view data) {

@@ -35,8 +35,9 @@ Status checkCreateSpec(const ContainerSpec& spec,
     return invalidArgument("invalid restart policy: maximum retry count cannot be negative");
   }
   if (spec.restartMaxRetries > 0 && spec.restartPolicy != "on-failure") {
-    return invalidArgument("invalid restart policy: maximum retry count can only be used with "
-                           "'on-failure'");
+    return invalidArgument(
+        "invalid restart policy: maximum retry count can only be used with "
+        "'on-failure'");
   }
   return checkNetworkMode(spec.networkMode, containerExists);
 }

@@ -20,8 +20,8 @@
 #include "engine/filters.h"
 #include "engine/log_reader.h"
 #include "engine/names.h"
-#include "engine/shim_scan.h"
 #include "engine/shim/json_log.h"
+#include "engine/shim_scan.h"
 #include "engine/spec_builder.h"
 #include "image/image_service.h"
 #include "runtime/runtime.h"
@@ -280,8 +280,10 @@ void Engine::doRemove(ContainerPtr c, std::function<void(Status)> done) {
   Status st = unmountRootfs(*c);
   if (st.ok()) {
     auto still = isMountPoint(c->rec.info.rootfsPath);
-    if (!still.ok()) st = std::move(still).error();
-    else if (*still) st = internalError("unmount " + c->rec.info.rootfsPath + ": still mounted");
+    if (!still.ok())
+      st = std::move(still).error();
+    else if (*still)
+      st = internalError("unmount " + c->rec.info.rootfsPath + ": still mounted");
   }
   if (!st.ok()) {
     c->removing = false;

@@ -37,9 +37,7 @@ namespace {
 // daemon died (it only has to finish the runtime's create and start).
 constexpr auto kAdoptWait = std::chrono::seconds(10);
 
-bool isExited(const Result<runtime::State>& st) {
-  return st.ok() && st->status == "stopped";
-}
+bool isExited(const Result<runtime::State>& st) { return st.ok() && st->status == "stopped"; }
 
 }  // namespace
 
@@ -115,8 +113,7 @@ void Engine::reconcile(ContainerPtr c, pid_t livePid) {
                   (i.spec.restartPolicy == "always" ||
                    (i.spec.restartPolicy == "unless-stopped" && !c->rec.manuallyStopped)));
   if (restart) {
-    log::info("restart policy {}: starting container {}", i.spec.restartPolicy,
-              id.substr(0, 12));
+    log::info("restart policy {}: starting container {}", i.spec.restartPolicy, id.substr(0, 12));
     i.state.status = ContainerStatus::kExited;
     startContainer(id, [id](Status st, bool) {
       if (!st.ok()) log::warn("restart of {} failed: {}", id, st.error().message());

@@ -36,8 +36,8 @@ struct JsonFileLogReader::Core : std::enable_shared_from_this<Core> {
   bool ended = false;
   bool cancelled = false;
   bool waiting = false;
-  bool eof = false;          // the last read reached the end of the file
-  bool draining = false;     // the writer is done: read to the end, then end
+  bool eof = false;           // the last read reached the end of the file
+  bool draining = false;      // the writer is done: read to the end, then end
   bool skippingLine = false;  // inside an over-long line, until its end
   // Without follow, the log as it was when the request came: the bytes left of it (-1: all).
   off_t snapshotLeft = -1;

@@ -16,8 +16,8 @@ int openInRoot(int rootFd, const std::string& rel) {
   struct open_how how {};
   how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(::syscall(SYS_openat2, rootFd, rel.empty() ? "." : rel.c_str(), &how,
-                                    sizeof how));
+  return static_cast<int>(
+      ::syscall(SYS_openat2, rootFd, rel.empty() ? "." : rel.c_str(), &how, sizeof how));
 }
 
 }  // namespace

@@ -100,10 +100,11 @@ void addNotImplementedRoutes(Router& router) {
   for (const Missing& m : kMissing) {
     std::string feature = m.feature;
     std::string what = std::string(m.method) + " " + m.pattern;
-    router.add(m.method, m.pattern, "NotImplemented", [feature, what](const Request&,
-                                                                      ResponderPtr r) {
-      replyError(*r, notImplemented("wharf does not support " + feature + " yet (" + what + ")"));
-    });
+    router.add(
+        m.method, m.pattern, "NotImplemented", [feature, what](const Request&, ResponderPtr r) {
+          replyError(*r,
+                     notImplemented("wharf does not support " + feature + " yet (" + what + ")"));
+        });
   }
 }
 

@@ -30,7 +30,8 @@ TEST(DataRoot, OldWorldReadableRootIsMadePrivate) {
   stdfs::path c = data / "containers" / "abc";
   for (const auto& d : {c / "upper", c / "merged", c / "work", exec / "containers"})
     stdfs::create_directories(d);
-  for (const auto& d : {data, data / "containers", c, c / "upper", c / "merged", exec / "containers"})
+  for (const auto& d :
+       {data, data / "containers", c, c / "upper", c / "merged", exec / "containers"})
     ::chmod(d.c_str(), 0755);
   for (const char* f : {"wharf.db", "wharf.db-wal", "wharf.db-shm"}) touch(data / f, 0644);
 
