@@ -140,6 +140,14 @@ void Engine::adoptShim(ContainerPtr c, pid_t shimPid) {
       if (fs::exists(c->rec.exitFile) || !isShimOf(shimPid, i.id)) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    if (initPid == 0 && !isShimOf(shimPid, i.id) && !fs::exists(c->rec.exitFile) &&
+        !runtime_.state(i.id).ok()) {
+      // The shim gave up before the container existed (it reported an error nobody read).
+      c->rec.starting = false;
+      startFailed(c, internalError("wharf-shim failed to start the container (see " +
+                                   c->rec.bundle + "/shim.log)"));
+      return;
+    }
     i.state.pid = initPid;
     i.state.exitCode = 0;
     i.state.error.clear();
