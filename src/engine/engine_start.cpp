@@ -317,6 +317,11 @@ void Engine::markExited(ContainerPtr c, const shim::ExitStatus& es) {
   st = persist(*c);
   if (!st.ok()) log::warn("persist container {}: {}", i.id, st.error().message());
   log::info("container {} exited with {}", i.id.substr(0, 12), es.exitCode);
+  if (es.logDroppedBytes > 0) {
+    log::warn("container {}: {} bytes of its output were dropped: the log could not be written "
+              "(disk full?)",
+              i.id.substr(0, 12), es.logDroppedBytes);
+  }
   notifyExit(*c, WaitResult{es.exitCode, es.error});
   if (shouldRestart(*c)) {
     scheduleRestart(c);
