@@ -135,6 +135,9 @@ Result<State> Runtime::create(const CreateOptions& opts) {
 
   // State directory: its creation is what makes the id taken.
   WHARF_TRY(fs::mkdirAll(root_, 0700));
+  // A root made by an older version (or by hand) may be 0755: the state of every container,
+  // its config and the seccomp cache are root's alone.
+  ::chmod(root_.c_str(), 0700);
   fsys::path dir = root_ / opts.id;
   if (::mkdir(dir.c_str(), 0700) < 0) {
     if (errno == EEXIST) return conflict("container \"" + opts.id + "\" already exists");
