@@ -37,6 +37,12 @@ const std::map<std::string, Entry>& topLevel() {
       {"ps", {cmdPs, "List containers"}},
       {"inspect", {cmdInspect, "Return low-level information on wharf objects"}},
       {"images", {cmdImages, "List images"}},
+      {"tag", {cmdTag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"}},
+      {"rmi", {cmdRmi, "Remove one or more images"}},
+      {"load", {cmdLoad, "Load an image from a tar archive or STDIN"}},
+      {"import", {cmdImport, "Import the contents from a tarball to create a filesystem image"}},
+      {"save",
+       {cmdSave, "Save one or more images to a tar archive (streamed to STDOUT by default)"}},
       {"version", {cmdVersion, "Show the wharf version information"}},
       {"info", {cmdInfo, "Display system-wide information"}},
   };
@@ -63,7 +69,14 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
        {{"ls", cmdImages},
         {"list", cmdImages},
         {"inspect", cmdImageInspect},
-        {"bootstrap", cmdImageBootstrap}}},
+        {"bootstrap", cmdImageBootstrap},
+        {"tag", cmdTag},
+        {"rm", cmdRmi},
+        {"remove", cmdRmi},
+        {"load", cmdLoad},
+        {"import", cmdImport},
+        {"save", cmdSave},
+        {"pull", cmdPull}}},
       {"system", {{"info", cmdInfo}}},
   };
   return kGroups;

@@ -24,6 +24,7 @@ using RouteContextPtr = std::shared_ptr<const RouteContext>;
 void addSystemRoutes(Router& router, RouteContextPtr ctx);
 void addContainerRoutes(Router& router, RouteContextPtr ctx);
 void addImageRoutes(Router& router, RouteContextPtr ctx);
+void addImageTransferRoutes(Router& router, RouteContextPtr ctx);  // called by addImageRoutes
 
 // Registers every route: what the Server does, and what tests call with fake backends.
 void addAllRoutes(Router& router, RouteContextPtr ctx);
