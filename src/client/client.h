@@ -110,7 +110,8 @@ class Client {
 
   // POST /images/create?fromImage=&tag=: calls onProgress for each JSON progress message;
   // a message carrying "error" fails the pull with its text.
-  Status imagePull(const std::string& ref, const std::function<void(const Json&)>& onProgress);
+  Status imagePull(const std::string& ref, const std::function<void(const Json&)>& onProgress,
+                   const std::string& platform = "");
   Result<Json> imageList(bool all);
   Result<Json> imageInspect(const std::string& name);
   // wharf's own endpoint: builds the built-in image `name` ("busybox") from the host.

@@ -126,6 +126,13 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
                            " layers but the config " + std::to_string(cfg->diffIds.size()) +
                            " diff ids");
   plan.chainIds = oci::chainIds(cfg->diffIds);
+  // A single manifest names its platform only in the config: one asked for explicitly must
+  // match it (docker's check), so that --platform never silently gives another architecture.
+  if (!opts.platform.empty() && !isIndex(top.mediaType) &&
+      !platformMatches(want, {cfg->os, cfg->architecture, ""}))
+    return notFound("image with reference " + what + " was found but its platform (" +
+                    normalizePlatform({cfg->os, cfg->architecture, ""}).str() +
+                    ") does not match the specified platform (" + want.str() + ")");
 
   // Layers: download what the store lacks, then unpack in order.
   for (const auto& l : manifest->layers) {
