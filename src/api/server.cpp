@@ -14,6 +14,7 @@
 #include <deque>
 
 #include "api/errors.h"
+#include "api/internal/request_target.h"
 #include "api/internal/routes.h"
 #include "api/router.h"
 #include "common/log.h"
@@ -33,47 +34,6 @@ namespace {
 constexpr size_t kMaxBody = 16 << 20;
 constexpr size_t kMaxHeader = 64 << 10;
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percentDecode(std::string_view s, bool plusIsSpace) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
-      i += 2;
-    } else if (plusIsSpace && s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-void parseTarget(std::string_view target, Request& req) {
-  size_t q = target.find('?');
-  req.path = percentDecode(target.substr(0, q), false);
-  if (q == std::string_view::npos) return;
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view kv = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (kv.empty()) continue;
-    size_t eq = kv.find('=');
-    std::string key = percentDecode(kv.substr(0, eq), true);
-    std::string value =
-        eq == std::string_view::npos ? std::string() : percentDecode(kv.substr(eq + 1), true);
-    req.queryParams.emplace(std::move(key), std::move(value));
-  }
-}
-
 std::string toLower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -84,14 +44,20 @@ std::string toLower(std::string_view s) {
 // client does); a streamed or hijacked response ends the connection when it ends.
 class Session : public Responder, public std::enable_shared_from_this<Session> {
  public:
-  Session(Socket socket, const Router& router, const Headers& common)
-      : socket_(std::move(socket)), router_(router), common_(common) {}
+  Session(Socket socket, const Router& router, const Headers& common,
+          std::chrono::milliseconds requestTimeout)
+      : socket_(std::move(socket)),
+        router_(router),
+        common_(common),
+        requestTimeout_(requestTimeout),
+        deadline_(socket_.get_executor()) {}
 
   void start() { readRequest(); }
 
   void close() {
     if (mode_ == Mode::kClosed) return;
     mode_ = Mode::kClosed;
+    deadline_.cancel();
     boost::system::error_code ec;
     socket_.shutdown(Socket::shutdown_both, ec);
     socket_.close(ec);
@@ -217,6 +183,7 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(kMaxBody);
     parser_->header_limit(kMaxHeader);
+    armDeadline();
     http::async_read_header(
         socket_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->onHeader(ec); });
@@ -233,8 +200,25 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
         [self = shared_from_this()](beast::error_code ec2, size_t) { self->onRequest(ec2); });
   }
 
+  // The whole request (or the idle wait before it) must arrive within requestTimeout_: a
+  // client that connects and sends nothing, or a byte a minute, must not hold an fd forever.
+  void armDeadline() {
+    deadline_.expires_after(requestTimeout_);
+    deadline_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      // A timer's completion is not the event itself either: check that the request is
+      // still being read and that the deadline really passed.
+      if (ec || !self || self->mode_ != Mode::kReading ||
+          self->deadline_.expiry() > std::chrono::steady_clock::now())
+        return;
+      log::debug("api: closing a connection that sent no complete request in time");
+      self->close();
+    });
+  }
+
   void onRequest(beast::error_code ec) {
     if (mode_ != Mode::kReading) return;
+    deadline_.cancel();
     if (ec) {
       if (ec == http::error::body_limit || ec == http::error::header_limit) {
         mode_ = Mode::kHandling;
@@ -334,6 +318,8 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
   Socket socket_;
   const Router& router_;
   const Headers& common_;
+  std::chrono::milliseconds requestTimeout_;
+  asio::steady_timer deadline_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Mode mode_ = Mode::kReading;
@@ -355,6 +341,7 @@ void addAllRoutes(Router& router, RouteContextPtr ctx) {
   addSystemRoutes(router, ctx);
   addContainerRoutes(router, ctx);
   addImageRoutes(router, std::move(ctx));
+  addNotImplementedRoutes(router);
 }
 
 Headers commonHeaders(const ServerConfig& cfg) {
@@ -368,6 +355,7 @@ class Server::Impl {
  public:
   Impl(asio::io_context& io, RouteContextPtr ctx)
       : io_(io),
+        requestTimeout_(ctx->cfg.requestTimeout),
         router_(ctx->cfg.apiVersion, ctx->cfg.minApiVersion),
         common_(commonHeaders(ctx->cfg)) {
     addAllRoutes(router_, std::move(ctx));
@@ -414,7 +402,8 @@ class Server::Impl {
                                boost::system::error_code ec, Socket socket) {
       if (alive.expired() || !acceptor->is_open()) return;
       if (!ec) {
-        auto session = std::make_shared<Session>(std::move(socket), router_, common_);
+        auto session =
+            std::make_shared<Session>(std::move(socket), router_, common_, requestTimeout_);
         // Forget sessions that ended, so the list stays as long as the open connections.
         std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
         sessions_.push_back(session);
@@ -433,6 +422,7 @@ class Server::Impl {
   }
 
   asio::io_context& io_;
+  std::chrono::milliseconds requestTimeout_;
   Router router_;
   Headers common_;
   std::vector<std::shared_ptr<Acceptor>> acceptors_;

@@ -4,6 +4,7 @@
 // from the engine's backend interfaces (engine/backend.h); nothing here blocks the loop.
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,12 @@ struct ServerConfig {
   std::string serverVersion = WHARF_VERSION;
   std::string apiVersion = "1.51";
   std::string minApiVersion = "1.24";
+  // How long a connection may take to send a complete request (head and body), counted from
+  // when the server starts waiting for it; a keep-alive connection idle that long is closed
+  // too. dockerd's ReadHeaderTimeout is 5 minutes; a request that wharf serves is small, so
+  // one minute is generous and frees the fds of half-open or slowloris connections sooner.
+  // Streams and hijacked connections (logs -f, attach) have no such limit.
+  std::chrono::milliseconds requestTimeout{60 * 1000};
 };
 
 class Server {

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 
 #include <map>
+#include <set>
 
 #include "cli/internal/command.h"
 #include "client/host.h"
@@ -101,6 +102,18 @@ void printUsage(std::ostream& out) {
          "Run 'wharf COMMAND --help' for more information on a command.\n";
 }
 
+// docker's commands (and management groups) that wharf has not built yet: saying so beats
+// "not a wharf command", which reads like a typo.
+bool isDockerCommandNotBuilt(const std::string& cmd) {
+  static const std::set<std::string> kDocker = {
+      "builder",  "buildx",  "build",   "checkpoint", "commit", "compose", "config", "context",
+      "cp",       "diff",    "events",  "exec",       "export", "history", "login",  "logout",
+      "manifest", "network", "node",    "pause",      "plugin", "port",    "push",   "rename",
+      "search",   "secret",  "service", "stack",      "stats",  "swarm",   "top",    "trust",
+      "unpause",  "update",  "volume",  "init",       "scout",  "debug",   "sbom"};
+  return kDocker.count(cmd) > 0;
+}
+
 void printGroupUsage(std::ostream& out, const std::string& group,
                      const std::map<std::string, Handler>& cmds) {
   out << "\nUsage:  wharf " << group << " COMMAND\n\nCommands:\n";
@@ -187,15 +200,19 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     auto c = g->second.find(args[i]);
     if (c == g->second.end()) {
       err << "wharf: unknown command: wharf " << cmd << " " << args[i] << "\n\nRun 'wharf " << cmd
-          << " --help' for more information\n";
+          << " --help' for more information.\n";
       return 1;
     }
     ++i;
     fn = c->second;
   } else if (auto t = topLevel().find(cmd); t != topLevel().end()) {
     fn = t->second.fn;
+  } else if (isDockerCommandNotBuilt(cmd)) {
+    err << "wharf: '" << cmd << "' is a docker command that wharf does not support yet.\n"
+        << "See 'wharf --help' for the commands it has.\n";
+    return 1;
   } else {
-    err << "wharf: '" << cmd << "' is not a wharf command.\nSee 'wharf --help'\n";
+    err << "wharf: '" << cmd << "' is not a wharf command.\nSee 'wharf --help'.\n";
     return 1;
   }
   std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());

@@ -8,8 +8,11 @@
 namespace wharf::cli {
 
 std::string Context::describe(const Error& e) const {
-  if (client_.lastStatus() >= 400) return "Error response from daemon: " + e.message();
-  return e.message();
+  // At most one period at the end, whoever wrote the message and whatever was appended.
+  std::string msg = e.message();
+  while (msg.size() >= 2 && msg.ends_with("..") && !msg.ends_with("...")) msg.pop_back();
+  if (client_.lastStatus() >= 400) return "Error response from daemon: " + msg;
+  return msg;
 }
 
 int Context::fail(const Error& e) {

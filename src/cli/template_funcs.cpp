@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstring>
+#include <optional>
 
 #include "cli/format.h"
 
@@ -31,6 +34,102 @@ namespace {
 
 std::string jsonString(const Json& v) {
   return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// Go's fmt.Sprintf for the verbs templates use: %s %v %q %d %x %X %f %t %%, with the flags
+// '-' and '0', a width and a precision ("%-20s", "%.5s", "%8.2f"). Width and precision are
+// capped so that a format string cannot ask for gigabytes.
+std::string goSprintf(const std::string& f, const std::vector<Json>& args) {
+  constexpr size_t kMaxWidth = 4096;
+  std::string out;
+  size_t ai = 0;
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (f[i] != '%' || i + 1 >= f.size()) {
+      out += f[i];
+      continue;
+    }
+    ++i;
+    bool left = false, zero = false, plus = false;
+    for (; i < f.size() && std::strchr("-0+ #", f[i]); ++i) {
+      left = left || f[i] == '-';
+      zero = zero || f[i] == '0';
+      plus = plus || f[i] == '+';
+    }
+    auto number = [&]() {
+      size_t n = 0;
+      for (; i < f.size() && std::isdigit(static_cast<unsigned char>(f[i])); ++i)
+        n = std::min(kMaxWidth, n * 10 + static_cast<size_t>(f[i] - '0'));
+      return n;
+    };
+    size_t width = number();
+    std::optional<size_t> prec;
+    if (i < f.size() && f[i] == '.') {
+      ++i;
+      prec = number();
+    }
+    if (i >= f.size()) {
+      out += "%!(NOVERB)";
+      break;
+    }
+    char verb = f[i];
+    if (verb == '%') {
+      out += '%';
+      continue;
+    }
+    if (ai >= args.size()) {
+      out += std::string("%!") + verb + "(MISSING)";
+      continue;
+    }
+    const Json& a = args[ai++];
+    std::string text;
+    bool numeric = a.is_number();
+    if ((verb == 'd' || verb == 'x' || verb == 'X') && a.is_number_integer()) {
+      char buf[32];
+      if (verb == 'd') {
+        std::snprintf(buf, sizeof buf, plus ? "%+lld" : "%lld", a.get<long long>());
+      } else {
+        std::snprintf(buf, sizeof buf, verb == 'x' ? "%llx" : "%llX", a.get<long long>());
+      }
+      text = buf;
+    } else if (verb == 'f' && numeric) {
+      char buf[512];
+      std::snprintf(buf, sizeof buf, "%.*f",
+                    static_cast<int>(std::min<size_t>(prec.value_or(6), 100)), a.get<double>());
+      text = buf;
+    } else if (verb == 'x' || verb == 'X') {
+      static const char* kHex[] = {"0123456789abcdef", "0123456789ABCDEF"};
+      for (unsigned char c : goValueString(a)) {
+        text += kHex[verb == 'X'][c >> 4];
+        text += kHex[verb == 'X'][c & 15];
+      }
+    } else {
+      text = goValueString(a);
+      // Precision counts runes for strings: cut at a UTF-8 character boundary.
+      if (prec && (verb == 's' || verb == 'v')) {
+        size_t runes = 0, k = 0;
+        for (; k < text.size(); ++k) {
+          if ((static_cast<unsigned char>(text[k]) & 0xC0) != 0x80 && runes++ == *prec) break;
+        }
+        text.resize(k);
+      }
+      if (verb == 'q') text = goQuote(text);
+      numeric = false;
+    }
+    size_t runes = 0;
+    for (unsigned char c : text) runes += (c & 0xC0) != 0x80;
+    if (runes < width) {
+      std::string pad(width - runes, zero && !left && numeric ? '0' : ' ');
+      if (left) {
+        text += pad;
+      } else if (pad[0] == '0' && !text.empty() && (text[0] == '-' || text[0] == '+')) {
+        text = text[0] + pad + text.substr(1);
+      } else {
+        text = pad + text;
+      }
+    }
+    out += text;
+  }
+  return out;
 }
 
 }  // namespace
@@ -132,24 +231,7 @@ Result<Json> callFunction(const std::string& fn, const std::vector<Json>& args, 
   }
   if (fn == "printf") {
     if (args.empty()) return invalidArgument("wrong number of args for printf");
-    std::string f = str(args[0]), out;
-    size_t ai = 1;
-    for (size_t i = 0; i < f.size(); ++i) {
-      if (f[i] != '%' || i + 1 >= f.size()) {
-        out += f[i];
-        continue;
-      }
-      char verb = f[++i];
-      if (verb == '%') {
-        out += '%';
-      } else if (ai >= args.size()) {
-        out += std::string("%!") + verb + "(MISSING)";
-      } else {
-        out += verb == 'q' ? goQuote(str(args[ai])) : str(args[ai]);
-        ++ai;
-      }
-    }
-    return Json(out);
+    return Json(goSprintf(str(args[0]), std::vector<Json>(args.begin() + 1, args.end())));
   }
   if (fn == "len") {
     WHARF_TRY(need(1));

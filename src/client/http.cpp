@@ -29,11 +29,16 @@ std::string_view trim(std::string_view s) {
 }
 
 Error cannotConnect(const Endpoint& ep, int err) {
+  // A socket the user may not open is not a daemon that is down (docker's wording).
+  if (err == EACCES || err == EPERM) {
+    return Error(ErrorCategory::kForbidden,
+                 "permission denied while trying to connect to the wharf daemon socket at " +
+                     ep.uri + ": connect: permission denied",
+                 err);
+  }
   // The daemon not running is the common case: say how to fix it (docker's wording, adapted).
-  return Error(ErrorCategory::kUnavailable,
-               "Cannot connect to the wharf daemon at " + ep.uri +
-                   ". Is wharfd running? Start it with: wharfd &",
-               err);
+  return Error(ErrorCategory::kUnavailable, "Cannot connect to the wharf daemon at " + ep.uri +
+                                                ". Is wharfd running? Start it with: wharfd &");
 }
 
 Status writeAll(int fd, std::string_view data) {
@@ -68,7 +73,7 @@ Result<HttpConnection> HttpConnection::open(const Endpoint& ep) {
     do {
       rc = ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
     } while (rc < 0 && errno == EINTR);
-    if (rc < 0) return cannotConnect(ep, 0);
+    if (rc < 0) return cannotConnect(ep, errno);
     return HttpConnection(std::move(fd));
   }
   addrinfo hints{};

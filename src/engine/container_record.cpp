@@ -138,7 +138,8 @@ std::string recordToJson(const ContainerRecord& r) {
             {"bundle", r.bundle},
             {"exitFile", r.exitFile},
             {"mounted", r.mounted},
-            {"manuallyStopped", r.manuallyStopped}};
+            {"manuallyStopped", r.manuallyStopped},
+            {"starting", r.starting}};
   return j.dump();
 }
 
@@ -182,6 +183,7 @@ Result<ContainerRecord> recordFromJson(std::string_view text) {
     get(j, "exitFile", &r.exitFile);
     get(j, "mounted", &r.mounted);
     get(j, "manuallyStopped", &r.manuallyStopped);
+    get(j, "starting", &r.starting);
     return r;
   } catch (const Json::exception& e) {
     return invalidArgument(std::string("container record: ") + e.what());

@@ -8,7 +8,9 @@
 //    "spec":{...ContainerSpec...}, "state":{status, pid, exitCode, oomKilled, error, startedAt,
 //    finishedAt}, "logPath", "rootfs", "upperDir", "workDir", "lowerDirs":[...],
 //    "hostnamePath", "hostsPath", "resolvConfPath", "restartCount",
-//    "shimPid", "bundle", "exitFile", "mounted", "manuallyStopped"}
+//    "shimPid", "bundle", "exitFile", "mounted", "manuallyStopped", "starting"}
+//   "starting" is written (with "mounted") before the shim is spawned: a daemon that dies
+//   before the shim answers finds it again at restore by its command line (--id <id>).
 
 #include <string>
 #include <string_view>
@@ -26,6 +28,8 @@ struct ContainerRecord {
   bool mounted = false;  // the overlay is mounted at info.rootfsPath
   // Stopped or killed by a user: no restart by policy (docker's HasBeenManuallyStopped).
   bool manuallyStopped = false;
+  // A shim was (or was about to be) spawned and has not answered yet.
+  bool starting = false;
 };
 
 std::string recordToJson(const ContainerRecord& r);

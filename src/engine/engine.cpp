@@ -10,14 +10,18 @@
 
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/mountinfo.h"
 #include "common/random.h"
 #include "common/scope_guard.h"
 #include "common/unique_fd.h"
 #include "engine/config_merge.h"
+#include "engine/create_checks.h"
+#include "engine/data_root.h"
 #include "engine/filters.h"
 #include "engine/log_reader.h"
 #include "engine/names.h"
 #include "engine/shim/json_log.h"
+#include "engine/shim_scan.h"
 #include "engine/spec_builder.h"
 #include "image/image_service.h"
 #include "runtime/runtime.h"
@@ -57,12 +61,7 @@ Engine::Engine(boost::asio::io_context& io, boost::asio::thread_pool& pool, stor
 
 Engine::~Engine() {
   // Shims keep running: only stop watching them.
-  for (auto& [id, c] : containers_) {
-    if (c->shimWatch) {
-      boost::system::error_code ec;
-      c->shimWatch->close(ec);
-    }
-  }
+  for (auto& [id, c] : containers_) c->shimWatch.reset();
 }
 
 stdfs::path Engine::containerDir(const std::string& id) const {
@@ -127,6 +126,7 @@ Result<std::string> Engine::createContainer(const ContainerSpec& spec,
     name = generateName([&](const std::string& n) { return taken(n) != nullptr; });
   }
   if (spec.image.empty()) return invalidArgument("config.Image: no image specified");
+  WHARF_TRY(checkCreateSpec(spec, [&](const std::string& other) { return find(other).ok(); }));
   // Options that would only fail at start (security options, capabilities, the seccomp
   // profile) fail the create instead, before anything exists.
   WHARF_TRY(validateSecurity(spec, daemonCapabilityBounding()));
@@ -172,7 +172,11 @@ Result<std::string> Engine::createContainer(const ContainerSpec& spec,
 
   // Nothing half-created survives an error.
   ScopeGuard undo([&] { (void)fs::removeAll(dir); });
-  for (const auto& d : {i.upperDir, i.workDir, i.rootfsPath}) WHARF_TRY(fs::mkdirAll(d, 0755));
+  // Private parent; upper/ keeps 0755, the mode of the container's "/" (engine/data_root.h).
+  WHARF_TRY(makeDirWithMode(dir, kPrivateDirMode));
+  WHARF_TRY(makeDirWithMode(i.upperDir, 0755));
+  WHARF_TRY(makeDirWithMode(i.workDir, kPrivateDirMode));
+  WHARF_TRY(makeDirWithMode(i.rootfsPath, kPrivateDirMode));
   WHARF_TRY(fs::writeFileAtomic(i.hostnamePath, i.spec.hostname + "\n"));
   std::string hosts = kHosts;
   if (i.spec.networkMode == "host") {
@@ -265,10 +269,25 @@ void Engine::doRemove(ContainerPtr c, std::function<void(Status)> done) {
   const std::string id = c->rec.info.id;
   // Both a forced remove and AutoRemove may ask once the container exits.
   if (!containers_.count(id)) return done(okStatus());
+  // Nothing is deleted under a live container: a shim that still runs it (whatever the
+  // record says) or an overlay that is still mounted stops the removal here.
+  if (c->rec.shimPid > 0 && isShimOf(c->rec.shimPid, id)) {
+    return done(conflict("cannot remove container " + id + ": its shim (pid " +
+                         std::to_string(c->rec.shimPid) + ") is still running"));
+  }
   c->removing = true;
+  if (auto m = isMountPoint(c->rec.info.rootfsPath); !m.ok() || *m) c->rec.mounted = true;
   Status st = unmountRootfs(*c);
+  if (st.ok()) {
+    auto still = isMountPoint(c->rec.info.rootfsPath);
+    if (!still.ok())
+      st = std::move(still).error();
+    else if (*still)
+      st = internalError("unmount " + c->rec.info.rootfsPath + ": still mounted");
+  }
   if (!st.ok()) {
     c->removing = false;
+    (void)persist(*c);
     return done(std::move(st).error().context("remove container " + id));
   }
   (void)runtime_.remove(id, true);  // usually already gone: the shim removes it
@@ -284,10 +303,7 @@ void Engine::doRemove(ContainerPtr c, std::function<void(Status)> done) {
   }
   containers_.erase(id);
   cancelRestart(*c);
-  if (c->shimWatch) {
-    boost::system::error_code ec;
-    c->shimWatch->close(ec);
-  }
+  c->shimWatch.reset();
   ++c->epoch;
   wakeReaders(*c);
   WaitResult r{c->rec.info.state.exitCode, c->rec.info.state.error};

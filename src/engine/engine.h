@@ -22,11 +22,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "engine/backend.h"
 #include "engine/container_record.h"
+#include "engine/exit_watch.h"
 #include "engine/shim/exit_file.h"
 #include "engine/stdin_pipe.h"
 #include "runtime/cgroup/attach_warmup.h"
@@ -62,8 +64,9 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Loads every container record and re-attaches to the shims of running ones (live
-  // restore); a shim that is gone means its container exited (see docs/daemon.md).
+  // Loads every container record and reconciles it with reality (engine_restore.cpp): live
+  // shims are adopted, exit files read, mounts judged from /proc/self/mountinfo, leftovers
+  // of interrupted creates and --rm containers removed (see docs/daemon.md).
   Status restore();
 
   // ContainerBackend
@@ -113,7 +116,7 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   // One container: its record plus what only lives while the daemon runs.
   struct Container {
     ContainerRecord rec;
-    std::unique_ptr<boost::asio::posix::stream_descriptor> shimWatch;  // the shim's pidfd
+    std::unique_ptr<ProcessExitWatch> shimWatch;  // the shim's pidfd
     std::vector<std::function<void(Result<WaitResult>)>> exitWaiters;
     std::vector<std::function<void(Result<WaitResult>)>> removeWaiters;
     std::vector<std::function<bool()>> logWakers;
@@ -149,6 +152,10 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   bool shouldRestart(const Container& c) const;
   void scheduleRestart(ContainerPtr c);
   void cancelRestart(Container& c);
+  // engine_restore.cpp
+  void reconcile(ContainerPtr c, pid_t liveShimPid);
+  void adoptShim(ContainerPtr c, pid_t shimPid);
+  void removeOrphans(const std::set<std::string>& known, const std::map<std::string, pid_t>& shims);
   // engine_images.cpp: runs `work` on the pool under storeMu_, `done` on the loop.
   template <typename T, typename Fn>
   void onWorker(Fn work, std::function<void(T)> done);

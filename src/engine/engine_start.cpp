@@ -16,8 +16,10 @@
 #include "common/unique_fd.h"
 #include "engine/engine.h"
 #include "engine/shim/json_log.h"
+#include "engine/shim_scan.h"
 #include "engine/signals.h"
 #include "engine/spec_builder.h"
+#include "engine/workdir.h"
 #include "image/image_service.h"
 #include "oci/runtime_spec.h"
 #include "runtime/runtime.h"
@@ -33,16 +35,6 @@ namespace stdfs = std::filesystem;
 using StartDone = std::function<void(Status, bool)>;
 
 namespace {
-
-int pidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-
-// Is `pid` still the shim of container `id`? (Pids are reused; the command line says.)
-bool isShimOf(pid_t pid, const std::string& id) {
-  auto cmd = fs::readFile("/proc/" + std::to_string(pid) + "/cmdline");
-  if (!cmd.ok()) return false;
-  return cmd->find("wharf-shim") != std::string::npos &&
-         cmd->find(std::string("--id") + '\0' + id + '\0') != std::string::npos;
-}
 
 int exitCodeForStartError(const Error& e) {
   if (e.category() == ErrorCategory::kNotFound) return 127;
@@ -112,7 +104,19 @@ void Engine::continueStart(ContainerPtr c, std::vector<std::string> lowerDirs, S
     }
     c->rec.mounted = true;
   }
-  Status st = prepareBundle(*c);
+  // A working directory the image lacks is created, as dockerd does.
+  Status st = ensureDirInRoot(i.rootfsPath, i.spec.workingDir);
+  if (!st.ok()) {
+    startFailed(c, st.error());
+    return done(std::move(st).error(), false);
+  }
+  st = prepareBundle(*c);
+  // The record says "starting" (and "mounted") before a shim exists: a daemon killed from
+  // here on finds the shim again at restore (engine_restore.cpp). No record, no shim.
+  if (st.ok()) {
+    c->rec.starting = true;
+    st = persist(*c);
+  }
   if (!st.ok()) {
     startFailed(c, st.error());
     return done(std::move(st).error(), false);
@@ -229,6 +233,7 @@ void Engine::onReady(ContainerPtr c, pid_t child, const std::string& msg, StartD
       i.state.error.clear();
       i.state.startedAt = shim::formatTime(shim::nowNanos());
       c->rec.shimPid = shimPid;
+      c->rec.starting = false;
       c->starting = false;
       Status st = persist(*c);
       if (!st.ok()) log::warn("persist container {}: {}", i.id, st.error().message());
@@ -256,6 +261,7 @@ void Engine::onReady(ContainerPtr c, pid_t child, const std::string& msg, StartD
 void Engine::startFailed(ContainerPtr c, const Error& e) {
   ContainerInfo& i = c->rec.info;
   c->starting = false;
+  c->rec.starting = false;
   Status st = unmountRootfs(*c);
   if (!st.ok()) log::warn("unmount {}: {}", i.rootfsPath, st.error().message());
   // As docker: the container stays "created" with the error and a shell-like exit code.
@@ -268,32 +274,26 @@ void Engine::startFailed(ContainerPtr c, const Error& e) {
 }
 
 Status Engine::watchShim(ContainerPtr c) {
-  UniqueFd fd(pidfdOpen(c->rec.shimPid));
-  if (!fd || !isShimOf(c->rec.shimPid, c->rec.info.id)) {
+  auto fd = openPidfd(c->rec.shimPid);
+  if (!fd.ok() || !isShimOf(c->rec.shimPid, c->rec.info.id)) {
     // Already gone (or the pid is someone else's now): what it left says how it ended.
     asio::post(io_, [this, c] { onShimExit(c); });
     return okStatus();
   }
-  c->shimWatch = std::make_unique<asio::posix::stream_descriptor>(io_, fd.release());
-  // A pidfd turns readable when the process exits.
-  c->shimWatch->async_wait(asio::posix::stream_descriptor::wait_read,
-                           [this, c](const boost::system::error_code& ec) {
-                             if (ec) return;  // the engine is shutting down or removed it
-                             onShimExit(c);
-                           });
+  // Reports only a verified exit: a stale epoll event must never pass for the shim's death
+  // (engine/exit_watch.h).
+  c->shimWatch = std::make_unique<ProcessExitWatch>(io_, std::move(*fd));
+  c->shimWatch->wait([this, c] { onShimExit(c); });
   return okStatus();
 }
 
 void Engine::onShimExit(ContainerPtr c) {
-  if (c->shimWatch) {
-    boost::system::error_code ec;
-    c->shimWatch->close(ec);
-    c->shimWatch.reset();
-  }
+  c->shimWatch.reset();
   if (c->rec.info.state.status != ContainerStatus::kRunning) return;
   auto st = shim::readExitFile(c->rec.exitFile);
   if (st.ok()) return markExited(c, *st);
-  // The shim died without a word: make sure the container is not left running unwatched.
+  // The shim died without a word (it was killed, or crashed): make sure the container is not
+  // left running unwatched. Only reached once the shim's exit is verified.
   log::warn("shim of {} exited without an exit file: {}", c->rec.info.id, st.error().message());
   (void)killInit(*c, SIGKILL);
   (void)runtime_.remove(c->rec.info.id, true);
@@ -317,6 +317,11 @@ void Engine::markExited(ContainerPtr c, const shim::ExitStatus& es) {
   st = persist(*c);
   if (!st.ok()) log::warn("persist container {}: {}", i.id, st.error().message());
   log::info("container {} exited with {}", i.id.substr(0, 12), es.exitCode);
+  if (es.logDroppedBytes > 0) {
+    log::warn("container {}: {} bytes of its output were dropped: the log could not be written "
+              "(disk full?)",
+              i.id.substr(0, 12), es.logDroppedBytes);
+  }
   notifyExit(*c, WaitResult{es.exitCode, es.error});
   if (shouldRestart(*c)) {
     scheduleRestart(c);
@@ -426,50 +431,6 @@ Status Engine::killContainer(const std::string& idOrName, const std::string& sig
   }
   c->rec.manuallyStopped = true;  // no restart by policy after a kill
   return killInit(*c, sig);
-}
-
-Status Engine::restore() {
-  std::vector<store::ContainerRow> rows;
-  {
-    std::lock_guard lock(storeMu_);
-    WHARF_ASSIGN_OR_RETURN(rows, db_.listContainers());
-  }
-  for (auto& row : rows) {
-    auto rec = recordFromJson(row.json);
-    if (!rec.ok()) {
-      log::warn("container {}: unreadable record: {}", row.id, rec.error().message());
-      continue;
-    }
-    auto c = std::make_shared<Container>();
-    c->rec = std::move(*rec);
-    containers_[c->rec.info.id] = c;
-    if (c->rec.info.state.status == ContainerStatus::kRunning) {
-      log::info("live restore: re-attaching to container {} (shim {})",
-                c->rec.info.id.substr(0, 12), c->rec.shimPid);
-      Status st = watchShim(c);
-      if (!st.ok()) log::warn("live restore {}: {}", c->rec.info.id, st.error().message());
-      continue;
-    }
-    if (c->rec.mounted) {
-      Status st = unmountRootfs(*c);
-      if (st.ok()) st = persist(*c);
-      if (!st.ok()) log::warn("restore {}: {}", c->rec.info.id, st.error().message());
-    }
-    // Restart policies apply across daemon restarts: "always" even after a manual stop.
-    const ContainerInfo& i = c->rec.info;
-    bool restart = i.state.status == ContainerStatus::kRestarting ||
-                   (i.state.status == ContainerStatus::kExited &&
-                    (i.spec.restartPolicy == "always" ||
-                     (i.spec.restartPolicy == "unless-stopped" && !c->rec.manuallyStopped)));
-    if (restart) {
-      log::info("restart policy {}: starting container {}", i.spec.restartPolicy,
-                i.id.substr(0, 12));
-      startContainer(i.id, [id = i.id](Status st, bool) {
-        if (!st.ok()) log::warn("restart of {} failed: {}", id, st.error().message());
-      });
-    }
-  }
-  return okStatus();
 }
 
 }  // namespace wharf::engine

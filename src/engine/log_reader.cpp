@@ -20,6 +20,9 @@ namespace wharf::engine {
 namespace asio = boost::asio;
 using Callback = std::function<void(Result<std::optional<LogEntry>>)>;
 
+constexpr size_t kReadChunk = 1 << 20;  // read per step: bounds what one reader holds
+constexpr size_t kMaxLine = 4 << 20;    // far above the shim's longest line (16 KiB, escaped)
+
 struct JsonFileLogReader::Core : std::enable_shared_from_this<Core> {
   Core(asio::io_context& io) : io(io), notify(io), timer(io) {}
 
@@ -33,19 +36,46 @@ struct JsonFileLogReader::Core : std::enable_shared_from_this<Core> {
   bool ended = false;
   bool cancelled = false;
   bool waiting = false;
+  bool eof = false;           // the last read reached the end of the file
+  bool draining = false;      // the writer is done: read to the end, then end
+  bool skippingLine = false;  // inside an over-long line, until its end
+  // Without follow, the log as it was when the request came: the bytes left of it (-1: all).
+  off_t snapshotLeft = -1;
   Callback pending;
   asio::posix::stream_descriptor notify;  // inotify, only when following
   asio::steady_timer timer;
 
-  // Reads what the file has now; complete lines become entries in `queue`.
+  // Reads the next bounded piece of the file (at most kReadChunk bytes): complete lines
+  // become entries in `out`; `eof` says whether the end of the file was reached. Reading in
+  // pieces keeps the daemon's memory bounded whatever the log's size: the next piece is read
+  // only once the client took what the last one held (issue 9, point 7).
   Status readMore(std::deque<LogEntry>* out) {
     char buf[65536];
-    for (;;) {
-      ssize_t n = ::read(file.get(), buf, sizeof buf);
+    size_t got = 0;
+    eof = false;
+    while (got < kReadChunk) {
+      size_t want = sizeof buf;
+      if (snapshotLeft >= 0) want = std::min<size_t>(want, static_cast<size_t>(snapshotLeft));
+      ssize_t n = want == 0 ? 0 : ::read(file.get(), buf, want);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return sysError("read " + path);
-      if (n == 0) break;
+      if (n == 0) {
+        eof = true;
+        break;
+      }
       partial.append(buf, static_cast<size_t>(n));
+      got += static_cast<size_t>(n);
+      if (snapshotLeft >= 0) snapshotLeft -= n;
+    }
+    if (skippingLine) {
+      // The rest of an over-long line: drop it up to its end.
+      size_t nl = partial.find('\n');
+      if (nl == std::string::npos) {
+        partial.clear();
+        return okStatus();
+      }
+      partial.erase(0, nl + 1);
+      skippingLine = false;
     }
     size_t start = 0;
     for (;;) {
@@ -69,6 +99,13 @@ struct JsonFileLogReader::Core : std::enable_shared_from_this<Core> {
       out->push_back(std::move(e));
     }
     partial.erase(0, start);
+    // The shim writes lines of at most 16 KiB of message; a "line" far longer than that is
+    // not one of its lines (a corrupt or foreign file): drop it rather than grow without end.
+    if (partial.size() > kMaxLine) {
+      log::warn("{}: skipping {} bytes without a line end", path, partial.size());
+      partial.clear();
+      skippingLine = true;
+    }
     return okStatus();
   }
 
@@ -125,13 +162,15 @@ struct JsonFileLogReader::Core : std::enable_shared_from_this<Core> {
 
   void tryDeliver() {
     if (!pending || cancelled) return;
-    if (queue.empty() && !ended) {
+    // Read pieces until there is something to deliver or nothing more to read now.
+    while (queue.empty() && !ended) {
       Status st = fill();
       if (!st.ok()) {
         deliver(std::move(pending), std::move(st).error());
         pending = nullptr;
         return;
       }
+      if (eof) break;
     }
     if (!queue.empty()) {
       LogEntry e = std::move(queue.front());
@@ -140,21 +179,15 @@ struct JsonFileLogReader::Core : std::enable_shared_from_this<Core> {
       pending = nullptr;
       return;
     }
-    if (ended || !opts.follow) {
+    if (ended || !opts.follow || draining) {
       ended = true;
       deliver(std::move(pending), std::optional<LogEntry>());
       pending = nullptr;
       return;
     }
     if (done && done()) {
-      // The writer is finished: one last read picks up whatever it wrote before exiting.
-      Status st = fill();
-      ended = true;
-      if (!st.ok()) {
-        deliver(std::move(pending), std::move(st).error());
-        pending = nullptr;
-        return;
-      }
+      // The writer is finished: whatever it wrote before exiting is read, then the end.
+      draining = true;
       tryDeliver();
       return;
     }
@@ -209,20 +242,15 @@ Result<std::unique_ptr<JsonFileLogReader>> JsonFileLogReader::open(asio::io_cont
 
   if (fromEnd) {
     if (::lseek(core->file.get(), 0, SEEK_END) < 0) return sysError("seek log " + path);
-  } else {
-    if (opts.tail >= 0) WHARF_TRY(core->seekTail(opts.tail));
-    std::deque<LogEntry> all;
-    WHARF_TRY(core->readMore(&all));
-    if (opts.tail >= 0 && all.size() > static_cast<size_t>(opts.tail)) {
-      all.erase(all.begin(), all.end() - opts.tail);
-    }
-    for (auto& e : all) {
-      if (opts.untilNanos > 0 && e.timeNanos > opts.untilNanos) {
-        core->ended = true;
-        break;
-      }
-      if (core->wanted(e)) core->queue.push_back(std::move(e));
-    }
+  } else if (opts.tail >= 0) {
+    // Entries are read as the client takes them, from where the last `tail` lines start.
+    WHARF_TRY(core->seekTail(opts.tail));
+  }
+  if (!opts.follow) {
+    struct stat st;
+    off_t pos = ::lseek(core->file.get(), 0, SEEK_CUR);
+    if (pos < 0 || ::fstat(core->file.get(), &st) != 0) return sysError("stat log " + path);
+    core->snapshotLeft = std::max<off_t>(0, st.st_size - pos);
   }
 
   if (opts.follow) {
@@ -251,6 +279,12 @@ void JsonFileLogReader::next(Callback cb) {
   }
   core_->pending = std::move(cb);
   core_->tryDeliver();
+}
+
+size_t JsonFileLogReader::bufferedBytes() const {
+  size_t n = core_->partial.size();
+  for (const auto& e : core_->queue) n += e.data.size();
+  return n;
 }
 
 std::function<bool()> JsonFileLogReader::waker() {

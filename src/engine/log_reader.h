@@ -34,6 +34,11 @@ class JsonFileLogReader final : public LogReader {
   // false once the reader is gone, so the caller can forget the waker.
   std::function<bool()> waker();
 
+  // Bytes of the log this reader holds right now (parsed entries not yet taken plus the
+  // unparsed rest of the last piece read): bounded by about one read piece (1 MiB) whatever
+  // the log's size.
+  size_t bufferedBytes() const;
+
   struct Core;
 
  private:

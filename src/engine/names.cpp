@@ -59,15 +59,23 @@ std::string generateName(const std::function<bool(const std::string&)>& taken) {
 
 Result<std::string> validateName(std::string_view name) {
   if (!name.empty() && name[0] == '/') name.remove_prefix(1);
-  auto bad = [&] {
-    return invalidArgument("Invalid container name (" + std::string(name) +
-                           "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  auto bad = [&](std::string_view why) {
+    // Echo a bounded prefix: the name may be anything a client sent.
+    std::string shown(name.substr(0, 64));
+    if (name.size() > 64) shown += "...";
+    return invalidArgument("Invalid container name (" + shown + ")" + std::string(why));
   };
-  if (name.size() < 2) return bad();
-  if (!std::isalnum(static_cast<unsigned char>(name[0]))) return bad();
+  if (name.size() > kMaxNameLength) {
+    return bad(", a name is at most " + std::to_string(kMaxNameLength) + " characters long");
+  }
+  constexpr std::string_view kRule = ", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed";
+  if (name.size() < 2) return bad(kRule);
+  // A loop, not std::regex: libstdc++'s regex recurses per character and overflowed the
+  // stack on a 30,000-character name (issue 9).
+  if (!std::isalnum(static_cast<unsigned char>(name[0]))) return bad(kRule);
   for (char c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') {
-      return bad();
+      return bad(kRule);
     }
   }
   return std::string(name);

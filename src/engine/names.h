@@ -16,8 +16,12 @@ std::string generateName(const std::function<bool(const std::string&)>& taken,
                          const std::function<size_t(size_t)>& randomIndex);
 std::string generateName(const std::function<bool(const std::string&)>& taken);
 
-// Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (a leading "/" is accepted and dropped).
-// Returns the name without the "/".
+// The longest name accepted: a DNS name's limit (RFC 1035), since names are what user
+// networks' DNS will answer for (docs/decisions.md). Docker sets none.
+inline constexpr size_t kMaxNameLength = 253;
+
+// Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (a leading "/" is accepted and dropped), at most
+// kMaxNameLength characters, checked with a loop. Returns the name without the "/".
 Result<std::string> validateName(std::string_view name);
 
 }  // namespace wharf::engine

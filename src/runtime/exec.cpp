@@ -14,6 +14,7 @@
 #include "common/scope_guard.h"
 #include "runtime/internal/child_fds.h"
 #include "runtime/internal/helpers.h"
+#include "runtime/internal/home_env.h"
 #include "runtime/internal/process.h"
 #include "runtime/internal/procfs.h"
 #include "runtime/internal/state_file.h"
@@ -97,7 +98,8 @@ Result<std::string> setupExec(const ExecChild& c) {
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   // The socket is close-on-exec: the runtime sees EOF when the exec succeeded.
   (void)sendMessage(c.syncFd, "R");
-  Error err = execProcess(*exe, c.process->args, c.process->env, c.preserveFds);
+  Error err = execProcess(*exe, c.process->args, withHomeEnv(c.process->env, c.process->user.uid),
+                          c.preserveFds);
   (void)sendMessage(c.syncFd, encodeError(err));
   ::_exit(127);
 }

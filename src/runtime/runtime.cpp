@@ -127,20 +127,17 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   if (::realpath(rootfs.c_str(), real) == nullptr || ::stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
     return notFound("root.path: rootfs \"" + rootfs.string() +
                     "\" does not exist or is not a directory");
+  // The spec allows any path ("either an absolute path or a relative path to the bundle"):
+  // the bundle itself, or a symlink out of it, is as valid as runc and crun find it. The
+  // caller owns config.json, so there is nothing to contain; only the resolved directory is
+  // used from here on, so a symlink swapped later cannot redirect the mounts.
   const std::string rootfsReal = real;
-  if (fsys::path(spec.root->path).is_relative()) {
-    // A relative root must stay in the bundle: a symlink out of it is refused.
-    char realBundle[PATH_MAX];
-    if (::realpath(bundle.c_str(), realBundle) == nullptr)
-      return sysError("bundle \"" + bundle.string() + "\"");
-    std::string rb = std::string(realBundle) + "/";
-    if (rootfsReal.compare(0, rb.size(), rb) != 0)
-      return invalidArgument("root.path: \"" + spec.root->path + "\" resolves to \"" + rootfsReal +
-                             "\", outside the bundle \"" + bundle.string() + "\"");
-  }
 
   // State directory: its creation is what makes the id taken.
   WHARF_TRY(fs::mkdirAll(root_, 0700));
+  // A root made by an older version (or by hand) may be 0755: the state of every container,
+  // its config and the seccomp cache are root's alone.
+  ::chmod(root_.c_str(), 0700);
   fsys::path dir = root_ / opts.id;
   if (::mkdir(dir.c_str(), 0700) < 0) {
     if (errno == EEXIST) return conflict("container \"" + opts.id + "\" already exists");
@@ -312,15 +309,11 @@ Result<State> Runtime::create(const CreateOptions& opts) {
     if (msg[0] == 'E') return decodeError(msg);
     if (msg == "H") {
       State hs;
-      hs.ociVersion = std::string(oci::kRuntimeSpecVersion);
       hs.id = opts.id;
-      hs.status = "creating";
       hs.pid = pid;
       hs.bundle = bundle.string();
       hs.annotations = spec.annotations;
-      std::string json = stateToJson(hs);
-      WHARF_TRY(runHooks(spec.hooks->prestart, json, "prestart"));
-      WHARF_TRY(runHooks(spec.hooks->createRuntime, json, "createRuntime"));
+      WHARF_ASSIGN_OR_RETURN(std::string json, runCreateRuntimeHooks(*spec.hooks, std::move(hs)));
       WHARF_TRY(sendMessage(parentSock.get(), "G" + json));
       continue;
     }
@@ -367,10 +360,16 @@ void Runtime::runLateHooks(const PersistedState& ps, const char* kind) {
   const auto& hooks =
       std::string_view(kind) == "poststart" ? spec->hooks->poststart : spec->hooks->poststop;
   State s = stateOf(ps);
-  if (std::string_view(kind) == "poststop") s.status = "stopped";
-  // The spec: poststart and poststop failures are logged, not fatal.
-  if (auto r = runHooks(hooks, stateToJson(s), kind); !r.ok())
-    log::warn("container {}: {}", ps.state.id, r.error().message());
+  if (std::string_view(kind) == "poststop") {
+    s.status = "stopped";
+  } else {
+    // What start() just did: the process was started, and this is it. A process that has
+    // already exited (`true`) must not hand the hook pid 0 and "stopped".
+    s.status = "running";
+    s.pid = ps.state.pid;
+  }
+  // The spec: poststart and poststop failures are logged, not fatal, and the rest still run.
+  runHooksWarnOnly(hooks, stateToJson(s), kind, ps.state.id);
 }
 
 Status Runtime::start(const std::string& id) {
@@ -430,7 +429,9 @@ Status Runtime::kill(const std::string& id, int signal, bool all) {
     for (int p : ps) ::kill(p, signal);
     return okStatus();
   }
-  if (st.status == "stopped") return conflict("container \"" + id + "\" is not running");
+  // runc's words: containerd and podman treat "container not running" as already gone.
+  if (st.status == "stopped")
+    return conflict("cannot kill container \"" + id + "\": container not running");
   if (::kill(st.pid, signal) < 0) return sysError("kill container \"" + id + "\"");
   return okStatus();
 }

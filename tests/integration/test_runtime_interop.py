@@ -72,7 +72,10 @@ def wait_socket(path, proc, timeout=30):
 
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root")
-class InteropTest(unittest.TestCase):
+class EngineFixture(unittest.TestCase):
+    """A temp dir with a busybox rootfs tar; tearDown stops the engines started (self.procs),
+    unmounts what they left under the temp dir and removes their cgroup parents. No tests."""
+
     def setUp(self):
         self.assertTrue(os.path.exists(RUNTIME), f"{RUNTIME} is missing")
         self.tmp = tempfile.mkdtemp(prefix="wharf-interop-")
@@ -111,6 +114,8 @@ class InteropTest(unittest.TestCase):
                     except OSError:
                         pass
 
+
+class InteropTest(EngineFixture):
     def test_podman(self):
         if not ensure("podman", "podman"):
             self.skipTest("podman could not be installed")

@@ -1,12 +1,16 @@
 // The commands of wharf-runtime. Each translates flags into a Runtime call and prints what
 // runc prints.
 #include <signal.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <memory>
+#include <mutex>
 
 #include "cli.h"
 #include "common/fs.h"
@@ -85,21 +89,49 @@ void forwardSignal(int sig) {
 
 }  // namespace
 
-void setGlobals(const Globals& g) { g_globals = g; }
+namespace {
+
+// One line in --log, as runc's logrus writes it (text or JSON lines): containerd reads it.
+void appendToLogFile(const char* level, const std::string& msg) {
+  if (g_globals.logFile.empty()) return;
+  std::ofstream out(g_globals.logFile, std::ios::app);
+  char ts[64];
+  std::time_t now = std::time(nullptr);
+  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  if (g_globals.logFormat == "json")
+    out << Json{{"level", level}, {"msg", msg}, {"time", ts}}.dump() << "\n";
+  else
+    out << "time=\"" << ts << "\" level=" << level << " msg=" << Json(msg).dump() << "\n";
+}
+
+// The library's log lines (hook warnings the spec says MUST be logged, ...) go where runc's
+// go: stderr and --log. Never stdout, which carries `state`'s and `list`'s JSON.
+class RuntimeLogSink : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& m) override {
+    std::string msg(m.payload.data(), m.payload.size());
+    const char* level = m.level >= spdlog::level::err    ? "error"
+                        : m.level == spdlog::level::warn ? "warning"
+                        : m.level == spdlog::level::info ? "info"
+                                                         : "debug";
+    std::fprintf(stderr, "wharf-runtime: %s: %s\n", level, msg.c_str());
+    appendToLogFile(level, msg);
+  }
+  void flush_() override { std::fflush(stderr); }
+};
+
+}  // namespace
+
+void setGlobals(const Globals& g) {
+  g_globals = g;
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("wharf-runtime", std::make_shared<RuntimeLogSink>()));
+}
 
 int reportError(const Error& e) {
   std::string msg = e.message();
   std::fprintf(stderr, "wharf-runtime: %s\n", msg.c_str());
-  if (!g_globals.logFile.empty()) {
-    std::ofstream out(g_globals.logFile, std::ios::app);
-    char ts[64];
-    std::time_t now = std::time(nullptr);
-    std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    if (g_globals.logFormat == "json")
-      out << Json{{"level", "error"}, {"msg", msg}, {"time", ts}}.dump() << "\n";
-    else
-      out << "time=\"" << ts << "\" level=error msg=" << Json(msg).dump() << "\n";
-  }
+  appendToLogFile("error", msg);
   return 1;
 }
 

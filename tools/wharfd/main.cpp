@@ -20,6 +20,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
+#include "engine/data_root.h"
 #include "engine/engine.h"
 #include "image/image_service.h"
 #include "runtime/runtime.h"
@@ -111,8 +112,16 @@ int run(DaemonConfig cfg) {
   }
   // Absolute: the paths end up in bundles and in the shims, which run elsewhere.
   stdfs::path dataRoot = stdfs::absolute(cfg.dataRoot), execRoot = stdfs::absolute(cfg.execRoot);
-  for (const auto& d : {dataRoot, execRoot, dataRoot / "containers", execRoot / "containers",
-                        execRoot / "runtime"}) {
+  // The data root is private (engine/data_root.h); the exec root stays traversable, since
+  // the default API socket lives in it for group "wharf".
+  for (const auto& d : {dataRoot, dataRoot / "containers", execRoot / "containers"}) {
+    Status st = engine::makeDirWithMode(d, engine::kPrivateDirMode);
+    if (!st.ok()) {
+      log::error("{}", st.error().message());
+      return 1;
+    }
+  }
+  for (const auto& d : {execRoot, execRoot / "runtime"}) {
     Status st = fs::mkdirAll(d, 0711);
     if (!st.ok()) {
       log::error("{}", st.error().message());
@@ -127,12 +136,21 @@ int run(DaemonConfig cfg) {
 
   store::LocalContentStore content(dataRoot / "content");
   store::OverlaySnapshotter snapshots(dataRoot / "snapshots");
+  if (Status st = engine::prepareDatabaseFile(dataRoot / "wharf.db"); !st.ok()) {
+    log::error("{}", st.error().message());
+    return 1;
+  }
   auto db = store::MetadataDb::open(dataRoot / "wharf.db");
   if (!db.ok()) {
     log::error("open {}: {}", (dataRoot / "wharf.db").string(), db.error().message());
     return 1;
   }
   image::ImageService images(content, snapshots, **db);
+  // Data roots made by older versions were world-readable: fix them before serving.
+  if (Status st = engine::securePrivateTree(dataRoot, execRoot); !st.ok()) {
+    log::error("securing the data root: {}", st.error().message());
+    return 1;
+  }
   runtime::Runtime runtime(execRoot / "runtime");
 
   boost::asio::io_context io(1);

@@ -25,6 +25,8 @@ void addSystemRoutes(Router& router, RouteContextPtr ctx);
 void addContainerRoutes(Router& router, RouteContextPtr ctx);
 void addImageRoutes(Router& router, RouteContextPtr ctx);
 void addImageTransferRoutes(Router& router, RouteContextPtr ctx);  // called by addImageRoutes
+// 501 for the Engine API endpoints not built yet (routes/not_implemented.cpp); last.
+void addNotImplementedRoutes(Router& router);
 
 // Registers every route: what the Server does, and what tests call with fake backends.
 void addAllRoutes(Router& router, RouteContextPtr ctx);

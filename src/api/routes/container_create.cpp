@@ -2,9 +2,10 @@
 // NetworkingConfig) translated into engine::ContainerSpec.
 
 #include <algorithm>
-#include <regex>
+#include <climits>
 
 #include "api/internal/container_json.h"
+#include "engine/names.h"
 
 namespace wharf::api {
 
@@ -44,6 +45,15 @@ Status readInt(const Json& obj, const char* key, std::string_view where, std::op
   const Json* v = field(obj, key);
   if (!v) return okStatus();
   if (!v->is_number_integer()) return typeError(where, key, "an integer", *v);
+  // Go's decoder refuses a number that does not fit the field; truncating it would turn
+  // StopTimeout 4294967297 into 1.
+  bool fits = v->is_number_unsigned()
+                  ? v->get<uint64_t>() <= static_cast<uint64_t>(INT_MAX)
+                  : v->get<int64_t>() >= INT_MIN && v->get<int64_t>() <= INT_MAX;
+  if (!fits) {
+    return invalidArgument("invalid JSON: " + std::string(where) + "." + key + ": " + v->dump() +
+                           " does not fit in a 32-bit integer");
+  }
   out = v->get<int>();
   return okStatus();
 }
@@ -138,11 +148,10 @@ Result<ContainerSpec> specFromCreateBody(const Json& body, const std::string& na
   if (!body.is_object()) return invalidArgument("invalid JSON: the body must be an object");
   ContainerSpec s;
   s.name = name;
-  if (!s.name.empty() && s.name[0] == '/') s.name.erase(0, 1);
-  static const std::regex kName("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$");
-  if (!name.empty() && !std::regex_match(s.name, kName))
-    return invalidArgument("Invalid container name (" + name +
-                           "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  // Bounded, matched with a loop (engine/names.h): never a regex on client input.
+  if (!name.empty()) {
+    WHARF_ASSIGN_OR_RETURN(s.name, engine::validateName(name));
+  }
 
   // The create body is a Config with HostConfig and NetworkingConfig beside its fields.
   constexpr std::string_view kC = "Config";

@@ -2,6 +2,7 @@
 // stop, kill, resize, delete. Handlers translate; the engine decides.
 
 #include <charconv>
+#include <cstdint>
 #include <ctime>
 
 #include "api/errors.h"
@@ -50,6 +51,9 @@ Result<int64_t> queryUnixNanos(const Request& req, const std::string& name) {
     frac.resize(9, '0');
     std::from_chars(frac.data(), frac.data() + frac.size(), nanos);
   }
+  // Nanoseconds in an int64 reach year 2262; a larger value is no time (and would overflow).
+  constexpr int64_t kMaxSec = INT64_MAX / 1000000000 - 1;
+  if (!bad && (sec < -kMaxSec || sec > kMaxSec)) bad = true;
   if (bad) return invalidArgument("invalid value for " + name + ": \"" + s + "\"");
   return sec * 1000000000 + nanos;
 }

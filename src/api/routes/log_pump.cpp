@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "api/stream.h"
+#include "common/memory.h"
 
 namespace wharf::api {
 
@@ -54,7 +55,12 @@ void LogPump::end(bool ok) {
   if (ended_) return;
   ended_ = true;
   // Never destroy the reader from inside its own callback: defer it to the loop.
-  boost::asio::post(io_, [self = shared_from_this()] { self->reader_.reset(); });
+  boost::asio::post(io_, [self = shared_from_this()] {
+    self->reader_.reset();
+    // A big log leaves freed heap behind; give it back so the daemon's size returns to its
+    // idle size after the response (issue 9, point 7).
+    wharf::returnFreedMemory();
+  });
   if (auto done = std::move(done_)) {
     done_ = nullptr;
     done(ok);

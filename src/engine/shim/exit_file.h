@@ -8,6 +8,7 @@
 //   exit_code 137            (the init's exit status, or 128+signal when a signal killed it)
 //   signal 9                 (0 unless killed by a signal)
 //   finished_at 1796014800123456789   (nanoseconds since the epoch)
+//   log_dropped 65536        (optional: bytes of output the log could not take, e.g. ENOSPC)
 //   error <free text>        (optional: why the shim could not run or watch the container)
 
 #include <cstdint>
@@ -23,6 +24,7 @@ struct ExitStatus {
   int exitCode = 0;
   int signal = 0;
   int64_t finishedAtNanos = 0;
+  int64_t logDroppedBytes = 0;  // output lost because the log write failed (disk full)
   std::string error;
 };
 

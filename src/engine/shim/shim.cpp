@@ -27,13 +27,15 @@ namespace wharf::shim {
 
 namespace {
 
-void writeAll(int fd, std::string_view s) {
+// Returns how many bytes could not be written (0 when all were).
+size_t writeAll(int fd, std::string_view s) {
   while (!s.empty()) {
     ssize_t n = ::write(fd, s.data(), s.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n <= 0) return s.size();
     s.remove_prefix(static_cast<size_t>(n));
   }
+  return 0;
 }
 
 void reportError(int readyFd, const Error& e) {
@@ -136,6 +138,7 @@ class Shim {
     ready.reset();
     loop();
     ExitStatus es = exitStatusFromWait(initStatus_, nowNanos());
+    es.logDroppedBytes = droppedBytes_;
     Status removed = runtime_.remove(opts_.id, false);
     if (!removed.ok()) removed = runtime_.remove(opts_.id, true);
     if (!removed.ok()) es.error = "runtime remove: " + removed.error().message();
@@ -211,7 +214,16 @@ class Shim {
     s.splitter.feed(bytes, emit);
     if (eof) s.splitter.flush(emit);
     // One write per batch: O_APPEND keeps lines of the two streams whole.
-    if (!batch.empty()) writeAll(log_.get(), batch);
+    if (batch.empty()) return;
+    size_t lost = writeAll(log_.get(), batch);
+    if (lost == 0) return;
+    // Disk full (or the like): the output is lost, but never silently. Counted for the exit
+    // file (the daemon reports it) and said once in shim.log.
+    if (droppedBytes_ == 0) {
+      std::fprintf(stderr, "wharf-shim %s: log write failed (%s): dropping output\n",
+                   opts_.id.c_str(), std::strerror(errno));
+    }
+    droppedBytes_ += static_cast<int64_t>(lost);
   }
 
   void reap() {
@@ -306,6 +318,7 @@ class Shim {
   UniqueFd devNull_, log_, initFd_, consoleListen_, control_, stdin_;
   Stream streams_[2];
   pid_t initPid_ = -1;
+  int64_t droppedBytes_ = 0;
   int initStatus_ = 0;
   bool initExited_ = false;
 };

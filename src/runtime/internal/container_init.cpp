@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/unique_fd.h"
 #include "runtime/internal/child_fds.h"
+#include "runtime/internal/home_env.h"
 #include "runtime/internal/hooks.h"
 #include "runtime/internal/process.h"
 #include "runtime/internal/procfs.h"
@@ -209,7 +210,9 @@ void runInit(const InitConfig& cfg) {
       ::_exit(1);
     }
   }
-  Error err = execProcess(*exe, cfg.spec->process->args, cfg.spec->process->env, cfg.preserveFds);
+  Error err = execProcess(*exe, cfg.spec->process->args,
+                          withHomeEnv(cfg.spec->process->env, cfg.spec->process->user.uid),
+                          cfg.preserveFds);
   std::string msg = "wharf-runtime: " + err.message() + "\n";
   (void)!::write(2, msg.data(), msg.size());
   ::_exit(127);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "common/log.h"
 #include "common/unique_fd.h"
 
 namespace wharf::runtime {
@@ -66,6 +67,23 @@ Status runHooks(const std::vector<oci::Hook>& hooks, const std::string& stateJso
     WHARF_TRY_CTX(runHook(hooks[i], stateJson),
                   std::string("hooks.") + kind + "[" + std::to_string(i) + "]");
   return okStatus();
+}
+
+void runHooksWarnOnly(const std::vector<oci::Hook>& hooks, const std::string& stateJson,
+                      const char* kind, const std::string& id) {
+  for (size_t i = 0; i < hooks.size(); ++i)
+    if (auto st = runHook(hooks[i], stateJson); !st.ok())
+      log::warn("container {}: hooks.{}[{}]: {}", id, kind, i, st.error().message());
+}
+
+Result<std::string> runCreateRuntimeHooks(const oci::Hooks& hooks, State base) {
+  base.ociVersion = std::string(oci::kRuntimeSpecVersion);
+  base.status = "created";
+  WHARF_TRY(runHooks(hooks.prestart, stateToJson(base), "prestart"));
+  base.status = "creating";
+  std::string creating = stateToJson(base);
+  WHARF_TRY(runHooks(hooks.createRuntime, creating, "createRuntime"));
+  return creating;
 }
 
 }  // namespace wharf::runtime

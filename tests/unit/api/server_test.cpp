@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <future>
 #include <thread>
+#include <tuple>
 
 #include "api/stream.h"
 #include "common/json.h"
@@ -420,12 +421,67 @@ TEST_F(ServerTest, ClientLeavingCancelsTheFollowedLog) {
   EXPECT_EQ(c.read().status, 304);
 }
 
+TEST_F(ServerTest, EndpointsNotBuiltYetAre501NamingTheFeature) {
+  for (auto [method, path, feature] :
+       {std::tuple{"GET", "/v1.51/volumes", "volumes"}, std::tuple{"POST", "/build", "image build"},
+        std::tuple{"POST", "/containers/abc/exec", "exec"},
+        std::tuple{"GET", "/images/busybox/history", "image history"}}) {
+    RawClient c(sock_);
+    c.request(method, path);
+    auto r = c.read();
+    EXPECT_EQ(r.status, 501) << path;
+    EXPECT_NE(r.body.find(feature), std::string::npos) << r.body;
+  }
+  RawClient c(sock_);
+  c.request("GET", "/no/such/endpoint");
+  EXPECT_EQ(c.read().status, 404);
+  c.request("GET", "/images/json");
+  EXPECT_EQ(c.read().status, 200) << "real routes win over the 501 table";
+}
+
 TEST_F(ServerTest, StopClosesOpenConnections) {
   RawClient c(sock_);
   c.request("GET", "/_ping");
   ASSERT_EQ(c.read().status, 200);
   onLoop([&] { server_->stop(); });
   EXPECT_TRUE(c.closedByServer());
+}
+
+// Issue 9: a connection that never sends a complete request (silent, slowloris, half-open)
+// is closed by the server, while one that keeps sending complete requests is served.
+TEST(ServerTimeouts, IncompleteRequestsAreCutOff) {
+  char tmpl[] = "/tmp/wharf-api-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string sock = std::string(tmpl) + "/api.sock";
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  fakes::FakeImageBackend images;
+  fakes::FakeContainerBackend containers{io, images};
+  fakes::FakeSystemBackend system;
+  ServerConfig cfg;
+  // Far below the client's 5 s receive timeout, so "closed" cannot be a client timeout.
+  cfg.requestTimeout = std::chrono::milliseconds(50);
+  auto server = std::make_unique<Server>(io, containers, images, system, cfg);
+  ASSERT_TRUE(server->listenUnix(sock).ok());
+  std::thread loop([&] { io.run(); });
+
+  RawClient silent(sock);
+  RawClient partial(sock);
+  partial.send("GET /_ping HTTP/1.1\r\nHost: x\r\n");  // the head never ends
+  RawClient body(sock);
+  body.send("POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{");
+  EXPECT_TRUE(silent.closedByServer());
+  EXPECT_TRUE(partial.closedByServer());
+  EXPECT_TRUE(body.closedByServer());
+  RawClient ok(sock);
+  ok.request("GET", "/_ping");
+  EXPECT_EQ(ok.read().status, 200);
+
+  boost::asio::post(io, [&] { server->stop(); });
+  work.reset();
+  loop.join();
+  server.reset();
+  std::filesystem::remove_all(tmpl);
 }
 
 // Not a test: serves the fake backends for the docker CLI check (docs/api.md), e.g.

@@ -39,6 +39,24 @@ TEST(GoTemplateTest, Json) {
   EXPECT_EQ(run("{{json .}}", Json{{"x", "<&>"}}), R"({"x":"<&>"})");
 }
 
+// Issue 9, point 11: Go's width, precision and flags in printf.
+TEST(GoTemplateTest, PrintfWidthAndPrecision) {
+  EXPECT_EQ(run("{{printf \"%.5s\" .Id}}", kContainer), "abc12");
+  EXPECT_EQ(run("{{printf \"%.50s\" .Id}}", kContainer), "abc123");
+  EXPECT_EQ(run("{{printf \"%-8s|\" .Id}}", kContainer), "abc123  |");
+  EXPECT_EQ(run("{{printf \"%8s|\" .Id}}", kContainer), "  abc123|");
+  EXPECT_EQ(run("{{printf \"%5d|%-4d|%04d\" .State.ExitCode .State.ExitCode .State.ExitCode}}",
+                kContainer),
+            "    3|3   |0003");
+  EXPECT_EQ(run("{{printf \"%6.3s|\" .State.Status}}", kContainer), "   exi|");
+  EXPECT_EQ(run("{{printf \"%x\" .State.ExitCode}}", kContainer), "3");
+  EXPECT_EQ(run("{{printf \"%q\" .Id}}", kContainer), "\"abc123\"");
+  EXPECT_EQ(run("{{printf \"%d%%\" .State.ExitCode}}", kContainer), "3%");
+  EXPECT_EQ(run("{{printf \"%s %s\" .Id}}", kContainer), "abc123 %!s(MISSING)");
+  // A width cannot ask for gigabytes.
+  EXPECT_LE(run("{{printf \"%999999999s\" .Id}}", kContainer).size(), 4096u);
+}
+
 TEST(GoTemplateTest, Functions) {
   EXPECT_EQ(run("{{join .Config.Cmd \",\"}}", kContainer), "sh,-c,exit 3");
   EXPECT_EQ(run("{{index .Config.Labels \"b.c\"}}", kContainer), "2");

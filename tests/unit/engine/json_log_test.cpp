@@ -89,3 +89,25 @@ TEST(ExitFile, FormatAndParse) {
 
 }  // namespace
 }  // namespace wharf::shim
+
+namespace wharf::shim {
+namespace {
+
+// Issue 9, point 5: output the log could not take (disk full) is counted, not lost silently.
+TEST(ExitFileDrops, LogDroppedBytesRoundTrip) {
+  ExitStatus st;
+  st.exitCode = 0;
+  st.finishedAtNanos = 42;
+  st.logDroppedBytes = 65536;
+  auto back = parseExitFile(formatExitFile(st));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->logDroppedBytes, 65536);
+  st.logDroppedBytes = 0;
+  EXPECT_EQ(formatExitFile(st).find("log_dropped"), std::string::npos);
+  auto none = parseExitFile(formatExitFile(st));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->logDroppedBytes, 0);
+}
+
+}  // namespace
+}  // namespace wharf::shim

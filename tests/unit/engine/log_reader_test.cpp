@@ -178,5 +178,63 @@ TEST_F(LogReaderTest, DestroyedReaderNeverCallsBack) {
   EXPECT_FALSE(called);
 }
 
+// Issue 9, point 7: a 100 MB log used to be read whole into memory for one `logs` call.
+TEST_F(LogReaderTest, MemoryStaysBoundedWhateverTheLogSize) {
+  {
+    std::ofstream f(path_, std::ios::binary);
+    std::string chunk(shim::kMaxLogChunk, 'a');
+    for (int i = 0; i < 2000; ++i) f << shim::encodeLogLine(chunk, "stdout", i + 1);  // ~33 MB
+  }
+  LogOptions opts;
+  auto r = JsonFileLogReader::open(io_, path_, opts, false, nullptr);
+  ASSERT_TRUE(r.ok());
+  size_t entries = 0, peak = 0;
+  bool finished = false;
+  std::function<void(Result<std::optional<LogEntry>>)> cb;
+  cb = [&](Result<std::optional<LogEntry>> e) {
+    ASSERT_TRUE(e.ok());
+    peak = std::max(peak, (*r)->bufferedBytes());
+    if (!e->has_value()) {
+      finished = true;
+      return;
+    }
+    ++entries;
+    (*r)->next(cb);
+  };
+  (*r)->next(cb);
+  while (!finished && io_.run_one() > 0) {
+  }
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(entries, 2000u);
+  EXPECT_LE(peak, 2u << 20) << "the reader held " << peak << " bytes";
+}
+
+TEST_F(LogReaderTest, AnOverlongForeignLineIsSkippedNotHeld) {
+  append("before\n", "stdout", 1 * kSec);
+  {
+    std::ofstream f(path_, std::ios::app | std::ios::binary);
+    f << std::string(9 << 20, 'x') << "\n";
+  }
+  append("after\n", "stdout", 2 * kSec);
+  LogOptions opts;
+  auto r = JsonFileLogReader::open(io_, path_, opts, false, nullptr);
+  ASSERT_TRUE(r.ok());
+  auto all = readAll(**r);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].data, "before\n");
+  EXPECT_EQ(all[1].data, "after\n");
+}
+
+TEST_F(LogReaderTest, WithoutFollowTheLogIsReadAsItWasAtTheRequest) {
+  append("one\n", "stdout", 1 * kSec);
+  LogOptions opts;
+  auto r = JsonFileLogReader::open(io_, path_, opts, false, nullptr);
+  ASSERT_TRUE(r.ok());
+  append("two\n", "stdout", 2 * kSec);
+  auto all = readAll(**r);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].data, "one\n");
+}
+
 }  // namespace
 }  // namespace wharf::engine

@@ -1,0 +1,23 @@
+#pragma once
+// What is mounted, from /proc/self/mountinfo: the kernel's word, not a flag in a record that
+// a daemon killed between mount(2) and its next write could not update.
+
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace wharf {
+
+// The mount points listed in a mountinfo text (field 5, with the kernel's \ooo escapes of
+// space, tab, newline and backslash undone).
+std::set<std::string> parseMountPoints(std::string_view mountinfo);
+
+// The mount points of this process's mount namespace.
+Result<std::set<std::string>> mountPoints();
+
+// Whether path (absolute, normalised) is a mount point now.
+Result<bool> isMountPoint(const std::string& path);
+
+}  // namespace wharf
