@@ -39,6 +39,7 @@ const std::map<std::string, Entry>& topLevel() {
       {"inspect", {cmdInspect, "Return low-level information on wharf objects"}},
       {"images", {cmdImages, "List images"}},
       {"tag", {cmdTag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"}},
+      {"push", {cmdPush, "Upload an image to a registry"}},
       {"rmi", {cmdRmi, "Remove one or more images"}},
       {"load", {cmdLoad, "Load an image from a tar archive or STDIN"}},
       {"import", {cmdImport, "Import the contents from a tarball to create a filesystem image"}},
@@ -77,7 +78,8 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"load", cmdLoad},
         {"import", cmdImport},
         {"save", cmdSave},
-        {"pull", cmdPull}}},
+        {"pull", cmdPull},
+        {"push", cmdPush}}},
       {"system", {{"info", cmdInfo}}},
   };
   return kGroups;

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "cli/internal/command.h"
+#include "cli/progress.h"
 #include "common/unique_fd.h"
 
 namespace wharf::cli {
@@ -200,6 +201,37 @@ int cmdSave(Context& ctx, std::vector<std::string> args) {
     if (fd) ::unlink(tmp.c_str());
     return ctx.fail(st.error());
   }
+  return 0;
+}
+
+int cmdPush(Context& ctx, std::vector<std::string> args) {
+  std::vector<std::string> names;
+  bool quiet = false;
+  CLI::App app;
+  const char* usage = "[OPTIONS] NAME[:TAG]";
+  initApp(app, "wharf push", usage);
+  app.add_flag("-q,--quiet", quiet, "Suppress verbose output");
+  app.add_option("name", names)->allow_extra_args(true)->group("");
+  if (auto rc = parseArgs(ctx, app, "wharf push", std::move(args))) return *rc;
+  if (names.size() != 1) {
+    ctx.io.err << "\"wharf push\" requires exactly 1 argument.\nSee 'wharf push --help'.\n\n"
+                  "Usage:  wharf push "
+               << usage << "\n";
+    return 1;
+  }
+  std::string ref = names[0];
+  auto [repo, tag] = splitTag(ref);
+  if (tag.empty() && ref.find('@') == std::string::npos) {
+    if (!quiet) ctx.io.out << "Using default tag: latest\n";
+    ref += ":latest";
+  }
+  ProgressPrinter progress(ctx.io.out, ctx.io.outIsTty);
+  std::string digestLine;
+  Status st = ctx.client().imagePush(ref, [&](const Json& j) {
+    if (!quiet) progress.onMessage(j);
+  });
+  if (!st.ok()) return ctx.fail(st.error());
+  if (quiet) ctx.io.out << ref << "\n";
   return 0;
 }
 

@@ -130,6 +130,8 @@ class Client {
   };
   Status imageImport(const std::string& tarball, const ImportOptions& opts,
                      const std::function<void(const Json&)>& onMessage);
+  // POST /images/{name}/push?tag=: JSON progress messages to onMessage.
+  Status imagePush(const std::string& ref, const std::function<void(const Json&)>& onMessage);
   // The archive's bytes, in order, to onData (which may fail to stop the transfer).
   Status imageSave(const std::vector<std::string>& names,
                    const std::function<Status(std::string_view)>& onData);
@@ -153,7 +155,8 @@ class Client {
   // POSTs a body and reads a JSON message stream back (load, import).
   Status streamedPost(const std::string& path, const std::string& body,
                       const std::string& contentType,
-                      const std::function<void(const Json&)>& onMessage);
+                      const std::function<void(const Json&)>& onMessage,
+                      std::map<std::string, std::string> headers = {});
 
   std::string host_;
   std::string apiVersion_;

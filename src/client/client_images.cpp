@@ -52,11 +52,12 @@ Result<Json> Client::imageRemove(const std::string& name, bool force) {
 
 Status Client::streamedPost(const std::string& path, const std::string& body,
                             const std::string& contentType,
-                            const std::function<void(const Json&)>& onMessage) {
+                            const std::function<void(const Json&)>& onMessage,
+                            std::map<std::string, std::string> headers) {
   WHARF_TRY(negotiate());
   lastStatus_ = 0;
-  WHARF_ASSIGN_OR_RETURN(HttpConnection conn, openAndSend("POST", versioned(path), body,
-                                                          {{"Content-Type", contentType}}));
+  headers.emplace("Content-Type", contentType);
+  WHARF_ASSIGN_OR_RETURN(HttpConnection conn, openAndSend("POST", versioned(path), body, headers));
   WHARF_ASSIGN_OR_RETURN(HttpResponseHead head, conn.readHead());
   lastStatus_ = head.status;
   if (head.status >= 400) {
@@ -81,6 +82,21 @@ Status Client::imageImport(const std::string& tarball, const ImportOptions& opts
   if (!opts.platform.empty()) path += "&platform=" + urlEncode(opts.platform);
   for (const auto& c : opts.changes) path += "&changes=" + urlEncode(c);
   return streamedPost(path, tarball, "application/x-tar", onMessage);
+}
+
+Status Client::imagePush(const std::string& ref,
+                         const std::function<void(const Json&)>& onMessage) {
+  // "name:tag": the tag goes apart, as docker sends it; a colon before a slash is a port.
+  std::string name = ref, tag;
+  size_t slash = ref.rfind('/'), colon = ref.rfind(':');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+    name = ref.substr(0, colon);
+    tag = ref.substr(colon + 1);
+  }
+  std::string path = "/images/" + urlEncode(name) + "/push";
+  if (!tag.empty()) path += "?tag=" + urlEncode(tag);
+  // docker always sends a (possibly empty) auth config.
+  return streamedPost(path, "", "application/json", onMessage, {{"X-Registry-Auth", "e30="}});
 }
 
 Status Client::imageSave(const std::vector<std::string>& names,

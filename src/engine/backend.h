@@ -118,6 +118,17 @@ class ImageBackend {
   virtual void pullImage(ImagePullOptions opts,
                          std::function<void(const ImagePullProgress&)> progress,
                          std::function<void(Result<ImagePullResult>)> done) = 0;
+  // `docker push`: opts.ref names a local image by tag ("localhost:5000/a:1"); the image is
+  // uploaded under that name. Progress as for pull ("Preparing", "Pushing", "Pushed",
+  // "Layer already exists"); done gives the pushed manifest's digest and size.
+  struct PushResult {
+    std::string tag;     // "1"
+    std::string digest;  // "sha256:..."
+    int64_t size = 0;    // manifest bytes
+  };
+  virtual void pushImage(ImagePullOptions opts,
+                         std::function<void(const ImagePullProgress&)> progress,
+                         std::function<void(Result<PushResult>)> done) = 0;
 };
 
 // ---- containers -----------------------------------------------------------------------------

@@ -108,6 +108,8 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
                   std::function<void(Result<UniqueFd>)> done) override;
   void pullImage(ImagePullOptions opts, std::function<void(const ImagePullProgress&)> progress,
                  std::function<void(Result<ImagePullResult>)> done) override;
+  void pushImage(ImagePullOptions opts, std::function<void(const ImagePullProgress&)> progress,
+                 std::function<void(Result<PushResult>)> done) override;
 
   // SystemBackend
   Result<SystemInfo> info() override;

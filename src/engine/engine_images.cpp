@@ -191,3 +191,38 @@ void Engine::pullImage(ImagePullOptions opts,
 }
 
 }  // namespace wharf::engine
+
+namespace wharf::engine {
+
+void Engine::pushImage(ImagePullOptions opts,
+                       std::function<void(const ImagePullProgress&)> progress,
+                       std::function<void(Result<PushResult>)> done) {
+  asio::post(pool_, [this, opts = std::move(opts), progress = std::move(progress),
+                     done = std::move(done)]() mutable {
+    Result<PushResult> result = [&]() -> Result<PushResult> {
+      image::RegistryCredentials creds;
+      if (!opts.registryAuth.empty()) {
+        WHARF_ASSIGN_OR_RETURN(creds, image::decodeRegistryAuth(opts.registryAuth));
+      }
+      image::ImageService::PushPlan plan;
+      {
+        std::lock_guard lock(storeMu_);
+        WHARF_ASSIGN_OR_RETURN(plan, images_.pushPlan(opts.ref));
+      }
+      // The upload reads blobs only: no lock, as for a pull's download.
+      image::RegistryOptions ro;
+      ro.insecureRegistries = cfg_.insecureRegistries;
+      WHARF_ASSIGN_OR_RETURN(auto pushed,
+                             images_.pushContent(plan, creds, ro, [this, &progress](const auto& p) {
+                               ImagePullProgress out{p.id, p.status, p.current, p.total};
+                               asio::post(io_, [progress, out] { progress(out); });
+                             }));
+      return PushResult{pushed.tag, pushed.digest, pushed.size};
+    }();
+    asio::post(io_, [result = std::move(result), done = std::move(done)]() mutable {
+      done(std::move(result));
+    });
+  });
+}
+
+}  // namespace wharf::engine

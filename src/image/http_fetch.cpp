@@ -1,9 +1,14 @@
 #include "image/internal/http_fetch.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <mutex>
+
+#include "common/unique_fd.h"
 
 namespace wharf::image::internal {
 namespace {
@@ -76,6 +81,15 @@ size_t onHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+size_t onRead(char* buf, size_t size, size_t n, void* user) {
+  auto* fd = static_cast<UniqueFd*>(user);
+  for (;;) {
+    ssize_t got = ::read(fd->get(), buf, size * n);
+    if (got < 0 && errno == EINTR) continue;
+    return got < 0 ? CURL_READFUNC_ABORT : static_cast<size_t>(got);
+  }
+}
+
 }  // namespace
 
 std::string HttpResponse::header(const std::string& lowerName) const {
@@ -132,7 +146,18 @@ Result<HttpResponse> httpFetch(const HttpRequest& req, size_t maxBody, const Bod
     // Credentials never follow a redirect to another host.
     curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
   }
-  if (req.method == "HEAD") {
+  UniqueFd upload;
+  if (!req.bodyFile.empty()) {
+    upload.reset(::open(req.bodyFile.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!upload) return sysError("open " + req.bodyFile);
+    struct stat st {};
+    if (::fstat(upload.get(), &st) != 0) return sysError("stat " + req.bodyFile);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(st.st_size));
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, onRead);
+    curl_easy_setopt(c, CURLOPT_READDATA, &upload);
+    if (req.method != "PUT") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  } else if (req.method == "HEAD") {
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (req.method == "PUT" || req.method == "POST") {
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());

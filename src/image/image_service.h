@@ -111,6 +111,24 @@ class ImageService {
   Result<Image> pullCommit(const PullPlan& plan, bool* updated);
   void pullAbort(const PullPlan& plan);
 
+  // ---- push (image_push.cpp) ----
+  // pushPlan reads what to send (metadata DB: under the caller's lock); pushContent sends it
+  // (the content store only, no lock): blobs the repository lacks (HEAD first) by monolithic
+  // upload, then the manifest by tag.
+  struct PushPlan {
+    std::string domain, repository, tag;  // "localhost:5000", "team/app", "1"
+    std::string manifestJson, manifestMediaType;
+    std::vector<oci::Descriptor> blobs;  // config first, then the layers
+  };
+  struct PushResult {
+    std::string tag, digest;
+    int64_t size = 0;
+  };
+  Result<PushPlan> pushPlan(const std::string& ref);
+  Result<PushResult> pushContent(const PushPlan& plan, const RegistryCredentials& creds,
+                                 RegistryOptions registry,
+                                 const std::function<void(const PullProgress&)>& progress);
+
  private:
   Result<Image> load(const store::ImageRow& row);
   // Deletes the image row, then the blobs and snapshots no remaining image refers to.

@@ -244,7 +244,7 @@ Status RegistryClient::fetchToken(const std::string& challenge) {
   };
   if (!c.param("service").empty()) add("service", c.param("service"));
   // Our scope, and the one the registry named if it differs (a 401 may ask for another).
-  std::string scope = "repository:" + repository_ + ":pull";
+  std::string scope = "repository:" + repository_ + (opts_.push ? ":pull,push" : ":pull");
   add("scope", scope);
   if (!c.param("scope").empty() && c.param("scope") != scope) add("scope", c.param("scope"));
   internal::HttpRequest req;
@@ -269,12 +269,16 @@ Status RegistryClient::fetchToken(const std::string& challenge) {
 
 Result<RegistryClient::Reply> RegistryClient::send(
     const std::string& method, const std::string& path, const std::vector<std::string>& headers,
-    size_t maxBody, const std::function<Status(std::string_view)>& sink) {
+    size_t maxBody, const std::function<Status(std::string_view)>& sink, const std::string& body,
+    const std::string& bodyFile) {
   WHARF_TRY(ensureConnected());
   for (int attempt = 0;; ++attempt) {
     internal::HttpRequest req;
     req.method = method;
-    req.url = base_ + path;
+    // Upload locations are absolute URLs (or paths): they already name the host.
+    req.url = path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0 ? path : base_ + path;
+    req.body = body;
+    req.bodyFile = bodyFile;
     req.headers = headers;
     req.verifyTls = !insecure_;
     if (authScheme_ == "bearer" && !token_.empty()) {
@@ -393,6 +397,44 @@ Result<std::string> RegistryClient::blobBytes(const std::string& digest, int64_t
   if (sha256Digest(out) != digest)
     return invalidArgument("blob " + digest + ": digest mismatch (got " + sha256Digest(out) + ")");
   return out;
+}
+
+Result<bool> RegistryClient::hasBlob(const std::string& digest) {
+  WHARF_ASSIGN_OR_RETURN(Reply r,
+                         send("HEAD", "/v2/" + repository_ + "/blobs/" + digest, {}, 0, {}));
+  if (r.status == 200) return true;
+  if (r.status == 404) return false;
+  return registryError(r.status, r.body, "HEAD blob " + digest);
+}
+
+Status RegistryClient::uploadBlob(const std::string& digest, const std::string& file) {
+  WHARF_ASSIGN_OR_RETURN(
+      Reply start, send("POST", "/v2/" + repository_ + "/blobs/uploads/", {}, kMaxErrorBody, {}));
+  if (start.status != 202) return registryError(start.status, start.body, "upload " + digest);
+  std::string loc = start.header("location");
+  if (loc.empty()) return unavailable("upload " + digest + ": the registry gave no Location");
+  loc +=
+      (loc.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + urlEncode(digest);
+  WHARF_ASSIGN_OR_RETURN(Reply put, send("PUT", loc, {"Content-Type: application/octet-stream"},
+                                         kMaxErrorBody, {}, "", file));
+  if (put.status != 201 && put.status != 204)
+    return registryError(put.status, put.body, "upload " + digest);
+  return okStatus();
+}
+
+Result<std::string> RegistryClient::putManifest(const std::string& tag,
+                                                const std::string& mediaType,
+                                                const std::string& bytes) {
+  WHARF_ASSIGN_OR_RETURN(Reply r, send("PUT", "/v2/" + repository_ + "/manifests/" + tag,
+                                       {"Content-Type: " + mediaType}, kMaxErrorBody, {}, bytes));
+  if (r.status != 201 && r.status != 200)
+    return registryError(r.status, r.body, "push manifest " + tag);
+  std::string digest = sha256Digest(bytes);
+  std::string said = r.header("docker-content-digest");
+  if (!said.empty() && said != digest)
+    return unavailable("push manifest " + tag + ": the registry stored it as " + said + ", not " +
+                       digest);
+  return digest;
 }
 
 }  // namespace wharf::image

@@ -35,6 +35,7 @@ Result<RegistryCredentials> decodeRegistryAuth(std::string_view header);
 
 struct RegistryOptions {
   std::vector<std::string> insecureRegistries;  // "host:port", "host", or "10.0.0.0/8"
+  bool push = false;                            // ask for push rights too
 };
 
 // What GET /v2/<name>/manifests/<ref> answered: the bytes, verified against their digest.
@@ -67,6 +68,13 @@ class RegistryClient {
   // Small blobs (configs): the bytes, verified against the digest.
   Result<std::string> blobBytes(const std::string& digest, int64_t size);
 
+  // Push: whether the repository has the blob (HEAD); a monolithic upload (POST, then PUT
+  // with the digest) of a file; a manifest PUT by tag, returning the registry's digest.
+  Result<bool> hasBlob(const std::string& digest);
+  Status uploadBlob(const std::string& digest, const std::string& file);
+  Result<std::string> putManifest(const std::string& tag, const std::string& mediaType,
+                                  const std::string& bytes);
+
   const std::string& baseUrl() const { return base_; }
 
  private:
@@ -82,7 +90,8 @@ class RegistryClient {
   // of answers >= 400 are kept (bounded) for the error, never passed to the sink.
   Result<Reply> send(const std::string& method, const std::string& path,
                      const std::vector<std::string>& headers, size_t maxBody,
-                     const std::function<Status(std::string_view)>& sink);
+                     const std::function<Status(std::string_view)>& sink,
+                     const std::string& body = "", const std::string& bodyFile = "");
   Error registryError(long status, const std::string& body, const std::string& what) const;
 
   std::string domain_, repository_;

@@ -96,7 +96,7 @@ std::string progressBar(int64_t current, int64_t total) {
 Json pullMessage(const engine::ImagePullProgress& p) {
   Json j{{"status", p.status}};
   bool layerLine = !p.id.empty() && p.status.rfind("Pulling from ", 0) != 0;
-  if (p.status == "Downloading" || p.status == "Extracting") {
+  if (p.status == "Downloading" || p.status == "Extracting" || p.status == "Pushing") {
     j["progressDetail"] = {{"current", p.current}, {"total", p.total}};
     if (p.total > 0) j["progress"] = progressBar(p.current, p.total);
   } else if (layerLine) {
@@ -145,6 +145,40 @@ void pullImage(const RouteContextPtr& ctx, const Request& req, ResponderPtr r) {
       });
 }
 
+// POST /images/{name}/push?tag=: docker push, streamed as the pull is; the last message
+// carries docker's aux {Tag, Digest, Size}.
+void pushImage(const RouteContextPtr& ctx, const Request& req, ResponderPtr r) {
+  engine::ImagePullOptions opts;
+  std::string tag = req.query("tag").value_or("");
+  opts.ref = req.params.at("name") + ":" + (tag.empty() ? "latest" : tag);
+  opts.registryAuth = req.header("x-registry-auth");
+  auto started = std::make_shared<bool>(false);
+  auto start = [r, started] {
+    if (*started) return;
+    *started = true;
+    r->startStream(200, "application/json");
+  };
+  ctx->images.pushImage(
+      opts,
+      [r, start](const engine::ImagePullProgress& p) {
+        start();
+        r->write(jsonLine(pullMessage(p)));
+      },
+      [r, start, started](Result<engine::ImageBackend::PushResult> res) {
+        if (!res.ok() && !*started) return replyError(*r, res.error());
+        start();
+        if (!res.ok()) {
+          r->write(jsonLine({{"errorDetail", {{"message", res.error().message()}}},
+                             {"error", res.error().message()}}));
+        } else {
+          r->write(jsonLine(
+              {{"progressDetail", Json::object()},
+               {"aux", {{"Tag", res->tag}, {"Digest", res->digest}, {"Size", res->size}}}}));
+        }
+        r->finish();
+      });
+}
+
 }  // namespace
 
 void addImageTransferRoutes(Router& router, RouteContextPtr ctx) {
@@ -158,6 +192,9 @@ void addImageTransferRoutes(Router& router, RouteContextPtr ctx) {
       replyEmpty(*r, 201);
     });
   });
+
+  router.add("POST", "/images/{name*}/push", "ImagePush",
+             [ctx](const Request& req, ResponderPtr r) { pushImage(ctx, req, r); });
 
   router.add("DELETE", "/images/{name*}", "ImageDelete", [ctx](const Request& req, ResponderPtr r) {
     // noprune only keeps untagged parent images; wharf's images have no parents.

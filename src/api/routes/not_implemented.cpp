@@ -38,7 +38,6 @@ constexpr Missing kMissing[] = {
     {"POST", "/build/prune", "build cache prune"},
     {"POST", "/build/cancel", "image build"},
     {"GET", "/images/{name*}/history", "image history"},
-    {"POST", "/images/{name*}/push", "image push"},
     {"GET", "/images/search", "image search"},
     {"POST", "/images/prune", "image prune"},
     {"POST", "/commit", "commit"},

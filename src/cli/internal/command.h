@@ -82,6 +82,7 @@ int cmdRmi(Context& ctx, std::vector<std::string> args);
 int cmdLoad(Context& ctx, std::vector<std::string> args);
 int cmdImport(Context& ctx, std::vector<std::string> args);
 int cmdSave(Context& ctx, std::vector<std::string> args);
+int cmdPush(Context& ctx, std::vector<std::string> args);
 int cmdVersion(Context& ctx, std::vector<std::string> args);
 int cmdInfo(Context& ctx, std::vector<std::string> args);
 

@@ -20,6 +20,7 @@ struct HttpRequest {
   std::string url;
   std::vector<std::string> headers;      // "Accept: ..."
   std::string body;                      // PUT/POST
+  std::string bodyFile;                  // PUT: the body streams from this file instead
   std::string basicUser, basicPassword;  // HTTP basic auth, when set
   bool followRedirects = true;           // blob downloads are redirected to storage
   bool verifyTls = true;                 // off only for --insecure-registry entries

@@ -142,6 +142,17 @@ class FakeImageBackend : public engine::ImageBackend {
     done(r);
   }
 
+  void pushImage(engine::ImagePullOptions opts,
+                 std::function<void(const engine::ImagePullProgress&)> progress,
+                 std::function<void(Result<PushResult>)> done) override {
+    lastPull = opts;
+    auto d = inspectImage(opts.ref);
+    if (!d.ok()) return done(d.error());
+    progress({"", "The push refers to repository [" + opts.ref + "]"});
+    progress({"abcdef123456", "Pushed"});
+    done(PushResult{"latest", "sha256:" + std::string(64, 'm'), 525});
+  }
+
   std::set<std::string> inUse;
   engine::ImagePullOptions lastPull;
   std::string lastArchive;
