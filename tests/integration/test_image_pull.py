@@ -189,6 +189,38 @@ class RegistryPullTest(DaemonTestCase):
         self.assertNotIn(f"{repo}:1", self.ids())
         self.assertEqual(set(os.listdir(content)), before)
 
+    def test_push_round_trip(self):
+        ref = f"{self.registry.addr}/pushed/busybox:1"
+        self.addCleanup(self.rmi, ref)
+        self.assertExit(self.daemon.wharf("tag", "busybox", ref), 0)
+        busybox_id = self.ids()["busybox:latest"]
+        r = self.daemon.wharf("push", ref, timeout=120)
+        self.assertExit(r, 0)
+        self.assertIn(f"The push refers to repository [{self.registry.addr}/pushed/busybox]",
+                      r.out)
+        self.assertIn("Pushed", r.out)
+        manifest, digest = registry_manifest(self.registry.addr, "pushed/busybox", "1")
+        self.assertEqual(manifest["config"]["digest"], busybox_id)
+        self.assertIn(f"1: digest: {digest} size:", r.out)
+        # skopeo reads it back from the registry with the same config.
+        p = subprocess.run(["skopeo", "inspect", "--tls-verify=false", "--config",
+                            f"docker://{ref}"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["config"]["Cmd"], ["sh"])
+        # Pushing again: every blob is already there.
+        r = self.daemon.wharf("push", ref, timeout=120)
+        self.assertExit(r, 0)
+        self.assertNotIn("Pushed", r.out)
+        self.assertIn("Layer already exists", r.out)
+        # And back: untag, pull, run.
+        self.assertExit(self.daemon.wharf("rmi", ref), 0)
+        self.assertExit(self.daemon.wharf("pull", ref, timeout=120), 0)
+        r = self.daemon.wharf("run", "--rm", ref, "echo", "round-trip")
+        self.assertEqual(r.out, "round-trip\n")
+        r = self.daemon.wharf("push", f"{self.registry.addr}/pushed/nosuch:1", timeout=120)
+        self.assertExit(r, 1)
+        self.assertIn("An image does not exist locally with the tag", r.err)
+
     @unittest.skipUnless(harness.docker_cli(), "the docker CLI is not installed")
     def test_docker_cli_pull_and_run(self):
         ref = f"{self.repo}:1"

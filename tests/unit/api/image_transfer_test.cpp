@@ -161,3 +161,28 @@ TEST(ImageTransferRoutes, PullByDigestAndErrors) {
 
 }  // namespace
 }  // namespace wharf::api
+
+namespace wharf::api {
+namespace {
+
+TEST(ImageTransferRoutes, PushStreamsAndEndsWithAux) {
+  Harness h;
+  auto r = h.call("POST", "/v1.51/images/busybox/push", "", {{"tag", "latest"}});
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(h.images.lastPull.ref, "busybox:latest");
+  std::vector<Json> ls;
+  size_t start = 0, nl;
+  while ((nl = r->body.find('\n', start)) != std::string::npos) {
+    ls.push_back(Json::parse(r->body.substr(start, nl - start)));
+    start = nl + 1;
+  }
+  ASSERT_EQ(ls.size(), 3u);
+  EXPECT_EQ(ls[0]["status"], "The push refers to repository [busybox:latest]");
+  EXPECT_EQ(ls[1]["status"], "Pushed");
+  EXPECT_EQ(ls[2]["aux"]["Digest"], "sha256:" + std::string(64, 'm'));
+  EXPECT_EQ(ls[2]["aux"]["Size"], 525);
+  EXPECT_EQ(h.call("POST", "/images/nosuch/push")->status, 404);
+}
+
+}  // namespace
+}  // namespace wharf::api
