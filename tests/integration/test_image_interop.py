@@ -2,6 +2,7 @@
 `wharf load` → run, and `wharf save` → `docker load` → run. dockerd runs with private temp
 roots and socket, no network setup (no firewall changes), and is stopped afterwards."""
 
+import glob
 import os
 import shutil
 import signal
@@ -25,6 +26,8 @@ class DockerdInteropTest(DaemonTestCase):
         if not ensure("docker.io", "dockerd"):
             raise unittest.SkipTest("docker.io could not be installed")
         super().setUpClass()
+        # dockerd makes a "docker" cgroup under each hierarchy; those it adds are removed again.
+        cls.cgroups_before = set(glob.glob("/sys/fs/cgroup/*/docker") + glob.glob("/sys/fs/cgroup/docker"))
         cls.tmp = tempfile.mkdtemp(prefix="wharf-it-dockerd-")
         t = cls.tmp
         cls.sock = f"{t}/docker.sock"
@@ -61,6 +64,12 @@ class DockerdInteropTest(DaemonTestCase):
             for mp in harness._mounts_under(cls.tmp):
                 subprocess.run(["umount", "-l", mp], stderr=subprocess.DEVNULL)
             shutil.rmtree(cls.tmp, ignore_errors=True)
+        now = set(glob.glob("/sys/fs/cgroup/*/docker") + glob.glob("/sys/fs/cgroup/docker"))
+        for cg in now - getattr(cls, "cgroups_before", now):
+            try:
+                os.rmdir(cg)
+            except OSError:
+                pass
         super().tearDownClass()
 
     def dockerd_cli(self, *args, timeout=120):
