@@ -123,8 +123,8 @@ Status ImageService::saveArchive(const std::vector<std::string>& names, int outF
   // Resolve everything first: a bad name fails before a byte is written.
   std::vector<Saved> saved;
   std::map<std::string, size_t> byId;
-  for (const auto& name : names) {
-    WHARF_ASSIGN_OR_RETURN(Image img, resolve(name));
+  // Each name gives (image, tags to record) pairs, by docker's rule (see the header).
+  auto add = [&](Image img, std::vector<Reference> tags) -> Status {
     auto [it, fresh] = byId.emplace(img.id, saved.size());
     if (fresh) {
       Saved s;
@@ -136,27 +136,43 @@ Status ImageService::saveArchive(const std::vector<std::string>& names, int outF
       saved.push_back(std::move(s));
     }
     Saved& s = saved[it->second];
-    // Which tags go with it: docker's rule (see the header).
-    auto ref = parseReference(name);
-    bool isId =
-        name.rfind("sha256:", 0) == 0 || !ref.ok() || s.img.id.rfind("sha256:" + name, 0) == 0;
-    if (isId || !ref->digest.empty()) continue;
-    bool explicitTag = name.find(':', name.rfind('/') == std::string::npos ? 0 : name.rfind('/')) !=
-                       std::string::npos;
-    std::vector<Reference> add;
-    if (explicitTag) {
-      add.push_back(*ref);
-    } else {
-      WHARF_ASSIGN_OR_RETURN(std::vector<std::string> tags, db_.tagsFor(s.img.id));
-      for (const auto& t : tags)
-        if (auto r = parseReference(t); r.ok() && r->repository() == ref->repository())
-          add.push_back(*r);
-    }
-    for (auto& r : add) {
+    for (auto& r : tags) {
       bool dup = false;
       for (const auto& have : s.tags) dup = dup || have.normalized() == r.normalized();
       if (!dup) s.tags.push_back(std::move(r));
     }
+    return okStatus();
+  };
+  for (const auto& name : names) {
+    auto ref = parseReference(name);
+    size_t slash = name.rfind('/');
+    bool explicitTag = name.find(':', slash == std::string::npos ? 0 : slash) != std::string::npos;
+    bool bareName = ref.ok() && ref->digest.empty() && !explicitTag;
+    if (bareName) {
+      // Every tag of the repository, whichever images they name.
+      WHARF_ASSIGN_OR_RETURN(std::vector<store::ImageRow> rows, db_.listImages());
+      bool any = false;
+      for (const auto& row : rows) {
+        WHARF_ASSIGN_OR_RETURN(std::vector<std::string> tags, db_.tagsFor(row.id));
+        std::vector<Reference> mine;
+        for (const auto& t : tags)
+          if (auto r = parseReference(t);
+              r.ok() && r->digest.empty() && r->repository() == ref->repository())
+            mine.push_back(*r);
+        if (mine.empty()) continue;
+        any = true;
+        WHARF_ASSIGN_OR_RETURN(Image img, load(row));
+        WHARF_TRY(add(std::move(img), std::move(mine)));
+      }
+      if (any) continue;
+      // Not a repository we have: maybe an id prefix.
+    }
+    WHARF_ASSIGN_OR_RETURN(Image img, resolve(name));
+    bool byId =
+        !ref.ok() || name.rfind("sha256:", 0) == 0 || img.id.rfind("sha256:" + name, 0) == 0;
+    std::vector<Reference> tags;
+    if (!byId && ref->digest.empty()) tags.push_back(*ref);
+    WHARF_TRY(add(std::move(img), std::move(tags)));
   }
 
   TarOut tar(outFd);

@@ -51,9 +51,9 @@ class ImageTransferTest(DaemonTestCase):
         self.assertExit(self.daemon.wharf("rmi", f"{repo}:x"), 0)
 
     def test_tag_errors(self):
-        r = self.daemon.wharf("tag", "busybox", "Bad/Name")
+        r = self.daemon.wharf("tag", "busybox", "bad/Name")
         self.assertExit(r, 1)
-        self.assertIn("invalid reference format: repository name (Bad/Name) must be lowercase",
+        self.assertIn("invalid reference format: repository name (bad/Name) must be lowercase",
                       r.err)
         r = self.daemon.wharf("tag", "nosuch-image-x", "y")
         self.assertExit(r, 1)
