@@ -93,7 +93,8 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
   plan.normalizedRef = ref.normalized();
   RegistryClient reg(ref.domain, ref.path, opts.credentials, opts.registry);
 
-  progress({ref.digest.empty() ? ref.tag : ref.digest, "Pulling from " + ref.familiarRepository()});
+  // docker names the repository's path here ("library/busybox"), never the registry.
+  progress({ref.digest.empty() ? ref.tag : ref.digest, "Pulling from " + ref.path});
   WHARF_ASSIGN_OR_RETURN(FetchedManifest top, reg.manifest(wanted));
   plan.repoDigest = ref.repository() + "@" + top.digest;
   FetchedManifest chosen = top;

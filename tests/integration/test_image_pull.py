@@ -178,7 +178,10 @@ class RegistryPullTest(DaemonTestCase):
         path = self.registry.blob_path(layer)
         with open(path, "rb") as f:
             good = f.read()
-        self.addCleanup(lambda: open(path, "wb").write(good))
+        def restore():
+            with open(path, "wb") as f:
+                f.write(good)
+        self.addCleanup(restore)
         with open(path, "wb") as f:
             f.write(bytes(b ^ 0x5A for b in good))
         content = os.path.join(self.daemon.data_root, "content", "blobs", "sha256")
