@@ -31,12 +31,13 @@ class DockerdInteropTest(DaemonTestCase):
         cls.tmp = tempfile.mkdtemp(prefix="wharf-it-dockerd-")
         t = cls.tmp
         cls.sock = f"{t}/docker.sock"
+        cls.dockerd_log = open(f"{t}/dockerd.log", "wb")
         cls.dockerd = subprocess.Popen(
             ["dockerd", "--data-root", f"{t}/data", "--exec-root", f"{t}/exec", "-H",
              f"unix://{cls.sock}", "--pidfile", f"{t}/docker.pid", "--iptables=false",
              "--ip6tables=false", "--bridge=none", "--ip-forward=false", "--ip-masq=false",
              "--storage-driver", "vfs"],
-            stdout=open(f"{t}/dockerd.log", "wb"), stderr=subprocess.STDOUT,
+            stdout=cls.dockerd_log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.time() + 60
         while not cls._docker_ok():
@@ -60,6 +61,8 @@ class DockerdInteropTest(DaemonTestCase):
             except subprocess.TimeoutExpired:
                 cls.dockerd.kill()
                 cls.dockerd.wait()
+        if getattr(cls, "dockerd_log", None):
+            cls.dockerd_log.close()
         if getattr(cls, "tmp", None):
             for mp in harness._mounts_under(cls.tmp):
                 subprocess.run(["umount", "-l", mp], stderr=subprocess.DEVNULL)
