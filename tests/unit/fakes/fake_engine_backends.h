@@ -120,6 +120,7 @@ class FakeImageBackend : public engine::ImageBackend {
     std::string content;
     for (const auto& n : names) content += n + "\n";
     if (::write(wr.get(), content.data(), content.size()) < 0) return done(sysError("write"));
+    wr.reset();  // the reader sees EOF after the names
     done(std::move(rd));
   }
 
