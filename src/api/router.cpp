@@ -89,7 +89,8 @@ void replyEmpty(Responder& r, int status) { r.reply(status, "", ""); }
 Router::Router(std::string apiVersion, std::string minApiVersion)
     : apiVersion_(std::move(apiVersion)), minApiVersion_(std::move(minApiVersion)) {}
 
-void Router::add(std::string method, std::string pattern, std::string operation, Handler handler) {
+void Router::add(std::string method, const std::string& pattern, std::string operation,
+                 Handler handler) {
   routes_.push_back(
       Route{std::move(method), splitPath(pattern), std::move(operation), std::move(handler)});
 }

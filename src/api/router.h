@@ -76,7 +76,7 @@ class Router {
 
   // `operation` is the swagger operationId the handler implements ("ContainerCreate"); all
   // routes serve every version from the minimum up, shapes vary inside the handlers.
-  void add(std::string method, std::string pattern, std::string operation, Handler handler);
+  void add(std::string method, const std::string& pattern, std::string operation, Handler handler);
 
   // Strips and checks the version prefix, matches a route and calls its handler; answers
   // 400 for a version out of range, 404 {"message":"page not found"} for no route.

@@ -25,6 +25,7 @@
 #include "engine/spec_builder.h"
 #include "image/image_service.h"
 #include "runtime/runtime.h"
+#include "runtime/sealed_exe.h"
 #include "store/metadata.h"
 
 namespace wharf::engine {
@@ -57,6 +58,10 @@ Engine::Engine(boost::asio::io_context& io, boost::asio::thread_pool& pool, stor
     stdfs::path self = stdfs::read_symlink("/proc/self/exe", ec);
     cfg_.shimPath = self.parent_path() / "wharf-shim";
   }
+  if (auto copy = runtime::openReadOnlyCopy(cfg_.shimPath.string()); copy.ok())
+    shimExe_ = std::move(*copy);
+  else
+    log::warn("{}: every shim will make its own read-only copy", copy.error().message());
 }
 
 Engine::~Engine() {

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "common/unique_fd.h"
 #include "engine/backend.h"
 #include "engine/container_record.h"
 #include "engine/exit_watch.h"
@@ -171,6 +172,9 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   image::ImageService& images_;
   runtime::Runtime& runtime_;
   EngineConfig cfg_;
+  // A read-only copy of wharf-shim (runtime/sealed_exe.h), made once: every shim is spawned
+  // from it and so starts protected, without a re-exec of its own. Invalid: spawn by path.
+  UniqueFd shimExe_;
   std::mutex storeMu_;                              // the store is shared with worker-pool jobs
   std::map<std::string, ContainerPtr> containers_;  // by id
   std::string engineId_;

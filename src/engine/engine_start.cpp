@@ -182,8 +182,16 @@ void Engine::spawnShim(ContainerPtr c, StartDone done) {
   posix_spawn_file_actions_addopen(&fa, 2, shimLog.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_adddup2(&fa, writeEnd.get(), 3);
   if (stdinRead) posix_spawn_file_actions_adddup2(&fa, stdinRead.get(), 4);
+  // The shim's executable: our read-only copy, reached as /proc/self/fd/N in the child (the
+  // shim closes it first thing), so the shim starts protected (runtime/sealed_exe.h).
+  int firstFree = stdinRead ? 5 : 4;
+  std::string exePath = cfg_.shimPath.string();
+  if (shimExe_) {
+    posix_spawn_file_actions_adddup2(&fa, shimExe_.get(), firstFree);
+    exePath = "/proc/self/fd/" + std::to_string(firstFree++);
+  }
   // Client sockets and the lock file must not leak into a process that outlives us.
-  posix_spawn_file_actions_addclosefrom_np(&fa, stdinRead ? 5 : 4);
+  posix_spawn_file_actions_addclosefrom_np(&fa, firstFree);
   // The shim, and through it the container's init, starts with default signal dispositions
   // and nothing blocked, whatever the daemon ignores (SIGPIPE, SIGHUP).
   posix_spawnattr_t attr;
@@ -195,7 +203,7 @@ void Engine::spawnShim(ContainerPtr c, StartDone done) {
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   pid_t child = -1;
-  int rc = ::posix_spawn(&child, argv[0], &fa, &attr, argv.data(), environ);
+  int rc = ::posix_spawn(&child, exePath.c_str(), &fa, &attr, argv.data(), environ);
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   writeEnd.reset();
@@ -318,9 +326,10 @@ void Engine::markExited(ContainerPtr c, const shim::ExitStatus& es) {
   if (!st.ok()) log::warn("persist container {}: {}", i.id, st.error().message());
   log::info("container {} exited with {}", i.id.substr(0, 12), es.exitCode);
   if (es.logDroppedBytes > 0) {
-    log::warn("container {}: {} bytes of its output were dropped: the log could not be written "
-              "(disk full?)",
-              i.id.substr(0, 12), es.logDroppedBytes);
+    log::warn(
+        "container {}: {} bytes of its output were dropped: the log could not be written "
+        "(disk full?)",
+        i.id.substr(0, 12), es.logDroppedBytes);
   }
   notifyExit(*c, WaitResult{es.exitCode, es.error});
   if (shouldRestart(*c)) {

@@ -62,8 +62,8 @@ UniqueFd openThroughOverlay(const std::string& exe) {
   return UniqueFd(::openat(overlay.get(), base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
 }
 
-UniqueFd sealedMemfdCopy() {
-  UniqueFd src(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+UniqueFd sealedMemfdCopy(const std::string& path) {
+  UniqueFd src(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!src) return {};
   struct stat st;
   if (::fstat(src.get(), &st) < 0) return {};
@@ -92,6 +92,13 @@ bool selfExeIsProtected() {
          ::fstatvfs(fd.get(), &svfs) == 0 && (svfs.f_flag & ST_RDONLY);
 }
 
+Result<UniqueFd> openReadOnlyCopy(const std::string& path) {
+  UniqueFd fd = openThroughOverlay(path);
+  if (!fd) fd = sealedMemfdCopy(path);
+  if (!fd) return sysError("make a read-only copy of \"" + path + "\"");
+  return fd;
+}
+
 Status ensureSealedExe(char** argv) {
   if (std::getenv(kSealedExeEnv) != nullptr) {
     ::unsetenv(kSealedExeEnv);  // never passed on to hooks or containers
@@ -106,7 +113,7 @@ Status ensureSealedExe(char** argv) {
   if (n <= 0) return sysError("readlink /proc/self/exe");
   std::string exe(buf, static_cast<size_t>(n));
   UniqueFd fd = openThroughOverlay(exe);
-  if (!fd) fd = sealedMemfdCopy();
+  if (!fd) fd = sealedMemfdCopy("/proc/self/exe");
   if (!fd)
     return sysError(
         "make a read-only copy of our executable (needs overlayfs or memfd_create with sealing)");

@@ -15,7 +15,10 @@
 // re-executed process; it is removed before anything else runs, and the process checks that
 // its executable really is protected (fail closed: an unprotected exe is an error).
 
+#include <string>
+
 #include "common/error.h"
+#include "common/unique_fd.h"
 
 namespace wharf::runtime {
 
@@ -23,6 +26,11 @@ inline constexpr const char* kSealedExeEnv = "_WHARF_SEALED_EXE";
 
 // True when /proc/self/exe is a sealed memfd or a file on a read-only overlayfs.
 bool selfExeIsProtected();
+
+// A read-only copy of the executable at `path` (an overlay view, else a sealed memfd), for a
+// process that spawns a wharf binary many times (the daemon and its shims): exec'ing
+// "/proc/self/fd/N" of it starts the binary already protected, without its own re-exec.
+Result<UniqueFd> openReadOnlyCopy(const std::string& path);
 
 // Returns ok when we already run from a protected copy; otherwise re-executes from one and
 // does not return, or returns the error that prevented it. argv/envp as main() got them.

@@ -72,9 +72,9 @@ std::string humanDuration(int64_t seconds) {
   int64_t hours = (seconds + 1800) / 3600;  // go-units rounds hours
   if (hours == 1) return "About an hour";
   if (hours < 48) return std::to_string(hours) + " hours";
-  if (hours < 24 * 7 * 2) return std::to_string(hours / 24) + " days";
-  if (hours < 24 * 30 * 2) return std::to_string(hours / 24 / 7) + " weeks";
-  if (hours < 24 * 365 * 2) return std::to_string(hours / 24 / 30) + " months";
+  if (hours < int64_t{24} * 7 * 2) return std::to_string(hours / 24) + " days";
+  if (hours < int64_t{24} * 30 * 2) return std::to_string(hours / 24 / 7) + " weeks";
+  if (hours < int64_t{24} * 365 * 2) return std::to_string(hours / 24 / 30) + " months";
   return std::to_string(seconds / 3600 / 24 / 365) + " years";
 }
 
@@ -95,7 +95,7 @@ std::optional<int64_t> parseRfc3339(const std::string& s) {
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
     int oh = 0, om = 0;
     if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) == 2)
-      t -= (s[i] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+      t -= int64_t{s[i] == '+' ? 1 : -1} * (int64_t{oh} * 3600 + int64_t{om} * 60);
   }
   return t;
 }

@@ -14,7 +14,6 @@ namespace wharf::api {
 
 namespace {
 
-using engine::ContainerInfo;
 using engine::ContainerStatus;
 
 constexpr const char* kRawStream = "application/vnd.docker.raw-stream";
