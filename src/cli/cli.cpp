@@ -38,6 +38,13 @@ const std::map<std::string, Entry>& topLevel() {
       {"ps", {cmdPs, "List containers"}},
       {"inspect", {cmdInspect, "Return low-level information on wharf objects"}},
       {"images", {cmdImages, "List images"}},
+      {"tag", {cmdTag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"}},
+      {"push", {cmdPush, "Upload an image to a registry"}},
+      {"rmi", {cmdRmi, "Remove one or more images"}},
+      {"load", {cmdLoad, "Load an image from a tar archive or STDIN"}},
+      {"import", {cmdImport, "Import the contents from a tarball to create a filesystem image"}},
+      {"save",
+       {cmdSave, "Save one or more images to a tar archive (streamed to STDOUT by default)"}},
       {"version", {cmdVersion, "Show the wharf version information"}},
       {"info", {cmdInfo, "Display system-wide information"}},
   };
@@ -64,7 +71,15 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
        {{"ls", cmdImages},
         {"list", cmdImages},
         {"inspect", cmdImageInspect},
-        {"bootstrap", cmdImageBootstrap}}},
+        {"bootstrap", cmdImageBootstrap},
+        {"tag", cmdTag},
+        {"rm", cmdRmi},
+        {"remove", cmdRmi},
+        {"load", cmdLoad},
+        {"import", cmdImport},
+        {"save", cmdSave},
+        {"pull", cmdPull},
+        {"push", cmdPush}}},
       {"system", {{"info", cmdInfo}}},
   };
   return kGroups;
@@ -93,12 +108,11 @@ void printUsage(std::ostream& out) {
 // "not a wharf command", which reads like a typo.
 bool isDockerCommandNotBuilt(const std::string& cmd) {
   static const std::set<std::string> kDocker = {
-      "builder", "buildx", "build",    "checkpoint", "commit", "compose", "config",  "context",
-      "cp",      "diff",   "events",   "exec",       "export", "history", "import",  "load",
-      "login",   "logout", "manifest", "network",    "node",   "pause",   "plugin",  "port",
-      "push",    "rename", "rmi",      "save",       "search", "secret",  "service", "stack",
-      "stats",   "swarm",  "tag",      "top",        "trust",  "unpause", "update",  "volume",
-      "init",    "scout",  "debug",    "sbom"};
+      "builder",  "buildx",  "build",   "checkpoint", "commit", "compose", "config", "context",
+      "cp",       "diff",    "events",  "exec",       "export", "history", "login",  "logout",
+      "manifest", "network", "node",    "pause",      "plugin", "port",    "push",   "rename",
+      "search",   "secret",  "service", "stack",      "stats",  "swarm",   "top",    "trust",
+      "unpause",  "update",  "volume",  "init",       "scout",  "debug",   "sbom"};
   return kDocker.count(cmd) > 0;
 }
 

@@ -165,9 +165,12 @@ int cmdPull(Context& ctx, std::vector<std::string> args) {
     }
   }
   ProgressPrinter progress(ctx.io.out, ctx.io.outIsTty);
-  Status st = ctx.client().imagePull(ref, [&](const Json& j) {
-    if (!quiet) progress.onMessage(j);
-  });
+  Status st = ctx.client().imagePull(
+      ref,
+      [&](const Json& j) {
+        if (!quiet) progress.onMessage(j);
+      },
+      platform);
   if (!st.ok()) return ctx.fail(st.error());
   ctx.io.out << ref << "\n";
   return 0;

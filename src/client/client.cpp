@@ -272,8 +272,8 @@ Result<OrderedJson> Client::imageInspectOrdered(const std::string& name) {
   }
 }
 
-Status Client::imagePull(const std::string& ref,
-                         const std::function<void(const Json&)>& onProgress) {
+Status Client::imagePull(const std::string& ref, const std::function<void(const Json&)>& onProgress,
+                         const std::string& platform) {
   WHARF_TRY(negotiate());
   // "name:tag" or "name@digest"; the tag is sent apart, as docker does.
   std::string name = ref, tag;
@@ -289,6 +289,7 @@ Status Client::imagePull(const std::string& ref,
   }
   std::string path = "/images/create?fromImage=" + urlEncode(name);
   if (!tag.empty()) path += "&tag=" + urlEncode(tag);
+  if (!platform.empty()) path += "&platform=" + urlEncode(platform);
   WHARF_ASSIGN_OR_RETURN(HttpConnection conn, openAndSend("POST", versioned(path), ""));
   WHARF_ASSIGN_OR_RETURN(HttpResponseHead head, conn.readHead());
   lastStatus_ = head.status;

@@ -110,11 +110,31 @@ class Client {
 
   // POST /images/create?fromImage=&tag=: calls onProgress for each JSON progress message;
   // a message carrying "error" fails the pull with its text.
-  Status imagePull(const std::string& ref, const std::function<void(const Json&)>& onProgress);
+  Status imagePull(const std::string& ref, const std::function<void(const Json&)>& onProgress,
+                   const std::string& platform = "");
   Result<Json> imageList(bool all);
   Result<Json> imageInspect(const std::string& name);
   // wharf's own endpoint: builds the built-in image `name` ("busybox") from the host.
   Result<Json> imageBootstrap(const std::string& name);
+
+  // client_images.cpp
+  Status imageTag(const std::string& source, const std::string& repo, const std::string& tag);
+  // The ImageDeleteResponseItem list: [{"Untagged": ...}, {"Deleted": ...}].
+  Result<Json> imageRemove(const std::string& name, bool force);
+  // `archive` is the whole archive; onMessage gets each JSON message ({"stream": ...}).
+  Status imageLoad(const std::string& archive, bool quiet,
+                   const std::function<void(const Json&)>& onMessage);
+  struct ImportOptions {
+    std::string repo, tag, message, platform;
+    std::vector<std::string> changes;
+  };
+  Status imageImport(const std::string& tarball, const ImportOptions& opts,
+                     const std::function<void(const Json&)>& onMessage);
+  // POST /images/{name}/push?tag=: JSON progress messages to onMessage.
+  Status imagePush(const std::string& ref, const std::function<void(const Json&)>& onMessage);
+  // The archive's bytes, in order, to onData (which may fail to stop the transfer).
+  Status imageSave(const std::vector<std::string>& names,
+                   const std::function<Status(std::string_view)>& onData);
 
  private:
   struct Reply {
@@ -132,6 +152,11 @@ class Client {
   Result<Json> callJson(const std::string& method, const std::string& path,
                         const std::string& body = "");
   Error errorFromReply(const HttpResponseHead& head, const std::string& body);
+  // POSTs a body and reads a JSON message stream back (load, import).
+  Status streamedPost(const std::string& path, const std::string& body,
+                      const std::string& contentType,
+                      const std::function<void(const Json&)>& onMessage,
+                      std::map<std::string, std::string> headers = {});
 
   std::string host_;
   std::string apiVersion_;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 
 namespace wharf::engine {
 
@@ -51,6 +52,41 @@ struct ImageDetail {
   std::vector<std::string> diffIds;  // RootFS.Layers
 };
 
+// One `docker rmi` answer line (swagger: ImageDeleteResponseItem).
+struct ImageDeleteItem {
+  std::string untagged;  // "busybox:latest", or empty
+  std::string deleted;   // "sha256:...", or empty
+};
+
+// `POST /images/create?fromSrc=-` (docker import).
+struct ImageImportOptions {
+  std::string ref;  // "repo[:tag]", or empty for an untagged image
+  std::vector<std::string> changes;
+  std::string message;
+  std::string source = "-";
+  std::string platform;  // "os/arch"; empty: the host's
+};
+
+// `POST /images/create?fromImage=...` (docker pull).
+struct ImagePullOptions {
+  std::string ref;           // "busybox:latest", "localhost:5000/a@sha256:..."
+  std::string platform;      // "os/arch[/variant]"; empty: the host's
+  std::string registryAuth;  // the X-Registry-Auth header as sent (base64url JSON), or empty
+};
+
+// One progress line of a pull, in docker's words.
+struct ImagePullProgress {
+  std::string id;      // short layer id, the tag for the first line, or empty
+  std::string status;  // "Pulling fs layer", "Downloading", "Pull complete", "Digest: ..."
+  int64_t current = 0, total = 0;
+};
+
+struct ImagePullResult {
+  ImageSummary image;
+  std::string familiarRef;  // what was pulled, as docker prints it: "busybox:latest"
+  bool updated = false;     // the reference now points at a different image than before
+};
+
 class ImageBackend {
  public:
   virtual ~ImageBackend() = default;
@@ -60,6 +96,39 @@ class ImageBackend {
   // wharf's own: builds a built-in image ("busybox") from the host (see docs/images.md).
   virtual void bootstrapImage(const std::string& name,
                               std::function<void(Result<ImageSummary>)> done) = 0;
+
+  // The image behind `nameOrId` gets the name `ref` ("repo[:tag]"); an existing tag moves.
+  virtual void tagImage(const std::string& nameOrId, const std::string& ref,
+                        std::function<void(Status)> done) = 0;
+  // `docker rmi`, as docker decides between untagging and deleting (docs/images.md).
+  virtual void removeImage(const std::string& nameOrId, bool force,
+                           std::function<void(Result<std::vector<ImageDeleteItem>>)> done) = 0;
+  // `docker load`: `archive` is a docker save / OCI archive (plain or compressed tar).
+  virtual void loadImages(std::string archive,
+                          std::function<void(Result<std::vector<ImageSummary>>)> done) = 0;
+  // `docker import`: `tarball` is a root filesystem (plain or compressed tar).
+  virtual void importImage(std::string tarball, ImageImportOptions opts,
+                           std::function<void(Result<ImageSummary>)> done) = 0;
+  // `docker save`: the archive of the named images, in an unlinked temp file positioned at
+  // its start, for the caller to stream.
+  virtual void saveImages(std::vector<std::string> names,
+                          std::function<void(Result<UniqueFd>)> done) = 0;
+  // `docker pull`: `progress` is called for each step (on the io_context thread), then `done`
+  // once. Nothing of a failed pull stays visible.
+  virtual void pullImage(ImagePullOptions opts,
+                         std::function<void(const ImagePullProgress&)> progress,
+                         std::function<void(Result<ImagePullResult>)> done) = 0;
+  // `docker push`: opts.ref names a local image by tag ("localhost:5000/a:1"); the image is
+  // uploaded under that name. Progress as for pull ("Preparing", "Pushing", "Pushed",
+  // "Layer already exists"); done gives the pushed manifest's digest and size.
+  struct PushResult {
+    std::string tag;     // "1"
+    std::string digest;  // "sha256:..."
+    int64_t size = 0;    // manifest bytes
+  };
+  virtual void pushImage(ImagePullOptions opts,
+                         std::function<void(const ImagePullProgress&)> progress,
+                         std::function<void(Result<PushResult>)> done) = 0;
 };
 
 // ---- containers -----------------------------------------------------------------------------

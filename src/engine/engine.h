@@ -52,6 +52,9 @@ struct EngineConfig {
   std::filesystem::path execRoot = "/run/wharf";
   std::filesystem::path shimPath;  // wharf-shim; default: next to /proc/self/exe
   std::string serverVersion = WHARF_VERSION;
+  // Registries reached over plain HTTP or unverified TLS besides 127.0.0.0/8 (dockerd's
+  // --insecure-registry): "host:port", "host" or a CIDR.
+  std::vector<std::string> insecureRegistries;
 };
 
 class Engine final : public ContainerBackend, public ImageBackend, public SystemBackend {
@@ -93,6 +96,21 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   Result<ImageDetail> inspectImage(const std::string& nameOrId) override;
   void bootstrapImage(const std::string& name,
                       std::function<void(Result<ImageSummary>)> done) override;
+  // engine_images.cpp
+  void tagImage(const std::string& nameOrId, const std::string& ref,
+                std::function<void(Status)> done) override;
+  void removeImage(const std::string& nameOrId, bool force,
+                   std::function<void(Result<std::vector<ImageDeleteItem>>)> done) override;
+  void loadImages(std::string archive,
+                  std::function<void(Result<std::vector<ImageSummary>>)> done) override;
+  void importImage(std::string tarball, ImageImportOptions opts,
+                   std::function<void(Result<ImageSummary>)> done) override;
+  void saveImages(std::vector<std::string> names,
+                  std::function<void(Result<UniqueFd>)> done) override;
+  void pullImage(ImagePullOptions opts, std::function<void(const ImagePullProgress&)> progress,
+                 std::function<void(Result<ImagePullResult>)> done) override;
+  void pushImage(ImagePullOptions opts, std::function<void(const ImagePullProgress&)> progress,
+                 std::function<void(Result<PushResult>)> done) override;
 
   // SystemBackend
   Result<SystemInfo> info() override;
@@ -141,6 +159,10 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   void reconcile(ContainerPtr c, pid_t liveShimPid);
   void adoptShim(ContainerPtr c, pid_t shimPid);
   void removeOrphans(const std::set<std::string>& known, const std::map<std::string, pid_t>& shims);
+  // engine_images.cpp: runs `work` on the pool under storeMu_, `done` on the loop.
+  template <typename T, typename Fn>
+  void onWorker(Fn work, std::function<void(T)> done);
+  std::filesystem::path imageTmpDir() const;  // <data-root>/tmp: uploads being read
   // engine.cpp
   void doRemove(ContainerPtr c, std::function<void(Status)> done);
 

@@ -27,6 +27,7 @@ ImageSummary summaryOf(const image::Image& img) {
   ImageSummary s;
   s.id = img.id;
   s.repoTags = img.repoTags;
+  s.repoDigests = img.repoDigests;
   s.created = img.created;
   s.size = img.size;
   s.labels = img.config.labels;

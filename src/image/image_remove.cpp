@@ -12,6 +12,15 @@ std::string shortId(const std::string& id) {
   return id.substr(id.rfind(':') == std::string::npos ? 0 : id.rfind(':') + 1, 12);
 }
 
+bool isDigestRef(const std::string& normalized) {
+  return normalized.find('@') != std::string::npos;
+}
+
+std::string repositoryOf(const std::string& normalized) {
+  auto r = parseReference(normalized);
+  return r.ok() ? r->repository() : normalized;
+}
+
 std::string familiarOf(const std::string& normalized) {
   auto r = parseReference(normalized);
   return r.ok() ? r->familiar() : normalized;
@@ -33,7 +42,9 @@ Result<std::vector<ImageService::DeleteItem>> ImageService::remove(const std::st
     WHARF_ASSIGN_OR_RETURN(Image img, resolve(refOrId));
     id = img.id;
   }
-  WHARF_ASSIGN_OR_RETURN(std::vector<std::string> tags, db_.tagsFor(id));
+  // Its references: tags ("docker.io/library/busybox:latest") and, for pulled images, repo
+  // digests ("docker.io/library/busybox@sha256:..."), both rows of the tags table.
+  WHARF_ASSIGN_OR_RETURN(std::vector<std::string> refs, db_.tagsFor(id));
   WHARF_ASSIGN_OR_RETURN(std::vector<store::ContainerRow> containers, db_.listContainers());
   std::string user;
   for (const auto& c : containers)
@@ -41,23 +52,40 @@ Result<std::vector<ImageService::DeleteItem>> ImageService::remove(const std::st
 
   std::vector<DeleteItem> out;
   if (!byRef.empty()) {
-    if (!user.empty() && tags.size() == 1 && !force)
+    // Removing a tag also drops the digest references of that repository once no tag of it is
+    // left (moby's rule), so that a pulled image can go with one `rmi name`.
+    std::vector<std::string> going = {byRef};
+    if (!isDigestRef(byRef)) {
+      const std::string repo = repositoryOf(byRef);
+      bool otherTag = false;
+      for (const auto& r : refs)
+        if (r != byRef && !isDigestRef(r) && repositoryOf(r) == repo) otherTag = true;
+      if (!otherTag)
+        for (const auto& r : refs)
+          if (isDigestRef(r) && repositoryOf(r) == repo) going.push_back(r);
+    }
+    bool last = going.size() >= refs.size();
+    if (!user.empty() && last && !force)
       return conflict("conflict: unable to remove repository reference \"" + refOrId +
                       "\" (must force) - container " + shortId(user) +
                       " is using its referenced image " + shortId(id));
-    WHARF_TRY(db_.removeTag(byRef));
-    out.push_back({familiarOf(byRef), ""});
-    if (tags.size() > 1 || !user.empty()) return out;  // other names, or a container, keep it
+    for (const auto& r : going) {
+      WHARF_TRY(db_.removeTag(r));
+      out.push_back({familiarOf(r), ""});
+    }
+    if (!last || !user.empty()) return out;  // other names, or a container, keep it
   } else {
     if (!user.empty() && !force)
       return conflict("conflict: unable to delete " + shortId(id) +
                       " (must be forced) - image is being used by container " + shortId(user));
-    if (tags.size() > 1 && !force)
+    std::set<std::string> repos;
+    for (const auto& r : refs) repos.insert(repositoryOf(r));
+    if (repos.size() > 1 && !force)
       return conflict("conflict: unable to delete " + shortId(id) +
                       " (must be forced) - image is referenced in multiple repositories");
-    for (const auto& t : tags) {
-      WHARF_TRY(db_.removeTag(t));
-      out.push_back({familiarOf(t), ""});
+    for (const auto& r : refs) {
+      WHARF_TRY(db_.removeTag(r));
+      out.push_back({familiarOf(r), ""});
     }
     if (!user.empty()) return out;
   }
@@ -83,25 +111,41 @@ Status ImageService::deleteImageData(const std::string& id) {
   WHARF_TRY(db_.deleteImage(id));
 
   std::set<std::string> keepBlobs, keepChains;
-  WHARF_ASSIGN_OR_RETURN(std::vector<store::ImageRow> rest, db_.listImages());
-  for (const auto& r : rest) {
-    keepBlobs.insert(r.manifestDigest);
-    keepBlobs.insert(r.configDigest);
-    if (auto m = content_.read(r.manifestDigest); m.ok()) {
-      if (auto parsed = oci::parseManifest(*m); parsed.ok())
-        for (const auto& l : parsed->layers) keepBlobs.insert(l.digest);
-    }
-    if (auto cfg = content_.read(r.configDigest); cfg.ok()) {
-      if (auto parsed = oci::parseImageConfig(*cfg); parsed.ok())
-        for (auto& c : oci::chainIds(parsed->diffIds)) keepChains.insert(std::move(c));
-    }
-  }
+  WHARF_TRY(referenced(&keepBlobs, &keepChains));
   // Top-most snapshot first, so a parent never goes before its child.
   for (auto it = chains.rbegin(); it != chains.rend(); ++it)
     if (!keepChains.count(*it)) WHARF_TRY(snapshots_.removeSnapshot(*it));
   for (const auto& b : blobs)
     if (!keepBlobs.count(b)) WHARF_TRY(content_.remove(b));
   return okStatus();
+}
+
+Status ImageService::referenced(std::set<std::string>* blobs, std::set<std::string>* chains) {
+  WHARF_ASSIGN_OR_RETURN(std::vector<store::ImageRow> rows, db_.listImages());
+  for (const auto& r : rows) {
+    blobs->insert(r.manifestDigest);
+    blobs->insert(r.configDigest);
+    if (auto m = content_.read(r.manifestDigest); m.ok()) {
+      if (auto parsed = oci::parseManifest(*m); parsed.ok())
+        for (const auto& l : parsed->layers) blobs->insert(l.digest);
+    }
+    if (auto cfg = content_.read(r.configDigest); cfg.ok()) {
+      if (auto parsed = oci::parseImageConfig(*cfg); parsed.ok())
+        for (auto& c : oci::chainIds(parsed->diffIds)) chains->insert(std::move(c));
+    }
+  }
+  return okStatus();
+}
+
+void ImageService::removeUnreferenced(const std::vector<std::string>& blobs,
+                                      const std::vector<std::string>& chainIds) {
+  std::set<std::string> keepBlobs, keepChains;
+  // Without the full picture nothing is removed: garbage is better than a lost shared blob.
+  if (!referenced(&keepBlobs, &keepChains).ok()) return;
+  for (auto it = chainIds.rbegin(); it != chainIds.rend(); ++it)
+    if (!keepChains.count(*it)) (void)snapshots_.removeSnapshot(*it);
+  for (const auto& b : blobs)
+    if (!keepBlobs.count(b)) (void)content_.remove(b);
 }
 
 }  // namespace wharf::image

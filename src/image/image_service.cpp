@@ -7,33 +7,16 @@
 
 #include "common/digest.h"
 #include "image/internal/busybox.h"
+#include "image/internal/image_util.h"
 #include "image/reference.h"
 
 namespace wharf::image {
+using internal::hostArchitecture;
+using internal::rfc3339;
+
 namespace {
 
 constexpr std::string_view kBusyboxRef = "docker.io/library/busybox:latest";
-
-// The host's architecture in GOARCH terms, as image configs and platforms spell it.
-std::string hostArchitecture() {
-  struct utsname u {};
-  ::uname(&u);
-  std::string m = u.machine;
-  if (m == "x86_64") return "amd64";
-  if (m == "aarch64") return "arm64";
-  if (m == "i386" || m == "i686") return "386";
-  if (m.rfind("armv", 0) == 0) return "arm";
-  return m;  // ppc64le, s390x, riscv64 are already spelled the same
-}
-
-std::string rfc3339(int64_t unix) {
-  std::time_t t = static_cast<std::time_t>(unix);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 bool isHexPrefix(std::string_view s) {
   return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -62,7 +45,12 @@ Result<Image> ImageService::load(const store::ImageRow& row) {
   WHARF_ASSIGN_OR_RETURN(std::vector<std::string> refs, db_.tagsFor(row.id));
   for (const auto& r : refs) {
     auto ref = parseReference(r);
-    img.repoTags.push_back(ref.ok() ? ref->familiar() : r);
+    std::string familiar = ref.ok() ? ref->familiar() : r;
+    // Digest references (recorded by pulls) are RepoDigests, not tags.
+    if (r.find('@') != std::string::npos)
+      img.repoDigests.push_back(std::move(familiar));
+    else
+      img.repoTags.push_back(std::move(familiar));
   }
   return img;
 }

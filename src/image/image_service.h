@@ -5,10 +5,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "image/registry_client.h"
 #include "oci/image.h"
 #include "store/content_store.h"
 #include "store/metadata.h"
@@ -21,6 +24,7 @@ struct Image {
   std::string manifestDigest;
   oci::ImageConfig config;
   std::vector<std::string> diffIds, chainIds, repoTags /* familiar */;
+  std::vector<std::string> repoDigests;  // familiar: "busybox@sha256:..."
   int64_t size = 0, created = 0;
 };
 
@@ -57,10 +61,84 @@ class ImageService {
   // unpacked, and its RepoTags are applied. Returns the images loaded.
   Result<std::vector<Image>> loadArchive(const std::filesystem::path& archive);
 
+  // `docker import`: a filesystem tarball (plain, gzip or zstd) as a one-layer image, its
+  // config built from `changes` (Dockerfile instructions: CMD, ENV, ...). Tagged `ref` when
+  // given. Nothing is visible, and nothing stays behind, unless it all succeeded.
+  struct ImportOptions {
+    std::string ref;                   // "repo[:tag]" as the user wrote it, or empty
+    std::vector<std::string> changes;  // "CMD [\"sh\"]", "ENV A=b"
+    std::string message;               // the history entry's comment
+    std::string source;                // where the tarball came from ("-", a file name)
+    std::string architecture;          // empty: the host's
+  };
+  Result<Image> importTarball(const std::filesystem::path& tarball, const ImportOptions& opts);
+
+  // `docker save`: one tar archive with the named images, written to `outFd`. It holds the
+  // blobs under blobs/sha256/, docker's manifest.json (and legacy `repositories`), and an OCI
+  // index.json + oci-layout, so docker load, podman load and OCI tools all read it. A name
+  // with a tag saves that tag; a bare repository name every tag of it; an id no tag.
+  Status saveArchive(const std::vector<std::string>& names, int outFd);
+
+  // ---- pull (image_pull.cpp) ----
+  // A pull is two steps so that the network part needs no lock on the metadata DB:
+  // pullContent downloads, verifies and unpacks into the content store and snapshotter (safe
+  // beside other users of those), filling `plan`; pullCommit then writes the image row, its
+  // tag and its repo digest (under the caller's DB lock), after checking that nothing it
+  // needs was removed meanwhile. pullAbort removes what a failed pull added that no image
+  // uses.
+  struct PullOptions {
+    std::string ref;       // as the user wrote it ("busybox", "localhost:5000/a:1", "x@sha256:")
+    std::string platform;  // "os/arch[/variant]"; empty: the host's
+    RegistryCredentials credentials;
+    RegistryOptions registry;
+  };
+  struct PullProgress {
+    std::string id;      // short layer digest, or the tag for the first line; may be empty
+    std::string status;  // docker's words: "Pulling fs layer", "Downloading", "Pull complete"
+    int64_t current = 0, total = 0;  // bytes, for "Downloading"
+  };
+  struct PullPlan {
+    std::string normalizedRef;  // the tag (or digest) reference to record
+    std::string repoDigest;     // "docker.io/library/busybox@sha256:<top manifest digest>"
+    std::string manifestDigest, configDigest;
+    std::vector<std::string> layerDigests, chainIds;
+    int64_t size = 0, created = 0;
+    std::vector<std::string> addedBlobs, addedChains;  // for pullAbort
+  };
+  Status pullContent(const PullOptions& opts, PullPlan& plan,
+                     const std::function<void(const PullProgress&)>& progress);
+  // *updated: whether the tag now points somewhere new ("Downloaded newer image").
+  Result<Image> pullCommit(const PullPlan& plan, bool* updated);
+  void pullAbort(const PullPlan& plan);
+
+  // ---- push (image_push.cpp) ----
+  // pushPlan reads what to send (metadata DB: under the caller's lock); pushContent sends it
+  // (the content store only, no lock): blobs the repository lacks (HEAD first) by monolithic
+  // upload, then the manifest by tag.
+  struct PushPlan {
+    std::string domain, repository, tag;  // "localhost:5000", "team/app", "1"
+    std::string manifestJson, manifestMediaType;
+    std::vector<oci::Descriptor> blobs;  // config first, then the layers
+  };
+  struct PushResult {
+    std::string tag, digest;
+    int64_t size = 0;
+  };
+  Result<PushPlan> pushPlan(const std::string& ref);
+  Result<PushResult> pushContent(const PushPlan& plan, const RegistryCredentials& creds,
+                                 RegistryOptions registry,
+                                 const std::function<void(const PullProgress&)>& progress);
+
  private:
   Result<Image> load(const store::ImageRow& row);
   // Deletes the image row, then the blobs and snapshots no remaining image refers to.
   Status deleteImageData(const std::string& id);
+  // Every blob and chain id some image refers to.
+  Status referenced(std::set<std::string>* blobs, std::set<std::string>* chainIds);
+  // Removes those of `blobs` and `chainIds` (bottom-most first) no image refers to: the
+  // rollback of an import, load or pull that failed half-way.
+  void removeUnreferenced(const std::vector<std::string>& blobs,
+                          const std::vector<std::string>& chainIds);
 
   store::ContentStore& content_;
   store::Snapshotter& snapshots_;

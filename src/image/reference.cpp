@@ -110,7 +110,13 @@ std::string Reference::familiar() const {
 }
 
 Result<Reference> parseReference(std::string_view s) {
-  if (s.empty()) return invalidFormat();
+  // docker's ErrNameEmpty.
+  if (s.empty()) return invalidArgument("repository name must have at least one component");
+  // Bounded before any work: the longest valid reference is a 255-character name, a
+  // 128-character tag and a digest (an algorithm and up to 128 hex digits).
+  if (s.size() > kMaxNameLength + 1 + 128 + 1 + 16 + 1 + 128)
+    return invalidArgument("invalid reference format: repository name must not be more than " +
+                           std::to_string(kMaxNameLength) + " characters");
   if (s.size() == 64 && std::all_of(s.begin(), s.end(), isHex))
     return invalidArgument("invalid repository name (" + std::string(s) +
                            "), cannot specify 64-byte hexadecimal strings");

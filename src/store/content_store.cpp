@@ -98,6 +98,7 @@ Result<std::unique_ptr<BlobWriter>> LocalContentStore::writer() {
 LocalContentStore::LocalContentStore(std::filesystem::path root) : root_(std::move(root)) {}
 
 Status LocalContentStore::ensureDirs() {
+  std::lock_guard lock(dirsMu_);
   if (dirsReady_) return okStatus();
   WHARF_TRY(fs::mkdirAll(root_ / "blobs" / "sha256"));
   WHARF_TRY(fs::mkdirAll(root_ / "ingest"));

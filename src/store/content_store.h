@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,9 @@ class LocalContentStore final : public ContentStore {
                              const std::string& expectedDigest);
 
   std::filesystem::path root_;
+  // Pulls write blobs from worker threads beside other users of the store: the first-use
+  // setup (which clears stale ingest files) must run exactly once, before any writer.
+  std::mutex dirsMu_;
   bool dirsReady_ = false;
 };
 

@@ -156,7 +156,9 @@ class BadInputTest(DaemonTestCase):
 
     def test_unknown_image(self):
         before = self.count_containers()
-        image = "nosuch-" + self.name()
+        # A registry on 127.0.0.1 where nothing listens: the pull that follows "Unable to find
+        # image" fails at once and never leaves the machine.
+        image = "127.0.0.1:1/nosuch-" + self.name()
         r = self.daemon.wharf("run", "--rm", image)
         self.assertExit(r, 125)
         self.assertIn(f"Unable to find image '{image}:latest' locally", r.err)

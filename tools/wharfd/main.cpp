@@ -158,6 +158,7 @@ int run(DaemonConfig cfg) {
   engine::EngineConfig ecfg;
   ecfg.dataRoot = dataRoot;
   ecfg.execRoot = execRoot;
+  ecfg.insecureRegistries = cfg.insecureRegistries;
   engine::Engine eng(io, pool, **db, images, runtime, ecfg);
   Status st = eng.restore();
   if (!st.ok()) log::warn("live restore: {}", st.error().message());
@@ -210,7 +211,8 @@ int main(int argc, char** argv) {
   app.add_option("-l,--log-level", cfg.logLevel, "Log level (debug, info, warn, error, fatal)")
       ->capture_default_str();
   app.add_option("--config-file", configFile, "Daemon configuration file (daemon.json keys)");
-  app.add_option("--insecure-registry", cfg.insecureRegistries, "Insecure registries (unused)");
+  app.add_option("--insecure-registry", cfg.insecureRegistries,
+                 "Registries reached over HTTP or unverified TLS (host[:port] or CIDR)");
   app.add_option("--registry-mirror", cfg.registryMirrors, "Registry mirrors (unused)");
   app.add_flag("-D,--debug", debug, "Debug logging (same as --log-level debug)");
   app.add_flag("-v,--version", version, "Print the version and exit");

@@ -1,5 +1,5 @@
 // Image routes (swagger tag "Image"): list and inspect; and wharf's own bootstrap of a built-in
-// image. Pull, push, build, tag and delete come later.
+// image. Tag, delete, load, import, save and pull are in image_transfer.cpp.
 
 #include "api/internal/routes.h"
 
@@ -87,12 +87,6 @@ void addImageRoutes(Router& router, RouteContextPtr ctx) {
                if (!d.ok()) return replyError(*r, d.error());
                replyJson(*r, 200, imageInspectJson(*d, req));
              });
-  // Pulling lands with the registry client; until then say so, rather than "page not found"
-  // after the CLI's "Unable to find image".
-  router.add("POST", "/images/create", "ImageCreate", [](const Request&, ResponderPtr r) {
-    replyError(*r, notImplemented("pulling images is not supported yet; for busybox use "
-                                  "`wharf image bootstrap busybox`"));
-  });
   router.add("POST", "/wharf/images/bootstrap", "WharfImageBootstrap",
              [ctx](const Request& req, ResponderPtr r) {
                std::string name = req.query("name").value_or("busybox");
@@ -103,6 +97,7 @@ void addImageRoutes(Router& router, RouteContextPtr ctx) {
                  replyJson(*r, 200, imageSummaryJson(*s, req));
                });
              });
+  addImageTransferRoutes(router, ctx);
 }
 
 }  // namespace wharf::api

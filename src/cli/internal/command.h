@@ -76,6 +76,13 @@ int cmdContainerInspect(Context& ctx, std::vector<std::string> args);
 int cmdImages(Context& ctx, std::vector<std::string> args);
 int cmdImageInspect(Context& ctx, std::vector<std::string> args);
 int cmdImageBootstrap(Context& ctx, std::vector<std::string> args);
+// image_transfer.cpp
+int cmdTag(Context& ctx, std::vector<std::string> args);
+int cmdRmi(Context& ctx, std::vector<std::string> args);
+int cmdLoad(Context& ctx, std::vector<std::string> args);
+int cmdImport(Context& ctx, std::vector<std::string> args);
+int cmdSave(Context& ctx, std::vector<std::string> args);
+int cmdPush(Context& ctx, std::vector<std::string> args);
 int cmdVersion(Context& ctx, std::vector<std::string> args);
 int cmdInfo(Context& ctx, std::vector<std::string> args);
 

@@ -2,6 +2,9 @@
 // In-memory engine backends for the API tests (and the docker-CLI check server): containers
 // "run" a script of output entries on the io_context, then exit with a chosen code.
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <ctime>
@@ -63,6 +66,98 @@ class FakeImageBackend : public engine::ImageBackend {
     if (name != "busybox") return done(invalidArgument("no built-in image named " + name));
     done(images_.front().summary);
   }
+
+  // The transfer operations record what they were asked, and answer like a small store.
+  void tagImage(const std::string& nameOrId, const std::string& ref,
+                std::function<void(Status)> done) override {
+    auto d = inspectImage(nameOrId);
+    if (!d.ok()) return done(d.error());
+    if (ref.empty() || ref.find(' ') != std::string::npos)
+      return done(invalidArgument("invalid reference format"));
+    for (auto& img : images_)
+      if (img.summary.id == d->summary.id) img.summary.repoTags.push_back(ref);
+    done(okStatus());
+  }
+  void removeImage(
+      const std::string& nameOrId, bool force,
+      std::function<void(Result<std::vector<engine::ImageDeleteItem>>)> done) override {
+    auto d = inspectImage(nameOrId);
+    if (!d.ok()) return done(d.error());
+    if (inUse.count(d->summary.id) && !force)
+      return done(conflict("conflict: unable to delete (must be forced) - image is being used"));
+    std::vector<engine::ImageDeleteItem> out;
+    for (const auto& t : d->summary.repoTags) out.push_back({t, ""});
+    out.push_back({"", d->summary.id});
+    std::erase_if(images_, [&](const auto& i) { return i.summary.id == d->summary.id; });
+    done(out);
+  }
+  void loadImages(std::string archive,
+                  std::function<void(Result<std::vector<engine::ImageSummary>>)> done) override {
+    lastArchive = std::move(archive);
+    if (lastArchive.rfind("bad", 0) == 0) return done(invalidArgument("load: not an archive"));
+    engine::ImageSummary untagged;
+    untagged.id = "sha256:" + std::string(64, 'u');
+    done(std::vector<engine::ImageSummary>{images_.front().summary, untagged});
+  }
+  void importImage(std::string tarball, engine::ImageImportOptions opts,
+                   std::function<void(Result<engine::ImageSummary>)> done) override {
+    lastArchive = std::move(tarball);
+    lastImport = std::move(opts);
+    engine::ImageSummary s;
+    s.id = "sha256:" + std::string(64, 'i');
+    done(s);
+  }
+  void saveImages(std::vector<std::string> names,
+                  std::function<void(Result<UniqueFd>)> done) override {
+    for (const auto& n : names) {
+      auto d = inspectImage(n);
+      if (!d.ok()) return done(d.error());
+    }
+    // A pipe holding the names: what the route streams.
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return done(sysError("pipe"));
+    UniqueFd rd(p[0]), wr(p[1]);
+    std::string content;
+    for (const auto& n : names) content += n + "\n";
+    if (::write(wr.get(), content.data(), content.size()) < 0) return done(sysError("write"));
+    wr.reset();  // the reader sees EOF after the names
+    done(std::move(rd));
+  }
+
+  void pullImage(engine::ImagePullOptions opts,
+                 std::function<void(const engine::ImagePullProgress&)> progress,
+                 std::function<void(Result<engine::ImagePullResult>)> done) override {
+    lastPull = opts;
+    if (opts.ref.find("nosuch") != std::string::npos)
+      return done(notFound("manifest for " + opts.ref + " not found: manifest unknown"));
+    progress({"latest", "Pulling from library/busybox"});
+    progress({"abcdef123456", "Pulling fs layer"});
+    progress({"abcdef123456", "Downloading", 1000, 2000});
+    progress({"abcdef123456", "Pull complete"});
+    if (opts.ref.find("midfail") != std::string::npos)
+      return done(invalidArgument("layer sha256:abc: digest mismatch"));
+    engine::ImagePullResult r;
+    r.image = images_.front().summary;
+    r.familiarRef = opts.ref;
+    r.updated = true;
+    done(r);
+  }
+
+  void pushImage(engine::ImagePullOptions opts,
+                 std::function<void(const engine::ImagePullProgress&)> progress,
+                 std::function<void(Result<PushResult>)> done) override {
+    lastPull = opts;
+    auto d = inspectImage(opts.ref);
+    if (!d.ok()) return done(d.error());
+    progress({"", "The push refers to repository [" + opts.ref + "]"});
+    progress({"abcdef123456", "Pushed"});
+    done(PushResult{"latest", "sha256:" + std::string(64, 'm'), 525});
+  }
+
+  std::set<std::string> inUse;
+  engine::ImagePullOptions lastPull;
+  std::string lastArchive;
+  engine::ImageImportOptions lastImport;
 
  private:
   std::vector<engine::ImageDetail> images_;

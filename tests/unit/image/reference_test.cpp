@@ -94,6 +94,12 @@ TEST(Reference, DockerMessages) {
   EXPECT_NE(hex.error().message().find("cannot specify 64-byte hexadecimal strings"),
             std::string::npos);
   EXPECT_EQ(parseReference("a b").error().message(), "invalid reference format");
+  EXPECT_EQ(parseReference("").error().message(),
+            "repository name must have at least one component");
+  // Huge input is refused before it is scanned, with docker's words.
+  auto huge = parseReference(std::string(1 << 20, 'a'));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.error().message().find("must not be more than 255 characters"), std::string::npos);
   auto tooLong = parseReference("a/" + std::string(300, 'b'));
   ASSERT_FALSE(tooLong.ok());
   EXPECT_NE(tooLong.error().message().find("255"), std::string::npos);

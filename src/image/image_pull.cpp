@@ -1,0 +1,226 @@
+// ImageService::pullContent / pullCommit / pullAbort: `docker pull` from a registry.
+//
+// Order of events, each visible only once verified: manifest (index → the platform's
+// manifest), config (digest checked), each layer streamed into the content store with its
+// digest checked on commit (BlobWriter), then unpacked (the snapshotter checks the diff id
+// against the chain id), and only then the image row and its references.
+
+#include <algorithm>
+
+#include "common/digest.h"
+#include "common/json.h"
+#include "image/image_service.h"
+#include "image/internal/image_util.h"
+#include "image/platform.h"
+#include "image/reference.h"
+
+namespace wharf::image {
+namespace {
+
+constexpr size_t kMaxIndexEntries = 1024;
+constexpr size_t kMaxLayers = 512;
+
+bool isIndex(const std::string& mt) {
+  return mt == oci::kMediaTypeIndex || mt == oci::kMediaTypeDockerManifestList;
+}
+bool isManifest(const std::string& mt) {
+  return mt == oci::kMediaTypeManifest || mt == oci::kMediaTypeDockerManifest;
+}
+bool isConfig(const std::string& mt) {
+  return mt == oci::kMediaTypeConfig || mt == oci::kMediaTypeDockerConfig;
+}
+// Layer media types wharf unpacks: OCI tar / tar+gzip / tar+zstd, their non-distributable
+// variants (fetched from the registry like the others), and Docker's names for them.
+bool isLayer(const std::string& mt) {
+  static const char* kTypes[] = {
+      "application/vnd.oci.image.layer.v1.tar",
+      "application/vnd.oci.image.layer.v1.tar+gzip",
+      "application/vnd.oci.image.layer.v1.tar+zstd",
+      "application/vnd.oci.image.layer.nondistributable.v1.tar",
+      "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+      "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+      "application/vnd.docker.image.rootfs.diff.tar",
+      "application/vnd.docker.image.rootfs.diff.tar.gzip",
+      "application/vnd.docker.image.rootfs.diff.tar.zstd",
+      "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+  };
+  return std::find(std::begin(kTypes), std::end(kTypes), mt) != std::end(kTypes);
+}
+
+std::string shortDigest(const std::string& d) { return d.substr(d.find(':') + 1, 12); }
+
+// Picks the entry of an index for `want`. Entries are bounded and checked one by one.
+Result<oci::Descriptor> selectFromIndex(const std::string& json, const Platform& want,
+                                        const std::string& what) {
+  WHARF_ASSIGN_OR_RETURN(Json idx, parseJson(json, "index"));
+  if (!idx.is_object() || !idx.contains("manifests") || !idx["manifests"].is_array())
+    return invalidArgument(what + ": index without a manifests array");
+  const Json& ms = idx["manifests"];
+  if (ms.size() > kMaxIndexEntries)
+    return invalidArgument(what + ": index with more than " + std::to_string(kMaxIndexEntries) +
+                           " entries");
+  for (size_t i = 0; i < ms.size(); ++i) {
+    const Json& m = ms[i];
+    if (!m.is_object() || !m.contains("platform") || !m["platform"].is_object()) continue;
+    const Json& p = m["platform"];
+    Platform have{p.value("os", ""), p.value("architecture", ""), p.value("variant", "")};
+    if (!platformMatches(want, have)) continue;
+    oci::Descriptor d;
+    d.mediaType = m.value("mediaType", "");
+    d.digest = m.value("digest", "");
+    d.size = m.contains("size") && m["size"].is_number_integer() ? m["size"].get<int64_t>() : -1;
+    if (!parseDigest(d.digest).ok() || d.size < 0)
+      return invalidArgument(what + ": manifests[" + std::to_string(i) +
+                             "]: invalid digest or size");
+    if (!isManifest(d.mediaType)) continue;  // attestations, nested indexes: not images
+    return d;
+  }
+  return notFound("no matching manifest for " + want.str() +
+                  " in the manifest list entries: " + what);
+}
+
+}  // namespace
+
+Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
+                                 const std::function<void(const PullProgress&)>& progress) {
+  WHARF_ASSIGN_OR_RETURN(Reference ref, parseReference(opts.ref));
+  Platform want = hostPlatform();
+  if (!opts.platform.empty()) {
+    WHARF_ASSIGN_OR_RETURN(want, parsePlatform(opts.platform));
+  }
+  const std::string what = ref.familiar();
+  const std::string wanted = ref.digest.empty() ? ref.tag : ref.digest;
+  plan.normalizedRef = ref.normalized();
+  RegistryClient reg(ref.domain, ref.path, opts.credentials, opts.registry);
+
+  // docker names the repository's path here ("library/busybox"), never the registry.
+  progress({ref.digest.empty() ? ref.tag : ref.digest, "Pulling from " + ref.path});
+  WHARF_ASSIGN_OR_RETURN(FetchedManifest top, reg.manifest(wanted));
+  plan.repoDigest = ref.repository() + "@" + top.digest;
+  FetchedManifest chosen = top;
+  if (isIndex(top.mediaType)) {
+    WHARF_ASSIGN_OR_RETURN(oci::Descriptor d, selectFromIndex(top.bytes, want, what));
+    WHARF_ASSIGN_OR_RETURN(chosen, reg.manifest(d.digest));
+    if (static_cast<int64_t>(chosen.bytes.size()) != d.size)
+      return invalidArgument(what + ": manifest " + d.digest + " has the wrong size");
+  }
+  if (!isManifest(chosen.mediaType))
+    return invalidArgument(what + ": unsupported manifest media type \"" + chosen.mediaType + "\"");
+  auto manifest = oci::parseManifest(chosen.bytes);
+  if (!manifest.ok()) return std::move(manifest).error().context(what);
+  if (!isConfig(manifest->config.mediaType))
+    return invalidArgument(what + ": unsupported config media type \"" +
+                           manifest->config.mediaType + "\" (not a container image)");
+  if (manifest->layers.size() > kMaxLayers)
+    return invalidArgument(what + ": more than " + std::to_string(kMaxLayers) + " layers");
+  for (const auto& l : manifest->layers)
+    if (!isLayer(l.mediaType))
+      return invalidArgument(what + ": layer " + l.digest + ": unsupported media type \"" +
+                             l.mediaType + "\"");
+
+  WHARF_ASSIGN_OR_RETURN(std::string cfgJson,
+                         reg.blobBytes(manifest->config.digest, manifest->config.size));
+  auto cfg = oci::parseImageConfig(cfgJson);
+  if (!cfg.ok()) return std::move(cfg).error().context(what);
+  if (cfg->diffIds.size() != manifest->layers.size())
+    return invalidArgument(what + ": the manifest has " + std::to_string(manifest->layers.size()) +
+                           " layers but the config " + std::to_string(cfg->diffIds.size()) +
+                           " diff ids");
+  plan.chainIds = oci::chainIds(cfg->diffIds);
+  // A single manifest names its platform only in the config: one asked for explicitly must
+  // match it (docker's check), so that --platform never silently gives another architecture.
+  if (!opts.platform.empty() && !isIndex(top.mediaType) &&
+      !platformMatches(want, {cfg->os, cfg->architecture, ""}))
+    return notFound("image with reference " + what + " was found but its platform (" +
+                    normalizePlatform({cfg->os, cfg->architecture, ""}).str() +
+                    ") does not match the specified platform (" + want.str() + ")");
+
+  // Layers: download what the store lacks, then unpack in order.
+  for (const auto& l : manifest->layers) {
+    if (content_.has(l.digest)) {
+      progress({shortDigest(l.digest), "Already exists"});
+      continue;
+    }
+    progress({shortDigest(l.digest), "Pulling fs layer"});
+  }
+  for (const auto& l : manifest->layers) {
+    plan.layerDigests.push_back(l.digest);
+    plan.size += l.size;
+    if (content_.has(l.digest)) continue;
+    const std::string id = shortDigest(l.digest);
+    WHARF_ASSIGN_OR_RETURN(std::unique_ptr<store::BlobWriter> w, content_.writer());
+    int64_t got = 0, reported = 0;
+    const int64_t step = std::max<int64_t>(l.size / 50, 256 << 10);
+    WHARF_TRY(reg.blob(l.digest, l.size, [&](std::string_view data) -> Status {
+      WHARF_TRY(w->write(data));
+      got += static_cast<int64_t>(data.size());
+      if (got - reported >= step || got == l.size) {
+        reported = got;
+        progress({id, "Downloading", got, l.size});
+      }
+      return okStatus();
+    }));
+    progress({id, "Verifying Checksum"});
+    auto committed = w->commit(l.digest);  // refuses content that is not `l.digest`
+    if (!committed.ok()) return std::move(committed).error().context(what + ": layer " + l.digest);
+    plan.addedBlobs.push_back(l.digest);
+    progress({id, "Download complete"});
+  }
+  for (size_t i = 0; i < manifest->layers.size(); ++i) {
+    const std::string id = shortDigest(manifest->layers[i].digest);
+    if (snapshots_.hasSnapshot(plan.chainIds[i])) {
+      progress({id, "Pull complete"});
+      continue;
+    }
+    progress({id, "Extracting"});
+    plan.addedChains.push_back(plan.chainIds[i]);
+    auto r = snapshots_.unpackLayer(plan.chainIds[i], i ? plan.chainIds[i - 1] : "",
+                                    content_.blobPath(manifest->layers[i].digest));
+    if (!r.ok())
+      return std::move(r).error().context(what + ": layer " + manifest->layers[i].digest);
+    progress({id, "Pull complete"});
+  }
+  // The config and manifest last: their presence never suggests a complete image.
+  for (const auto& [bytes, digest] : {std::pair{std::cref(cfgJson), manifest->config.digest},
+                                      std::pair{std::cref(chosen.bytes), chosen.digest}}) {
+    bool had = content_.has(digest);
+    WHARF_ASSIGN_OR_RETURN(std::string d, content_.put(bytes.get(), digest));
+    if (!had) plan.addedBlobs.push_back(d);
+  }
+  plan.configDigest = manifest->config.digest;
+  plan.manifestDigest = chosen.digest;
+  plan.created = internal::parseRfc3339(cfg->created);
+  progress({"", "Digest: " + top.digest});
+  return okStatus();
+}
+
+Result<Image> ImageService::pullCommit(const PullPlan& plan, bool* updated) {
+  // A concurrent rmi may have removed a shared blob or snapshot between the download and now
+  // (no leases yet): refuse rather than record an image that cannot run.
+  for (const auto& d : plan.layerDigests)
+    if (!content_.has(d))
+      return unavailable("layer " + d + " was removed while the pull ran; pull again");
+  for (const auto& c : plan.chainIds)
+    if (!snapshots_.hasSnapshot(c))
+      return unavailable("snapshot " + c + " was removed while the pull ran; pull again");
+  if (!content_.has(plan.configDigest) || !content_.has(plan.manifestDigest))
+    return unavailable("the image's config was removed while the pull ran; pull again");
+  const std::string id = plan.configDigest;
+  auto before = db_.resolveTag(plan.normalizedRef);
+  *updated = !before.ok() || *before != id;
+  if (auto existing = db_.getImage(id); !existing.ok()) {
+    WHARF_TRY(db_.putImage({id, plan.manifestDigest, id, plan.size, plan.created}));
+  }
+  // A digest reference is recorded as the repo digest only; a tag as both.
+  if (plan.normalizedRef.find('@') == std::string::npos)
+    WHARF_TRY(db_.setTag(plan.normalizedRef, id));
+  WHARF_TRY(db_.setTag(plan.repoDigest, id));
+  WHARF_ASSIGN_OR_RETURN(store::ImageRow row, db_.getImage(id));
+  return load(row);
+}
+
+void ImageService::pullAbort(const PullPlan& plan) {
+  removeUnreferenced(plan.addedBlobs, plan.addedChains);
+}
+
+}  // namespace wharf::image
