@@ -309,7 +309,8 @@ void Engine::doRemove(ContainerPtr c, std::function<void(Status)> done) {
   containers_.erase(id);
   cancelRestart(*c);
   c->shimWatch.reset();
-  ++c->epoch;
+  endWaitingAttaches(*c);
+  forgetExecs(*c);
   wakeReaders(*c);
   WaitResult r{c->rec.info.state.exitCode, c->rec.info.state.error};
   auto waiters = std::move(c->removeWaiters);
@@ -342,53 +343,6 @@ Result<std::unique_ptr<LogReader>> Engine::readLogs(const std::string& idOrName,
                          JsonFileLogReader::open(io_, c->rec.info.logPath, opts, false, done));
   if (opts.follow) c->logWakers.push_back(reader->waker());
   return std::unique_ptr<LogReader>(std::move(reader));
-}
-
-Result<std::unique_ptr<LogReader>> Engine::attachOutput(const std::string& idOrName, bool stdoutOn,
-                                                        bool stderrOn) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
-  LogOptions opts;
-  opts.follow = true;
-  opts.stdoutOn = stdoutOn;
-  opts.stderrOn = stderrOn;
-  std::weak_ptr<Container> weak = c;
-  uint64_t epoch0 = c->epoch;
-  auto done = [weak, epoch0] {
-    auto c = weak.lock();
-    return !c || c->epoch > epoch0;
-  };
-  // From the current end: a container attached before its start gets everything it writes.
-  WHARF_ASSIGN_OR_RETURN(auto reader,
-                         JsonFileLogReader::open(io_, c->rec.info.logPath, opts, true, done));
-  c->logWakers.push_back(reader->waker());
-  return std::unique_ptr<LogReader>(std::move(reader));
-}
-
-Result<std::unique_ptr<StdinWriter>> Engine::attachStdin(const std::string& idOrName) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
-  if (!c->rec.info.spec.openStdin) {
-    return invalidArgument("container " + c->rec.info.id + " was not created with OpenStdin");
-  }
-  if (!c->stdinPipe) c->stdinPipe = std::make_shared<StdinPipe>(io_);
-  return std::unique_ptr<StdinWriter>(new PipeStdinWriter(c->stdinPipe));
-}
-
-Status Engine::resizeTty(const std::string& idOrName, int height, int width) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
-  const ContainerInfo& i = c->rec.info;
-  if (i.state.status != ContainerStatus::kRunning) {
-    return conflict("Container " + i.id + " is not running");
-  }
-  if (!i.spec.tty || height <= 0 || width <= 0) return okStatus();
-  // The shim reads resize requests from a FIFO in the bundle (engine/shim/shim.h).
-  std::string path = c->rec.bundle + "/control";
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd) return sysError("open " + path);
-  std::string msg = "resize " + std::to_string(height) + " " + std::to_string(width) + "\n";
-  if (::write(fd.get(), msg.data(), msg.size()) != static_cast<ssize_t>(msg.size())) {
-    return sysError("write " + path);
-  }
-  return okStatus();
 }
 
 }  // namespace wharf::engine

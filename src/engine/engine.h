@@ -31,7 +31,8 @@
 #include "engine/container_record.h"
 #include "engine/exit_watch.h"
 #include "engine/shim/exit_file.h"
-#include "engine/stdin_pipe.h"
+#include "engine/shim/task_protocol.h"
+#include "engine/shim_session.h"
 #include "runtime/cgroup/attach_warmup.h"
 
 namespace wharf::store {
@@ -90,6 +91,12 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
                                                   bool stderrOn) override;
   Result<std::unique_ptr<StdinWriter>> attachStdin(const std::string& idOrName) override;
   Status resizeTty(const std::string& idOrName, int height, int width) override;
+  // engine_exec.cpp
+  Result<std::string> createExec(const std::string& idOrName, const ExecConfig& cfg) override;
+  Result<ExecInfo> inspectExec(const std::string& execId) override;
+  void startExec(const std::string& execId, bool detach,
+                 std::function<void(Result<ExecStreams>)> done) override;
+  Status resizeExec(const std::string& execId, int height, int width) override;
 
   // ImageBackend
   Result<std::vector<ImageSummary>> listImages(bool all) override;
@@ -123,8 +130,14 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
     std::vector<std::function<void(Result<WaitResult>)>> exitWaiters;
     std::vector<std::function<void(Result<WaitResult>)>> removeWaiters;
     std::vector<std::function<bool()>> logWakers;
-    std::shared_ptr<StdinPipe> stdinPipe;  // with OpenStdin, from attach or start to exit
-    uint64_t epoch = 0;  // bumped at every exit, failed start and removal (ends attaches)
+    // Attaches made before the shim exists (`docker run` attaches, then starts): connected
+    // to the shim once it reports "created", before its init runs; ended if it never does.
+    struct WaitingAttach {
+      std::weak_ptr<ShimSession> session;
+      shim::TaskRequest request;
+    };
+    std::vector<WaitingAttach> waitingAttaches;
+    std::set<std::string> execIds;  // its exec instances (engine_exec.cpp)
     std::unique_ptr<boost::asio::steady_timer> restartTimer;  // a restart by policy is due
     bool starting = false;
     bool removing = false;
@@ -163,6 +176,17 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   template <typename T, typename Fn>
   void onWorker(Fn work, std::function<void(T)> done);
   std::filesystem::path imageTmpDir() const;  // <data-root>/tmp: uploads being read
+  // engine_exec.cpp: attaches and execs go through the shim's task API.
+  Result<std::unique_ptr<LogReader>> attachSession(ContainerPtr c, shim::TaskRequest req,
+                                                   std::shared_ptr<ShimSession>* session);
+  void connectWaitingAttaches(Container& c);
+  void endWaitingAttaches(Container& c);
+  void forgetExecs(Container& c);
+  struct ExecRecord {
+    ExecInfo info;
+    std::shared_ptr<ShimStream> waiter;  // a detached exec's wait for its exit
+  };
+  std::map<std::string, ExecRecord> execs_;
   // engine.cpp
   void doRemove(ContainerPtr c, std::function<void(Status)> done);
 

@@ -22,6 +22,7 @@
 #include "common/mountinfo.h"
 #include "engine/engine.h"
 #include "engine/shim/json_log.h"
+#include "engine/shim_client.h"
 #include "engine/shim_scan.h"
 #include "runtime/runtime.h"
 #include "store/metadata.h"
@@ -136,6 +137,15 @@ void Engine::adoptShim(ContainerPtr c, pid_t shimPid) {
       if (st.ok() && (st->status == "running" || st->status == "paused" || isExited(st))) {
         initPid = st->pid;
         break;
+      }
+      if (st.ok() && st->status == "created") {
+        // The old daemon died between the shim's "created" and its "start": start it now
+        // (attaches that waited for it died with that daemon).
+        shim::TaskRequest req;
+        req.op = "start";
+        auto rep = callShim(c->rec.bundle, req, std::chrono::milliseconds(1000));
+        if (!rep.ok())
+          log::warn("restore: start container {}: {}", i.id.substr(0, 12), rep.error().message());
       }
       if (fs::exists(c->rec.exitFile) || !isShimOf(shimPid, i.id)) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -1,6 +1,7 @@
 // Engine: start (unpack, mount, bundle, shim), the shim's lifecycle, wait, stop, kill, and
 // live restore.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
@@ -16,6 +17,7 @@
 #include "common/unique_fd.h"
 #include "engine/engine.h"
 #include "engine/shim/json_log.h"
+#include "engine/shim_client.h"
 #include "engine/shim_scan.h"
 #include "engine/signals.h"
 #include "engine/spec_builder.h"
@@ -144,27 +146,16 @@ void Engine::spawnShim(ContainerPtr c, StartDone done) {
     return done(std::move(e), false);
   }
   UniqueFd readEnd(p[0]), writeEnd(p[1]);
-  // `-i`: the init reads the pipe the shim gets as fd 4; the daemon writes what attach sends.
-  UniqueFd stdinRead, stdinWrite;
-  if (i.spec.openStdin) {
-    int sp[2];
-    if (::pipe2(sp, O_CLOEXEC) != 0) {
-      Error e = sysError("pipe");
-      startFailed(c, e);
-      return done(std::move(e), false);
-    }
-    stdinRead.reset(sp[0]);
-    stdinWrite.reset(sp[1]);
-  }
   std::string runtimeRoot = (cfg_.execRoot / "runtime").string();
   std::string shimLog = (stdfs::path(c->rec.bundle) / "shim.log").string();
   std::vector<std::string> args = {
       cfg_.shimPath.string(), "--id",       i.id,    "--bundle", c->rec.bundle,
       "--runtime-root",       runtimeRoot,  "--log", i.logPath,  "--exit-file",
       c->rec.exitFile,        "--ready-fd", "3"};
-  if (stdinRead) {
-    args.push_back("--stdin-fd");
-    args.push_back("4");
+  // `-i`: the shim owns the container's stdin; attaches write it over the task socket.
+  if (i.spec.openStdin) {
+    args.push_back("--stdin");
+    args.push_back("1");
   }
   if (i.spec.tty) {
     args.push_back("--tty");
@@ -181,10 +172,9 @@ void Engine::spawnShim(ContainerPtr c, StartDone done) {
   // The shim's own complaints (it has nowhere else to say them once detached).
   posix_spawn_file_actions_addopen(&fa, 2, shimLog.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_adddup2(&fa, writeEnd.get(), 3);
-  if (stdinRead) posix_spawn_file_actions_adddup2(&fa, stdinRead.get(), 4);
   // The shim's executable: our read-only copy, reached as /proc/self/fd/N in the child (the
   // shim closes it first thing), so the shim starts protected (runtime/sealed_exe.h).
-  int firstFree = stdinRead ? 5 : 4;
+  int firstFree = 4;
   std::string exePath = cfg_.shimPath.string();
   if (shimExe_) {
     posix_spawn_file_actions_adddup2(&fa, shimExe_.get(), firstFree);
@@ -207,17 +197,12 @@ void Engine::spawnShim(ContainerPtr c, StartDone done) {
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   writeEnd.reset();
-  stdinRead.reset();
   if (rc != 0) {
     Error e = sysError("start " + cfg_.shimPath.string(), rc);
     startFailed(c, e);
     return done(std::move(e), false);
   }
 
-  if (stdinWrite) {
-    if (!c->stdinPipe) c->stdinPipe = std::make_shared<StdinPipe>(io_);
-    c->stdinPipe->connect(std::move(stdinWrite));
-  }
   auto pipe = std::make_shared<asio::posix::stream_descriptor>(io_, readEnd.release());
   auto buf = std::make_shared<std::string>();
   asio::async_read(*pipe, asio::dynamic_buffer(*buf),
@@ -232,9 +217,34 @@ void Engine::onReady(ContainerPtr c, pid_t child, const std::string& msg, StartD
   int ws = 0;
   ::waitpid(child, &ws, 0);  // the shim's first process exits right after its fork
   ContainerInfo& i = c->rec.info;
-  if (msg.rfind("ok ", 0) == 0) {
+  if (msg.rfind("created ", 0) == 0) {
     int initPid = 0, shimPid = 0;
-    if (std::sscanf(msg.c_str(), "ok %d %d", &initPid, &shimPid) == 2) {
+    Status started = internalError("wharf-shim's ready message is malformed: " + msg);
+    if (std::sscanf(msg.c_str(), "created %d %d", &initPid, &shimPid) == 2) {
+      // Whoever attached before the start gets the first byte: connected while the init
+      // still waits before its execve, then the init starts (engine/shim/task_protocol.h).
+      c->rec.shimPid = shimPid;
+      connectWaitingAttaches(*c);
+      shim::TaskRequest req;
+      req.op = "start";
+      auto rep = callShim(c->rec.bundle, req);
+      started = rep.ok() ? okStatus() : Status(std::move(rep).error());
+    }
+    if (!started.ok()) {
+      // The shim is there but the init did not start: it must not run unwatched.
+      ::kill(initPid, SIGKILL);
+      if (shimPid > 0) {
+        auto fd = openPidfd(shimPid);
+        if (fd.ok()) {
+          struct pollfd pfd = {fd->get(), POLLIN, 0};
+          ::poll(&pfd, 1, 2000);
+        }
+      }
+      c->rec.shimPid = 0;
+      startFailed(c, started.error());
+      return done(std::move(started).error(), false);
+    }
+    {
       i.state.status = ContainerStatus::kRunning;
       i.state.pid = initPid;
       i.state.exitCode = 0;
@@ -340,12 +350,8 @@ void Engine::markExited(ContainerPtr c, const shim::ExitStatus& es) {
 }
 
 void Engine::notifyExit(Container& c, const WaitResult& r) {
-  // This run's stdin is over; a later attach and start get a fresh pipe.
-  if (c.stdinPipe) {
-    c.stdinPipe->disconnect();
-    c.stdinPipe.reset();
-  }
-  ++c.epoch;
+  // Attaches waiting for a start that failed end now (live ones end with the shim's stream).
+  if (c.rec.info.state.status != ContainerStatus::kRunning) endWaitingAttaches(c);
   wakeReaders(c);
   auto waiters = std::move(c.exitWaiters);
   c.exitWaiters.clear();

@@ -24,6 +24,7 @@ using RouteContextPtr = std::shared_ptr<const RouteContext>;
 void addSystemRoutes(Router& router, RouteContextPtr ctx);
 void addContainerRoutes(Router& router, RouteContextPtr ctx);
 void addImageRoutes(Router& router, RouteContextPtr ctx);
+void addExecRoutes(Router& router, RouteContextPtr ctx);
 void addImageTransferRoutes(Router& router, RouteContextPtr ctx);  // called by addImageRoutes
 // 501 for the Engine API endpoints not built yet (routes/not_implemented.cpp); last.
 void addNotImplementedRoutes(Router& router);
