@@ -31,6 +31,7 @@ const std::map<std::string, Entry>& topLevel() {
       {"attach",
        {cmdAttach,
         "Attach local standard input, output, and error streams to a running container"}},
+      {"exec", {cmdExec, "Execute a command in a running container"}},
       {"pull", {cmdPull, "Download an image from a registry"}},
       {"wait", {cmdWait, "Block until one or more containers stop, then print their exit codes"}},
       {"rm", {cmdRm, "Remove one or more containers"}},
@@ -58,6 +59,7 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"create", cmdCreate},
         {"start", cmdStart},
         {"stop", cmdStop},
+        {"exec", cmdExec},
         {"kill", cmdKill},
         {"wait", cmdWait},
         {"rm", cmdRm},
@@ -108,11 +110,11 @@ void printUsage(std::ostream& out) {
 // "not a wharf command", which reads like a typo.
 bool isDockerCommandNotBuilt(const std::string& cmd) {
   static const std::set<std::string> kDocker = {
-      "builder",  "buildx",  "build",   "checkpoint", "commit", "compose", "config", "context",
-      "cp",       "diff",    "events",  "exec",       "export", "history", "login",  "logout",
-      "manifest", "network", "node",    "pause",      "plugin", "port",    "push",   "rename",
-      "search",   "secret",  "service", "stack",      "stats",  "swarm",   "top",    "trust",
-      "unpause",  "update",  "volume",  "init",       "scout",  "debug",   "sbom"};
+      "builder", "buildx",  "build",  "checkpoint", "commit",  "compose", "config", "context",
+      "cp",      "diff",    "events", "export",     "history", "login",   "logout", "manifest",
+      "network", "node",    "pause",  "plugin",     "port",    "push",    "rename", "search",
+      "secret",  "service", "stack",  "stats",      "swarm",   "top",     "trust",  "unpause",
+      "update",  "volume",  "init",   "scout",      "debug",   "sbom"};
   return kDocker.count(cmd) > 0;
 }
 
