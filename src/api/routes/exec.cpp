@@ -16,6 +16,8 @@ namespace {
 constexpr const char* kRawStream = "application/vnd.docker.raw-stream";
 constexpr const char* kMultiplexedStream = "application/vnd.docker.multiplexed-stream";
 constexpr std::string_view kWhere = "ExecConfig";
+// Stdin a client sends before its exec runs (a few milliseconds) is kept up to this much.
+constexpr size_t kMaxEarlyStdin = 16 * 1024 * 1024;
 
 const Json* field(const Json& obj, const char* key) {
   auto it = obj.find(key);
@@ -171,7 +173,24 @@ void startExec(const RouteContext& ctx, const Request& req, ResponderPtr r) {
   bool upgrade = req.headers.count("upgrade") > 0;
   const char* type = !tty && req.versionAtLeast("1.42") ? kMultiplexedStream : kRawStream;
   r->startHijack(upgrade, upgrade ? type : kRawStream);
-  ctx.containers.startExec(id, false, [&io = ctx.io, r, tty](Result<engine::ExecStreams> s) {
+  // The client's stdin is taken from the start (the server keeps little for a handler that
+  // has not said where it goes) and held until the process exists.
+  struct Input {
+    std::string pending;
+    bool eof = false;
+    std::shared_ptr<engine::StdinWriter> writer;
+  };
+  auto input = std::make_shared<Input>();
+  r->onInput([input](std::string data, bool eof) {
+    if (input->writer) {
+      if (!data.empty()) input->writer->write(std::move(data), [](Status) {});
+      if (eof) input->writer->close();  // the client's stdin ended: so does the process'
+      return;
+    }
+    if (input->pending.size() + data.size() <= kMaxEarlyStdin) input->pending += data;
+    input->eof = input->eof || eof;
+  });
+  ctx.containers.startExec(id, false, [&io = ctx.io, r, tty, input](Result<engine::ExecStreams> s) {
     if (!s.ok()) {
       // After the hijack an error can only travel in the stream, as moby writes it.
       std::string msg =
@@ -180,17 +199,17 @@ void startExec(const RouteContext& ctx, const Request& req, ResponderPtr r) {
       r->write(tty ? msg : frame(StreamType::kStdout, msg));
       return r->finish();
     }
-    std::shared_ptr<engine::StdinWriter> in = std::move(s->input);
-    if (in) {
-      r->onInput([in](std::string data, bool eof) {
-        if (!data.empty()) in->write(std::move(data), [](Status) {});
-        if (eof) in->close();  // the client's stdin ended: so does the process'
-      });
+    if (s->input) {
+      input->writer = std::move(s->input);
+      if (!input->pending.empty()) input->writer->write(std::move(input->pending), [](Status) {});
+      input->pending.clear();
+      if (input->eof) input->writer->close();
     }
     auto reader = std::make_unique<SharedReader>();
     reader->inner = std::move(s->output);
     // The writer lives as long as the output is pumped (the stream ends at the exit).
-    LogPump::run(io, std::move(reader), r, PumpOptions{tty, false}, [r, in](bool) { r->finish(); });
+    LogPump::run(io, std::move(reader), r, PumpOptions{tty, false},
+                 [r, input](bool) { r->finish(); });
   });
 }
 
