@@ -275,7 +275,11 @@ class ExecTest(DaemonTestCase):
             report = self.daemon.wharf("exec", name, "cat", "/report").out.strip()
         finally:
             self.daemon.wharf("rm", "-f", name)
+        print(f"\n  attacker: {report}")
         self.assertIn("written=0", report, report)
+        # The attack reached exec'd processes' executables (and found them read-only, EROFS).
+        opened = int(report.split("opened=")[1].split()[0])
+        self.assertGreater(opened, 0, f"the attacker never saw an exec'd process: {report}")
         self.assertEqual([sha256(v) for v in victims], before, report)
 
 
