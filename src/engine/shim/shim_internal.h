@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -121,6 +122,7 @@ class Shim {
   std::deque<std::string> finishedOrder_;
   std::vector<Conn*> initWaiters_;
   unsigned consoleSeq_ = 0;
+  std::optional<oci::Process> initProcess_;  // the base of every exec (startExec)
 };
 
 }  // namespace wharf::shim

@@ -338,7 +338,9 @@ void Shim::handleRequest(Conn& c, const TaskRequest& r) {
     return reply(c, rep, true);
   }
   if (r.op == "delete") {
-    if (e->running) return fail(conflict("exec " + r.execId + " is still running"));
+    // Only once nothing of it is polled any more (this loop iteration may still hold it).
+    if (e->running || e->out[0] || e->out[1])
+      return fail(conflict("exec " + r.execId + " is still running"));
     execs_.erase(r.execId);
     std::erase(finishedOrder_, r.execId);
     return reply(c, rep, true);
@@ -350,11 +352,15 @@ Result<int> Shim::startExec(Conn& c, const TaskRequest& r) {
   (void)c;
   if (!started_ || initExited_) return conflict("container " + opts_.id + " is not running");
   if (execs_.count(r.execId)) return conflict("exec " + r.execId + " was started already");
-  WHARF_ASSIGN_OR_RETURN(oci::Spec spec, runtime_.config(opts_.id));
-  if (!spec.process) return internalError("the container's config has no process");
+  // The container's process is the base of every exec: read once, it never changes.
+  if (!initProcess_) {
+    WHARF_ASSIGN_OR_RETURN(oci::Spec spec, runtime_.config(opts_.id));
+    if (!spec.process) return internalError("the container's config has no process");
+    initProcess_ = std::move(spec.process);
+  }
   runtime::ExecOptions eo;
   oci::Process& p = eo.process;
-  p = *spec.process;
+  p = *initProcess_;
   p.args = r.args;
   p.env = mergeEnv(p.env, r.env);
   if (!r.cwd.empty()) p.cwd = r.cwd;
