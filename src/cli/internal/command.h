@@ -85,5 +85,8 @@ int cmdSave(Context& ctx, std::vector<std::string> args);
 int cmdPush(Context& ctx, std::vector<std::string> args);
 int cmdVersion(Context& ctx, std::vector<std::string> args);
 int cmdInfo(Context& ctx, std::vector<std::string> args);
+int cmdEvents(Context& ctx, std::vector<std::string> args);  // events.cpp
+int cmdPause(Context& ctx, std::vector<std::string> args);
+int cmdUnpause(Context& ctx, std::vector<std::string> args);
 
 }  // namespace wharf::cli
