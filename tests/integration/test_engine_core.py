@@ -216,7 +216,10 @@ class EngineCoreTest(DaemonTestCase):
 
             th = threading.Thread(target=do_import)
             th.start()
-            worst = {"/_ping": 0.0, "/containers/json?all=1": 0.0}
+            # /info and /images/json read the image metadata: before the ImageManager they
+            # waited for the unpack's lock.
+            worst = {"/_ping": 0.0, "/containers/json?all=1": 0.0, "/info": 0.0,
+                     "/images/json": 0.0}
             samples = 0
             time.sleep(0.3)  # the upload is in, the worker is unpacking
             while th.is_alive():
@@ -229,9 +232,8 @@ class EngineCoreTest(DaemonTestCase):
                 time.sleep(0.02)
             th.join()
             self.assertExit(done["r"], 0)
-            print(f"\nAPI latency during a 200 MB unpack: worst /_ping {worst['/_ping']*1000:.1f} ms, "
-                  f"worst /containers/json {worst['/containers/json?all=1']*1000:.1f} ms "
-                  f"over {samples} samples")
+            print("\nAPI latency during a 200 MB unpack, worst of %d samples: %s" % (
+                samples, ", ".join(f"{p} {w * 1000:.1f} ms" for p, w in worst.items())))
             self.assertGreater(samples, 3, "the import was too quick to measure anything")
             for path, w in worst.items():
                 self.assertLess(w, 0.5, f"{path} took {w*1000:.0f} ms while an image unpacked")
