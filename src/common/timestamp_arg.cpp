@@ -68,7 +68,7 @@ Result<int64_t> parseRfc3339(std::string_view s) {
     if (h > 23 || mi > 59 || sec > 60) return bad();
   }
   int64_t days = daysFromCivil(y, mo, d);
-  int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec;
+  int64_t secs = days * 86400 + int64_t{h} * 3600 + int64_t{mi} * 60 + sec;
   if (p == s.size()) {
     // No zone: the local time, as docker reads it.
     struct tm tm {};
@@ -91,7 +91,7 @@ Result<int64_t> parseRfc3339(std::string_view s) {
   if ((s[p] != '+' && s[p] != '-') || p + 6 != s.size() || !digits(s, p + 1, 2, &zh) ||
       s[p + 3] != ':' || !digits(s, p + 4, 2, &zm))
     return bad();
-  int64_t off = (zh * 3600 + zm * 60) * (s[p] == '-' ? -1 : 1);
+  int64_t off = (int64_t{zh} * 3600 + int64_t{zm} * 60) * (s[p] == '-' ? -1 : 1);
   return (secs - off) * kSec + frac;
 }
 

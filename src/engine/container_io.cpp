@@ -7,7 +7,7 @@ namespace wharf::engine {
 
 Result<std::unique_ptr<LogReader>> ContainerManager::readLogs(const std::string& idOrName,
                                                               const LogOptions& opts) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   std::weak_ptr<Container> weak = c;
   auto done = [weak] {
     auto c = weak.lock();
@@ -26,7 +26,7 @@ Result<std::unique_ptr<LogReader>> ContainerManager::readLogs(const std::string&
 
 Result<std::unique_ptr<LogReader>> ContainerManager::attachOutput(const std::string& idOrName,
                                                                   bool stdoutOn, bool stderrOn) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   LogOptions opts;
   opts.follow = true;
   opts.stdoutOn = stdoutOn;
@@ -46,7 +46,7 @@ Result<std::unique_ptr<LogReader>> ContainerManager::attachOutput(const std::str
 }
 
 Result<std::unique_ptr<StdinWriter>> ContainerManager::attachStdin(const std::string& idOrName) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   if (!c->rec.info.spec.openStdin) {
     return invalidArgument("container " + c->rec.info.id + " was not created with OpenStdin");
   }
@@ -55,7 +55,7 @@ Result<std::unique_ptr<StdinWriter>> ContainerManager::attachStdin(const std::st
 }
 
 Status ContainerManager::resizeTty(const std::string& idOrName, int height, int width) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   const ContainerInfo& i = c->rec.info;
   if ((i.state.status != ContainerStatus::kRunning && i.state.status != ContainerStatus::kPaused) ||
       !c->shim) {

@@ -107,7 +107,7 @@ Result<ContainerPtr> ContainerManager::find(const std::string& idOrName) {
 }
 
 Result<ContainerRecord> ContainerManager::record(const std::string& idOrName) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   return c->rec;
 }
 
@@ -217,7 +217,7 @@ Result<std::string> ContainerManager::createContainer(const ContainerSpec& spec,
 }
 
 Result<ContainerInfo> ContainerManager::inspectContainer(const std::string& idOrName) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   return c->rec.info;
 }
 
@@ -296,11 +296,11 @@ void ContainerManager::removeContainer(const std::string& idOrName, bool force, 
     }
     return;
   }
-  doRemove(c, removeVolumes, std::move(done));
+  doRemove(c, removeVolumes, done);
 }
 
-void ContainerManager::doRemove(ContainerPtr c, bool removeVolumes,
-                                std::function<void(Status)> done) {
+void ContainerManager::doRemove(const ContainerPtr& c, bool removeVolumes,
+                                const std::function<void(Status)>& done) {
   const std::string id = c->rec.info.id;
   // Both a forced remove and AutoRemove may ask once the container exits.
   if (!containers_.count(id) || c->rec.info.state.status == ContainerStatus::kRemoving)

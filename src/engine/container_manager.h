@@ -125,12 +125,12 @@ class ContainerManager final : public ContainerBackend {
   // container_state.cpp: the only writers of a container's status.
   Status transition(Container& c, Transition t);
   void publish(const Container& c, const std::string& action,
-               std::map<std::string, std::string> extra = {});
+               const std::map<std::string, std::string>& extra = {});
   Status beginStart(Container& c);
-  void setRunning(ContainerPtr c, std::unique_ptr<ShimHandle> shim, bool keepStartedAt);
-  void adoptRunning(ContainerPtr c, std::unique_ptr<ShimHandle> shim);
-  void setStartFailed(ContainerPtr c, const Error& e);
-  void setExited(ContainerPtr c, const shim::ExitStatus& st);
+  void setRunning(const ContainerPtr& c, std::unique_ptr<ShimHandle> shim, bool keepStartedAt);
+  void adoptRunning(const ContainerPtr& c, std::unique_ptr<ShimHandle> shim);
+  void setStartFailed(const ContainerPtr& c, const Error& e);
+  void setExited(const ContainerPtr& c, const shim::ExitStatus& st);
   void setRestarting(Container& c);
   void cancelRestart(Container& c);
   void setPaused(Container& c, bool paused);
@@ -139,26 +139,26 @@ class ContainerManager final : public ContainerBackend {
   void wakeReaders(Container& c);
 
   // container_start.cpp
-  void doStart(ContainerPtr c, StartDone done);
-  void continueStart(ContainerPtr c, std::vector<std::string> lowerDirs, StartDone done);
-  void failStart(ContainerPtr c, Error e, StartDone done);
+  void doStart(const ContainerPtr& c, StartDone done);
+  void continueStart(const ContainerPtr& c, std::vector<std::string> lowerDirs, StartDone done);
+  void failStart(const ContainerPtr& c, Error e, const StartDone& done);
   // After a run ended and its resources were released: a pending forced remove, a restart by
   // policy, or --rm.
-  void afterRun(ContainerPtr c, bool startFailed);
-  void prepareResources(ContainerPtr c, std::shared_ptr<oci::Spec> spec, size_t next,
+  void afterRun(const ContainerPtr& c, bool startFailed);
+  void prepareResources(const ContainerPtr& c, std::shared_ptr<oci::Spec> spec, size_t next,
                         StartDone done);
-  void launchShim(ContainerPtr c, StartDone done);
-  void onShimExit(ContainerPtr c, const shim::ExitStatus& st);
-  void releaseResources(ContainerPtr c, std::function<void()> done);
+  void launchShim(const ContainerPtr& c, StartDone done);
+  void onShimExit(const ContainerPtr& c, const shim::ExitStatus& st);
+  void releaseResources(const ContainerPtr& c, std::function<void()> done);
   Status unmountRootfs(Container& c);
   // container_stop.cpp: restart policies
   bool shouldRestart(const Container& c) const;
-  void scheduleRestart(ContainerPtr c);
+  void scheduleRestart(const ContainerPtr& c);
   // container_restore.cpp
-  void reconcile(ContainerPtr c, pid_t liveShimPid);
+  void reconcile(const ContainerPtr& c, pid_t liveShimPid);
   void removeOrphans(const std::set<std::string>& known, const std::map<std::string, pid_t>& shims);
   // container_manager.cpp
-  void doRemove(ContainerPtr c, bool removeVolumes, std::function<void(Status)> done);
+  void doRemove(const ContainerPtr& c, bool removeVolumes, const std::function<void(Status)>& done);
   // Calls fn(resource, next) for each registered component in order, then done.
   void forEachResource(size_t n, std::function<void(ContainerResources*, std::function<void()>)> fn,
                        std::function<void()> done);

@@ -48,7 +48,7 @@ Status ContainerManager::restore() {
   return okStatus();
 }
 
-void ContainerManager::reconcile(ContainerPtr c, pid_t livePid) {
+void ContainerManager::reconcile(const ContainerPtr& c, pid_t livePid) {
   ContainerInfo& i = c->rec.info;
   const std::string id = i.id;
   auto status = i.state.status;
@@ -62,9 +62,9 @@ void ContainerManager::reconcile(ContainerPtr c, pid_t livePid) {
       if (!h.ok()) {
         // The shim gave up before the container existed (it reported an error nobody read),
         // or, for a container that ran, went away meanwhile: its exit file says how it ended.
-        if (c->rec.starting) return failStart(c, std::move(h).error(), [](Status, bool) {});
+        if (c->rec.starting) return failStart(c, std::move(h).error(), [](const Status&, bool) {});
         return shims_.collectExit(shimStartFor(*c), c->rec.info.state.pid,
-                                  [this, c](shim::ExitStatus es) { onShimExit(c, es); });
+                                  [this, c](const shim::ExitStatus& es) { onShimExit(c, es); });
       }
       if (runs) return adoptRunning(c, std::move(*h));
       // A start the old daemon did not see finish (or a record a failed persist left stale).
@@ -84,7 +84,7 @@ void ContainerManager::reconcile(ContainerPtr c, pid_t livePid) {
     // A removal cut short: finish it (a dead one stays dead until a user removes it).
     if (status == ContainerStatus::kRemoving) {
       (void)transition(*c, Transition::kDead);
-      doRemove(c, false, [id](Status st) {
+      doRemove(c, false, [id](const Status& st) {
         if (!st.ok()) log::warn("restore: remove {}: {}", id, st.error().message());
       });
     }
@@ -99,12 +99,12 @@ void ContainerManager::reconcile(ContainerPtr c, pid_t livePid) {
       return failStart(c,
                        unavailable("the start was interrupted: wharfd stopped while the "
                                    "container was starting"),
-                       [](Status, bool) {});
+                       [](const Status&, bool) {});
     }
     // The shim is gone: its exit file says how the container ended.
     log::info("restore: the shim of container {} is gone", id.substr(0, 12));
     shims_.collectExit(shimStartFor(*c), i.state.pid,
-                       [this, c](shim::ExitStatus es) { onShimExit(c, es); });
+                       [this, c](const shim::ExitStatus& es) { onShimExit(c, es); });
     return;
   }
   if (c->rec.mounted) {
@@ -114,7 +114,7 @@ void ContainerManager::reconcile(ContainerPtr c, pid_t livePid) {
   }
   if (i.spec.autoRemove) {
     // --rm: it exited while no daemon was there to remove it.
-    return doRemove(c, true, [id](Status st) {
+    return doRemove(c, true, [id](const Status& st) {
       if (!st.ok()) log::warn("restore: remove {}: {}", id, st.error().message());
     });
   }
@@ -127,7 +127,7 @@ void ContainerManager::reconcile(ContainerPtr c, pid_t livePid) {
     log::info("restart policy {}: starting container {}", i.spec.restartPolicy, id.substr(0, 12));
     cancelRestart(*c);
     c->policyStart = true;
-    doStart(c, [id](Status st, bool) {
+    doStart(c, [id](const Status& st, bool) {
       if (!st.ok()) log::warn("restart of {} failed: {}", id, st.error().message());
     });
   }

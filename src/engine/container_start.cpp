@@ -33,7 +33,7 @@ void ContainerManager::startContainer(const std::string& idOrName, StartDone don
   doStart(c, std::move(done));
 }
 
-void ContainerManager::doStart(ContainerPtr c, StartDone done) {
+void ContainerManager::doStart(const ContainerPtr& c, StartDone done) {
   if (Status st = beginStart(*c); !st.ok()) return done(std::move(st), false);
   const ContainerInfo& i = c->rec.info;
   // The fast path: the layers were unpacked for an earlier start.
@@ -44,37 +44,35 @@ void ContainerManager::doStart(ContainerPtr c, StartDone done) {
   // Unpacking is slow (decompression, many files): never on the loop.
   images_.unpackImage(i.imageId, [this, c, done = std::move(done)](
                                      Result<std::vector<std::string>> lowers) mutable {
-    if (!lowers.ok()) return failStart(c, std::move(lowers).error(), std::move(done));
+    if (!lowers.ok()) return failStart(c, std::move(lowers).error(), done);
     continueStart(c, std::move(*lowers), std::move(done));
   });
 }
 
-void ContainerManager::continueStart(ContainerPtr c, std::vector<std::string> lowerDirs,
+void ContainerManager::continueStart(const ContainerPtr& c, std::vector<std::string> lowerDirs,
                                      StartDone done) {
   ContainerInfo& i = c->rec.info;
   if (c->pendingRemove) {
-    return failStart(c, conflict("container " + i.id + " was removed while starting"),
-                     std::move(done));
+    return failStart(c, conflict("container " + i.id + " was removed while starting"), done);
   }
   i.lowerDirs = std::move(lowerDirs);
   if (!c->rec.mounted) {
     Status st = rootfs_.mount(i.lowerDirs, i.upperDir, i.workDir, i.rootfsPath);
-    if (!st.ok())
-      return failStart(c, std::move(st).error().context("mount rootfs"), std::move(done));
+    if (!st.ok()) return failStart(c, std::move(st).error().context("mount rootfs"), done);
     c->rec.mounted = true;
   }
   // A working directory the image lacks is created, as dockerd does.
   if (Status st = ensureDirInRoot(i.rootfsPath, i.spec.workingDir); !st.ok())
-    return failStart(c, std::move(st).error(), std::move(done));
+    return failStart(c, std::move(st).error(), done);
   if (Status st = fs::mkdirAll(c->rec.bundle, 0711); !st.ok())
-    return failStart(c, std::move(st).error(), std::move(done));
+    return failStart(c, std::move(st).error(), done);
   SpecContext ctx{i.rootfsPath, daemonCapabilityBounding()};
   auto spec = buildSpec(i, ctx);
-  if (!spec.ok()) return failStart(c, std::move(spec).error(), std::move(done));
+  if (!spec.ok()) return failStart(c, std::move(spec).error(), done);
   prepareResources(c, std::make_shared<oci::Spec>(std::move(*spec)), 0, std::move(done));
 }
 
-void ContainerManager::prepareResources(ContainerPtr c, std::shared_ptr<oci::Spec> spec,
+void ContainerManager::prepareResources(const ContainerPtr& c, std::shared_ptr<oci::Spec> spec,
                                         size_t next, StartDone done) {
   if (next < resources_.size()) {
     return resources_[next]->prepare(
@@ -82,14 +80,14 @@ void ContainerManager::prepareResources(ContainerPtr c, std::shared_ptr<oci::Spe
           if (!st.ok()) {
             // The ones prepared before it give their resources back (failStart releases all:
             // release must cope with what was never prepared).
-            return failStart(c, std::move(st).error(), std::move(done));
+            return failStart(c, std::move(st).error(), done);
           }
           prepareResources(c, spec, next + 1, std::move(done));
         });
   }
   if (c->pendingRemove) {
     return failStart(c, conflict("container " + c->rec.info.id + " was removed while starting"),
-                     std::move(done));
+                     done);
   }
   Status st = fs::writeFileAtomic(stdfs::path(c->rec.bundle) / "config.json",
                                   oci::serializeSpec(*spec), 0600);
@@ -97,14 +95,14 @@ void ContainerManager::prepareResources(ContainerPtr c, std::shared_ptr<oci::Spe
   // The record says "starting" (and "mounted") before a shim exists: a daemon killed from
   // here on finds the shim again at restore (container_restore.cpp). No record, no shim.
   if (st.ok()) st = persist(*c);
-  if (!st.ok()) return failStart(c, std::move(st).error(), std::move(done));
+  if (!st.ok()) return failStart(c, std::move(st).error(), done);
   launchShim(c, std::move(done));
 }
 
-void ContainerManager::launchShim(ContainerPtr c, StartDone done) {
+void ContainerManager::launchShim(const ContainerPtr& c, StartDone done) {
   shims_.launch(shimStartFor(*c),
                 [this, c, done = std::move(done)](Result<std::unique_ptr<ShimHandle>> h) mutable {
-                  if (!h.ok()) return failStart(c, std::move(h).error(), std::move(done));
+                  if (!h.ok()) return failStart(c, std::move(h).error(), done);
                   UniqueFd stdinFd = (*h)->takeStdin();
                   setRunning(c, std::move(*h), false);
                   if (stdinFd) {
@@ -117,7 +115,7 @@ void ContainerManager::launchShim(ContainerPtr c, StartDone done) {
                 });
 }
 
-void ContainerManager::failStart(ContainerPtr c, Error e, StartDone done) {
+void ContainerManager::failStart(const ContainerPtr& c, Error e, const StartDone& done) {
   if (Status st = unmountRootfs(*c); !st.ok())
     log::warn("unmount {}: {}", c->rec.info.rootfsPath, st.error().message());
   setStartFailed(c, e);
@@ -125,7 +123,7 @@ void ContainerManager::failStart(ContainerPtr c, Error e, StartDone done) {
   done(std::move(e), false);
 }
 
-void ContainerManager::onShimExit(ContainerPtr c, const shim::ExitStatus& es) {
+void ContainerManager::onShimExit(const ContainerPtr& c, const shim::ExitStatus& es) {
   ContainerInfo& i = c->rec.info;
   if (Status st = unmountRootfs(*c); !st.ok())
     log::warn("unmount {}: {}", i.rootfsPath, st.error().message());
@@ -140,7 +138,7 @@ void ContainerManager::onShimExit(ContainerPtr c, const shim::ExitStatus& es) {
   releaseResources(c, [this, c] { afterRun(c, false); });
 }
 
-void ContainerManager::afterRun(ContainerPtr c, bool startFailed) {
+void ContainerManager::afterRun(const ContainerPtr& c, bool startFailed) {
   if (!containers_.count(c->rec.info.id)) return;
   bool byPolicy = c->policyStart;
   c->policyStart = false;
@@ -148,20 +146,23 @@ void ContainerManager::afterRun(ContainerPtr c, bool startFailed) {
     auto done = std::move(c->pendingRemove);
     c->pendingRemove = nullptr;
     cancelRestart(*c);
-    return doRemove(c, c->pendingRemoveVolumes, std::move(done));
+    return doRemove(c, c->pendingRemoveVolumes, done);
   }
   // A start that a user asked for and that failed is not retried (as docker); one by policy is.
   if ((!startFailed || byPolicy) && shouldRestart(*c)) return scheduleRestart(c);
   cancelRestart(*c);  // a restart by policy that failed and gives up leaves it exited
   if (c->rec.info.spec.autoRemove && c->rec.info.state.status != ContainerStatus::kRunning &&
       !c->rec.starting) {
-    doRemove(c, true, [](Status) {});
+    doRemove(c, true, [](const Status&) {});
   }
 }
 
-void ContainerManager::releaseResources(ContainerPtr c, std::function<void()> done) {
+void ContainerManager::releaseResources(const ContainerPtr& c, std::function<void()> done) {
   forEachResource(
-      0, [c](ContainerResources* r, std::function<void()> next) { r->release(c->rec.info, next); },
+      0,
+      [c](ContainerResources* r, std::function<void()> next) {
+        r->release(c->rec.info, std::move(next));
+      },
       std::move(done));
 }
 

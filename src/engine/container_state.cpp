@@ -132,8 +132,8 @@ Status ContainerManager::transition(Container& c, Transition t) {
 }
 
 void ContainerManager::publish(const Container& c, const std::string& action,
-                               std::map<std::string, std::string> extra) {
-  events_.publish(containerEvent(c.rec.info, action, std::move(extra)));
+                               const std::map<std::string, std::string>& extra) {
+  events_.publish(containerEvent(c.rec.info, action, extra));
 }
 
 Status ContainerManager::beginStart(Container& c) {
@@ -144,7 +144,7 @@ Status ContainerManager::beginStart(Container& c) {
   return okStatus();
 }
 
-void ContainerManager::setRunning(ContainerPtr c, std::unique_ptr<ShimHandle> shim,
+void ContainerManager::setRunning(const ContainerPtr& c, std::unique_ptr<ShimHandle> shim,
                                   bool keepStartedAt) {
   ContainerInfo& i = c->rec.info;
   if (Status st = transition(*c, Transition::kRunning); !st.ok()) {
@@ -161,7 +161,7 @@ void ContainerManager::setRunning(ContainerPtr c, std::unique_ptr<ShimHandle> sh
   if (Status st = persist(*c); !st.ok())
     log::warn("persist container {}: {}", i.id, st.error().message());
   std::weak_ptr<Container> weak = c;
-  c->shim->watchExit([this, weak](shim::ExitStatus es) {
+  c->shim->watchExit([this, weak](const shim::ExitStatus& es) {
     if (auto c = weak.lock()) onShimExit(c, es);
   });
   if (!keepStartedAt) publish(*c, "start");
@@ -169,7 +169,7 @@ void ContainerManager::setRunning(ContainerPtr c, std::unique_ptr<ShimHandle> sh
             c->rec.shimPid);
 }
 
-void ContainerManager::adoptRunning(ContainerPtr c, std::unique_ptr<ShimHandle> shim) {
+void ContainerManager::adoptRunning(const ContainerPtr& c, std::unique_ptr<ShimHandle> shim) {
   // Live restore of a container the record already says runs: no transition, no event.
   ContainerInfo& i = c->rec.info;
   if (shim->initPid() > 0) i.state.pid = shim->initPid();
@@ -178,12 +178,12 @@ void ContainerManager::adoptRunning(ContainerPtr c, std::unique_ptr<ShimHandle> 
   if (Status st = persist(*c); !st.ok())
     log::warn("persist container {}: {}", i.id, st.error().message());
   std::weak_ptr<Container> weak = c;
-  c->shim->watchExit([this, weak](shim::ExitStatus es) {
+  c->shim->watchExit([this, weak](const shim::ExitStatus& es) {
     if (auto c = weak.lock()) onShimExit(c, es);
   });
 }
 
-void ContainerManager::setStartFailed(ContainerPtr c, const Error& e) {
+void ContainerManager::setStartFailed(const ContainerPtr& c, const Error& e) {
   ContainerInfo& i = c->rec.info;
   if (Status st = transition(*c, Transition::kStartFailed); !st.ok()) {
     log::warn("container {}: {}", i.id, st.error().message());
@@ -203,7 +203,7 @@ void ContainerManager::setStartFailed(ContainerPtr c, const Error& e) {
   endRun(*c, WaitResult{i.state.exitCode, i.state.error});
 }
 
-void ContainerManager::setExited(ContainerPtr c, const shim::ExitStatus& es) {
+void ContainerManager::setExited(const ContainerPtr& c, const shim::ExitStatus& es) {
   ContainerInfo& i = c->rec.info;
   if (Status st = transition(*c, Transition::kExited); !st.ok()) {
     log::warn("container {}: {}", i.id, st.error().message());

@@ -21,7 +21,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr int64_t kBaseDelayMs = 100;
-constexpr int64_t kMaxDelayMs = 60 * 1000;
+constexpr int64_t kMaxDelayMs = 60LL * 1000;
 constexpr int64_t kResetAfterNs = 10LL * 1000 * 1000 * 1000;
 
 bool isLive(const Container& c) {
@@ -68,7 +68,7 @@ void ContainerManager::stopContainer(const std::string& idOrName, std::optional<
   int timeout = timeoutSeconds.value_or(i.spec.stopTimeout.value_or(10));
   if (timeout < 0) timeout = -1;  // docker: -1 waits forever
   auto timer = std::make_shared<asio::steady_timer>(io_);
-  c->exitWaiters.push_back([this, c, timer, done](Result<WaitResult>) {
+  c->exitWaiters.push_back([this, c, timer, done](const Result<WaitResult>&) {
     timer->cancel();
     publish(*c, "stop");
     done(okStatus());
@@ -99,7 +99,7 @@ void ContainerManager::stopContainer(const std::string& idOrName, std::optional<
 }
 
 Status ContainerManager::killContainer(const std::string& idOrName, const std::string& signal) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   int sig = SIGKILL;
   if (!signal.empty()) {
     WHARF_ASSIGN_OR_RETURN(sig, parseSignal(signal));
@@ -120,7 +120,7 @@ Status ContainerManager::killContainer(const std::string& idOrName, const std::s
 }
 
 Status ContainerManager::pauseContainer(const std::string& idOrName) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   const ContainerInfo& i = c->rec.info;
   if (i.state.status == ContainerStatus::kPaused)
     return conflict("Container " + i.id + " is already paused");
@@ -132,7 +132,7 @@ Status ContainerManager::pauseContainer(const std::string& idOrName) {
 }
 
 Status ContainerManager::unpauseContainer(const std::string& idOrName) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   const ContainerInfo& i = c->rec.info;
   if (i.state.status != ContainerStatus::kPaused || !c->shim)
     return conflict("Container " + i.id + " is not paused");
@@ -172,7 +172,7 @@ bool ContainerManager::shouldRestart(const Container& c) const {
   return false;
 }
 
-void ContainerManager::scheduleRestart(ContainerPtr c) {
+void ContainerManager::scheduleRestart(const ContainerPtr& c) {
   ContainerInfo& i = c->rec.info;
   // Runs that lasted long enough reset the back-off.
   auto started = shim::parseTime(i.state.startedAt);
@@ -192,7 +192,7 @@ void ContainerManager::scheduleRestart(ContainerPtr c) {
     c->restartTimer.reset();
     ++c->rec.info.restartCount;
     c->policyStart = true;
-    doStart(c, [this, c](Status st, bool) {
+    doStart(c, [c](const Status& st, bool) {
       if (!st.ok()) log::warn("restart of {} failed: {}", c->rec.info.id, st.error().message());
     });
   });

@@ -100,7 +100,7 @@ bool eventMatches(const Event& e, const EventFilters& f) {
 }
 
 Event containerEvent(const ContainerInfo& c, std::string action,
-                     std::map<std::string, std::string> extra) {
+                     const std::map<std::string, std::string>& extra) {
   Event e;
   e.type = "container";
   e.action = std::move(action);
@@ -109,7 +109,7 @@ Event containerEvent(const ContainerInfo& c, std::string action,
   e.attributes = c.spec.labels;
   e.attributes["name"] = c.name;
   e.attributes["image"] = c.imageRef;
-  for (auto& [k, v] : extra) e.attributes[k] = std::move(v);
+  for (const auto& [k, v] : extra) e.attributes[k] = v;
   return e;
 }
 

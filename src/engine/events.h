@@ -48,6 +48,6 @@ class EventBus final : public EventPublisher {
 // The event of a container's lifecycle, with docker's attributes: name, image, and the
 // container's labels.
 Event containerEvent(const ContainerInfo& c, std::string action,
-                     std::map<std::string, std::string> extra = {});
+                     const std::map<std::string, std::string>& extra = {});
 
 }  // namespace wharf::engine

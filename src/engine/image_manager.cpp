@@ -142,6 +142,7 @@ Result<std::vector<ImageSummary>> ImageManager::listImages(bool all) {
   (void)all;  // no intermediate images yet
   WHARF_ASSIGN_OR_RETURN(std::vector<image::Image> imgs, loopImages_.list());
   std::vector<ImageSummary> out;
+  out.reserve(imgs.size());
   for (const auto& img : imgs) out.push_back(summaryFor(img));
   return out;
 }
@@ -203,6 +204,7 @@ void ImageManager::removeImage(const std::string& nameOrId, bool force,
         if (auto img = workerImages_.resolve(nameOrId); img.ok()) *id = img->id;
         WHARF_ASSIGN_OR_RETURN(auto items, workerImages_.remove(nameOrId, force));
         std::vector<ImageDeleteItem> out;
+        out.reserve(items.size());
         for (auto& i : items) out.push_back({std::move(i.untagged), std::move(i.deleted)});
         return out;
       },
@@ -226,6 +228,7 @@ void ImageManager::loadImages(std::string archive,
         ScopeGuard cleanup([&] { ::unlink(file.c_str()); });
         WHARF_ASSIGN_OR_RETURN(std::vector<image::Image> imgs, workerImages_.loadArchive(file));
         std::vector<ImageSummary> out;
+        out.reserve(imgs.size());
         for (const auto& i : imgs) out.push_back(summaryFor(i));
         return out;
       },

@@ -141,6 +141,7 @@ void ProcessShimLauncher::launch(const ShimStart& s, LaunchDone done) {
     args.push_back("1");
   }
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
@@ -187,12 +188,12 @@ void ProcessShimLauncher::launch(const ShimStart& s, LaunchDone done) {
                    [this, s, child, pipe, buf, stdinFd, done = std::move(done)](
                        const boost::system::error_code&, size_t) mutable {
                      // EOF (or any error) ends the message: the shim closed its end.
-                     onReady(s, child, *buf, std::move(*stdinFd), std::move(done));
+                     onReady(s, child, *buf, std::move(*stdinFd), done);
                    });
 }
 
 void ProcessShimLauncher::onReady(const ShimStart& s, pid_t child, const std::string& msg,
-                                  UniqueFd stdinWrite, LaunchDone done) {
+                                  UniqueFd stdinWrite, const LaunchDone& done) {
   int ws = 0;
   ::waitpid(child, &ws, 0);  // the shim's first process exits right after its fork
   if (msg.rfind("ok ", 0) == 0) {

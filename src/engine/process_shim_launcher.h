@@ -37,7 +37,7 @@ class ProcessShimLauncher final : public ShimLauncher {
 
  private:
   void onReady(const ShimStart& s, pid_t child, const std::string& msg, UniqueFd stdinWrite,
-               LaunchDone done);
+               const LaunchDone& done);
   void pollAdopt(const ShimStart& s, pid_t shimPid, int triesLeft, LaunchDone done);
 
   boost::asio::io_context& io_;
