@@ -1,9 +1,7 @@
 // Client::events: GET /events, read as newline-delimited JSON until the daemon ends it.
-#include <ctime>
-
 #include "client/client.h"
 #include "client/http.h"
-#include "common/timestamp_arg.h"
+#include "common/time.h"
 
 namespace wharf::client {
 
@@ -11,15 +9,8 @@ namespace {
 
 // As docker's client: any form the user wrote becomes "seconds.nanoseconds" on the wire.
 Result<std::string> wireTime(const std::string& v) {
-  struct timespec ts {};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  int64_t now = static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-  WHARF_ASSIGN_OR_RETURN(int64_t t, parseTimestampArg(v, now));
-  if (t < 0) t = 0;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(t / 1000000000),
-                static_cast<long long>(t % 1000000000));
-  return std::string(buf);
+  WHARF_ASSIGN_OR_RETURN(int64_t t, parseTimestamp(v, nowNanos()));
+  return formatUnixSecondsNanos(t < 0 ? 0 : t);
 }
 
 }  // namespace

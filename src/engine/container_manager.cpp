@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/random.h"
 #include "common/scope_guard.h"
+#include "common/time.h"
 #include "engine/config_merge.h"
 #include "engine/create_checks.h"
 #include "engine/data_root.h"
@@ -176,8 +177,8 @@ Result<std::string> ContainerManager::createContainer(const ContainerSpec& spec,
   i.name = name;
   i.imageRef = spec.image;
   i.imageId = img.id;
-  int64_t now = shim::nowNanos();
-  i.created = shim::formatTime(now);
+  int64_t now = nowNanos();
+  i.created = formatRfc3339Nano(now);
   i.createdUnix = now / 1000000000;
   i.spec = std::move(merged.spec);
   i.path = std::move(merged.path);

@@ -4,6 +4,7 @@
 // event is published. Nothing else in the engine writes a status, the `starting` mark or
 // `manuallyStopped`.
 #include "common/log.h"
+#include "common/time.h"
 #include "engine/container_manager.h"
 #include "engine/events.h"
 #include "engine/shim/json_log.h"
@@ -155,7 +156,7 @@ void ContainerManager::setRunning(const ContainerPtr& c, std::unique_ptr<ShimHan
   i.state.exitCode = 0;
   i.state.error.clear();
   i.state.oomKilled = false;
-  if (!keepStartedAt) i.state.startedAt = shim::formatTime(shim::nowNanos());
+  if (!keepStartedAt) i.state.startedAt = formatRfc3339Nano(nowNanos());
   c->rec.shimPid = shim->shimPid();
   c->shim = std::move(shim);
   if (Status st = persist(*c); !st.ok())
@@ -212,7 +213,7 @@ void ContainerManager::setExited(const ContainerPtr& c, const shim::ExitStatus& 
   i.state.exitCode = es.exitCode;
   i.state.pid = 0;
   i.state.error = es.error;
-  i.state.finishedAt = shim::formatTime(es.finishedAtNanos ? es.finishedAtNanos : shim::nowNanos());
+  i.state.finishedAt = formatRfc3339Nano(es.finishedAtNanos ? es.finishedAtNanos : nowNanos());
   c->rec.shimPid = 0;
   c->shim.reset();
   if (Status st = persist(*c); !st.ok())

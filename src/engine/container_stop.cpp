@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/log.h"
+#include "common/time.h"
 #include "engine/container_manager.h"
 #include "engine/shim/json_log.h"
 #include "engine/signals.h"
@@ -175,8 +176,8 @@ bool ContainerManager::shouldRestart(const Container& c) const {
 void ContainerManager::scheduleRestart(const ContainerPtr& c) {
   ContainerInfo& i = c->rec.info;
   // Runs that lasted long enough reset the back-off.
-  auto started = shim::parseTime(i.state.startedAt);
-  auto finished = shim::parseTime(i.state.finishedAt);
+  auto started = parseRfc3339(i.state.startedAt);
+  auto finished = parseRfc3339(i.state.finishedAt);
   bool longRun = started.ok() && finished.ok() && *finished - *started >= kResetAfterNs;
   int attempt = longRun ? 0 : std::min(i.restartCount, 20);
   int64_t delay = std::min(kMaxDelayMs, kBaseDelayMs << attempt);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <set>
 
+#include "common/time.h"
 #include "engine/shim/json_log.h"
 
 namespace wharf::engine {
@@ -170,7 +171,7 @@ EventBus::EventBus(asio::io_context& io, size_t capacity) : io_(io), capacity_(c
 EventBus::~EventBus() = default;
 
 void EventBus::publish(Event e) {
-  if (e.timeNano == 0) e.timeNano = shim::nowNanos();
+  if (e.timeNano == 0) e.timeNano = nowNanos();
   if (e.timeNano <= lastNano_) e.timeNano = lastNano_ + 1;
   lastNano_ = e.timeNano;
   ring_.push_back(e);
@@ -195,7 +196,7 @@ Result<std::unique_ptr<EventStream>> EventBus::subscribe(const EventQuery& q) {
   WHARF_TRY(validateEventFilters(q.filters));
   auto s = std::make_shared<Subscriber>();
   s->q = q;
-  int64_t now = shim::nowNanos();
+  int64_t now = nowNanos();
   if (q.sinceNanos >= 0) {
     for (const auto& e : ring_) {
       if (e.timeNano < q.sinceNanos) continue;

@@ -15,6 +15,7 @@
 
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/time.h"
 #include "engine/exit_watch.h"
 #include "engine/shim/json_log.h"
 #include "engine/shim_scan.h"
@@ -38,7 +39,7 @@ constexpr auto kAdoptPollEvery = std::chrono::milliseconds(10);
 shim::ExitStatus lostShimExit() {
   shim::ExitStatus es;
   es.exitCode = 255;
-  es.finishedAtNanos = shim::nowNanos();
+  es.finishedAtNanos = nowNanos();
   es.error = "wharf-shim exited without recording the container's exit";
   return es;
 }

@@ -28,7 +28,7 @@ std::string statusText(const engine::ContainerState& state, int64_t nowUnix);
 
 // Seconds since the epoch of an RFC 3339 time ("2024-01-02T03:04:05.123456789Z");
 // nullopt for docker's zero time or garbage.
-std::optional<int64_t> parseRfc3339(const std::string& s);
+std::optional<int64_t> unixSeconds(const std::string& s);
 
 // GET /containers/json: one entry.
 Json containerSummaryJson(const engine::ContainerInfo& c, int64_t nowUnix);

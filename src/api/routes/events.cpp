@@ -6,7 +6,7 @@
 #include "api/internal/container_json.h"
 #include "api/internal/routes.h"
 #include "common/json.h"
-#include "common/timestamp_arg.h"
+#include "common/time.h"
 
 namespace wharf::api {
 
@@ -34,16 +34,10 @@ Json eventJson(const engine::Event& e) {
   return j;
 }
 
-int64_t nowNanos() {
-  struct timespec ts {};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
 Result<int64_t> timeParam(const Request& req, const std::string& name, int64_t now) {
   auto v = req.query(name);
   if (!v || v->empty()) return int64_t{-1};
-  auto t = parseTimestampArg(*v, now);
+  auto t = parseTimestamp(*v, now);
   if (!t.ok()) return invalidArgument("invalid value for " + name + ": " + t.error().message());
   return *t < 0 ? int64_t{0} : *t;
 }

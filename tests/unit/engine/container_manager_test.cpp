@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "common/random.h"
+#include "common/time.h"
 #include "engine/container_record.h"
 #include "fakes/fake_shim.h"
 #include "store/metadata.h"
@@ -312,7 +313,7 @@ TEST_F(ContainerManagerTest, LiveRestoreRecordsAnExitWhileTheDaemonWasDown) {
   mgr_.reset();
   shim::ExitStatus es;
   es.exitCode = 42;
-  es.finishedAtNanos = shim::nowNanos();
+  es.finishedAtNanos = nowNanos();
   shims_.exitFiles[id] = es;
   shims_.runtimeKnows.insert(id);
   makeManager();

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "common/time.h"
 #include "engine/shim/json_log.h"
 
 namespace wharf::engine {
@@ -47,7 +48,7 @@ std::vector<std::string> drain(boost::asio::io_context& io, EventStream& s, size
 TEST(EventBus, SinceReplaysThePastInOrderThenFollows) {
   boost::asio::io_context io;
   EventBus bus(io);
-  int64_t t0 = shim::nowNanos();
+  int64_t t0 = nowNanos();
   bus.publish(ev("container", "create", "a"));
   bus.publish(ev("container", "start", "a"));
   EventQuery q;
@@ -72,9 +73,9 @@ TEST(EventBus, WithoutSinceOnlyNewEvents) {
 TEST(EventBus, UntilInThePastEndsAfterTheReplay) {
   boost::asio::io_context io;
   EventBus bus(io);
-  int64_t t0 = shim::nowNanos();
+  int64_t t0 = nowNanos();
   bus.publish(ev("container", "create", "a"));
-  int64_t t1 = shim::nowNanos();
+  int64_t t1 = nowNanos();
   bus.publish(ev("container", "start", "a"));
   EventQuery q;
   q.sinceNanos = t0;
@@ -90,7 +91,7 @@ TEST(EventBus, UntilInTheFutureEndsTheStreamThen) {
   boost::asio::io_context io;
   EventBus bus(io);
   EventQuery q;
-  q.untilNanos = shim::nowNanos() + 50'000'000;
+  q.untilNanos = nowNanos() + 50'000'000;
   auto s = bus.subscribe(q);
   ASSERT_TRUE(s.ok());
   bool ended = false;
@@ -136,7 +137,7 @@ TEST(EventBus, BadFiltersAreRefusedAsDockerDoes) {
 TEST(EventBus, TheRingIsBounded) {
   boost::asio::io_context io;
   EventBus bus(io, 4);
-  int64_t t0 = shim::nowNanos();
+  int64_t t0 = nowNanos();
   for (int i = 0; i < 10; ++i) bus.publish(ev("container", std::to_string(i), "a"));
   EventQuery q;
   q.sinceNanos = t0;

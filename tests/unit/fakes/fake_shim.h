@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/time.h"
 #include "engine/backend.h"
 #include "engine/container_images.h"
 #include "engine/rootfs.h"
@@ -40,7 +41,7 @@ struct FakeTask {
     exited = true;
     shim::ExitStatus es;
     es.exitCode = code;
-    es.finishedAtNanos = shim::nowNanos();
+    es.finishedAtNanos = nowNanos();
     if (onExit) {
       auto cb = onExit;
       boost::asio::post(*io, [cb, es] { cb(es); });
