@@ -81,6 +81,14 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"pull", cmdPull},
         {"push", cmdPush}}},
       {"system", {{"info", cmdInfo}}},
+      {"volume",
+       {{"create", cmdVolumeCreate},
+        {"ls", cmdVolumeLs},
+        {"list", cmdVolumeLs},
+        {"inspect", cmdVolumeInspect},
+        {"rm", cmdVolumeRm},
+        {"remove", cmdVolumeRm},
+        {"prune", cmdVolumePrune}}},
   };
   return kGroups;
 }
@@ -93,7 +101,7 @@ void printUsage(std::ostream& out) {
         << "\n";
   }
   out << "\nManagement Commands:\n  container Manage containers\n  image     Manage images\n"
-         "  system    Manage wharf\n\nGlobal Options:\n"
+         "  system    Manage wharf\n  volume    Manage volumes\n\nGlobal Options:\n"
          "  -D, --debug              Enable debug mode\n"
          "  -H, --host string        Daemon socket to connect to (default "
       << client::kDefaultHost
@@ -112,7 +120,7 @@ bool isDockerCommandNotBuilt(const std::string& cmd) {
       "cp",       "diff",    "events",  "exec",       "export", "history", "login",  "logout",
       "manifest", "network", "node",    "pause",      "plugin", "port",    "push",   "rename",
       "search",   "secret",  "service", "stack",      "stats",  "swarm",   "top",    "trust",
-      "unpause",  "update",  "volume",  "init",       "scout",  "debug",   "sbom"};
+      "unpause",  "update",  "init",    "scout",      "debug",  "sbom"};
   return kDocker.count(cmd) > 0;
 }
 

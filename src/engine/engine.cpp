@@ -51,8 +51,15 @@ std::string hostResolvConf() {
 }  // namespace
 
 Engine::Engine(boost::asio::io_context& io, boost::asio::thread_pool& pool, store::MetadataDb& db,
-               image::ImageService& images, runtime::Runtime& runtime, EngineConfig cfg)
-    : io_(io), pool_(pool), db_(db), images_(images), runtime_(runtime), cfg_(std::move(cfg)) {
+               image::ImageService& images, runtime::Runtime& runtime, VolumeManager& volumes,
+               EngineConfig cfg)
+    : io_(io),
+      pool_(pool),
+      db_(db),
+      images_(images),
+      runtime_(runtime),
+      volumes_(volumes),
+      cfg_(std::move(cfg)) {
   if (cfg_.shimPath.empty()) {
     std::error_code ec;
     stdfs::path self = stdfs::read_symlink("/proc/self/exe", ec);
@@ -152,6 +159,14 @@ Result<std::string> Engine::createContainer(const ContainerSpec& spec,
   defaults.labels = img.config.labels;
   WHARF_ASSIGN_OR_RETURN(MergedConfig merged, mergeConfig(spec, defaults, id));
   merged.spec.name = name;
+  // Mounts: every one parsed and checked before anything is made (volume_manager.h).
+  WHARF_ASSIGN_OR_RETURN(
+      std::vector<volume::MountPoint> mountPoints,
+      volumes_.planMounts(spec, img.config.volumes,
+                          [&](const std::string& other) -> Result<ContainerInfo> {
+                            WHARF_ASSIGN_OR_RETURN(ContainerPtr o, find(other));
+                            return o->rec.info;
+                          }));
 
   auto c = std::make_shared<Container>();
   ContainerInfo& i = c->rec.info;
@@ -175,8 +190,14 @@ Result<std::string> Engine::createContainer(const ContainerSpec& spec,
   c->rec.bundle = bundleDir(id).string();
   c->rec.exitFile = (bundleDir(id) / "exit").string();
 
+  i.mountPoints = std::move(mountPoints);
+  WHARF_ASSIGN_OR_RETURN(std::vector<std::string> createdVolumes,
+                         volumes_.prepareCreate(id, i.mountPoints));
   // Nothing half-created survives an error.
-  ScopeGuard undo([&] { (void)fs::removeAll(dir); });
+  ScopeGuard undo([&] {
+    (void)fs::removeAll(dir);
+    volumes_.undoCreate(id, i.mountPoints, createdVolumes);
+  });
   // Private parent; upper/ keeps 0755, the mode of the container's "/" (engine/data_root.h).
   WHARF_TRY(makeDirWithMode(dir, kPrivateDirMode));
   WHARF_TRY(makeDirWithMode(i.upperDir, 0755));
@@ -241,10 +262,10 @@ Result<std::vector<ContainerInfo>> Engine::listContainers(const ListOptions& opt
 
 void Engine::removeContainer(const std::string& idOrName, bool force, bool removeVolumes,
                              std::function<void(Status)> done) {
-  (void)removeVolumes;  // no volumes yet
   auto found = find(idOrName);
   if (!found.ok()) return done(std::move(found).error());
   ContainerPtr c = *found;
+  c->removeVolumes = c->removeVolumes || removeVolumes;
   if (c->removing) {
     return done(conflict("removal of container " + c->rec.info.name + " is already in progress"));
   }
@@ -307,6 +328,8 @@ void Engine::doRemove(ContainerPtr c, std::function<void(Status)> done) {
     return done(std::move(st).error().context("remove container " + id));
   }
   containers_.erase(id);
+  // docker's AutoRemove takes the anonymous volumes too (RemoveVolume: true).
+  volumes_.releaseContainer(c->rec.info, c->removeVolumes || c->rec.info.spec.autoRemove);
   cancelRestart(*c);
   c->shimWatch.reset();
   ++c->epoch;

@@ -32,6 +32,7 @@
 #include "engine/exit_watch.h"
 #include "engine/shim/exit_file.h"
 #include "engine/stdin_pipe.h"
+#include "engine/volume_manager.h"
 #include "runtime/cgroup/attach_warmup.h"
 
 namespace wharf::store {
@@ -59,8 +60,10 @@ struct EngineConfig {
 
 class Engine final : public ContainerBackend, public ImageBackend, public SystemBackend {
  public:
+  // volumes: prepares and releases each container's mounts (engine/volume_manager.h).
   Engine(boost::asio::io_context& io, boost::asio::thread_pool& pool, store::MetadataDb& db,
-         image::ImageService& images, runtime::Runtime& runtime, EngineConfig cfg);
+         image::ImageService& images, runtime::Runtime& runtime, VolumeManager& volumes,
+         EngineConfig cfg);
   ~Engine() override;
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -128,6 +131,7 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
     std::unique_ptr<boost::asio::steady_timer> restartTimer;  // a restart by policy is due
     bool starting = false;
     bool removing = false;
+    bool removeVolumes = false;  // `rm -v` (and --rm): its anonymous volumes go with it
   };
   using ContainerPtr = std::shared_ptr<Container>;
 
@@ -171,6 +175,7 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   store::MetadataDb& db_;
   image::ImageService& images_;
   runtime::Runtime& runtime_;
+  VolumeManager& volumes_;
   EngineConfig cfg_;
   // A read-only copy of wharf-shim (runtime/sealed_exe.h), made once: every shim is spawned
   // from it and so starts protected, without a re-exec of its own. Invalid: spawn by path.

@@ -68,6 +68,8 @@ Status Engine::restore() {
   }
   for (auto& c : restored) {
     auto it = shims.find(c->rec.info.id);
+    // Users of volumes (and the mounts of those still running) before anything can exit.
+    volumes_.restoreContainer(c->rec.info, it != shims.end());
     reconcile(c, it == shims.end() ? 0 : it->second);
   }
   removeOrphans(known, shims);

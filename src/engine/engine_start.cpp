@@ -128,6 +128,7 @@ Status Engine::prepareBundle(Container& c) {
   const ContainerInfo& i = c.rec.info;
   WHARF_TRY(fs::mkdirAll(c.rec.bundle, 0711));
   SpecContext ctx{i.rootfsPath, daemonCapabilityBounding()};
+  WHARF_ASSIGN_OR_RETURN(ctx.userMounts, volumes_.prepareStart(i, i.rootfsPath));
   WHARF_ASSIGN_OR_RETURN(oci::Spec spec, buildSpec(i, ctx));
   WHARF_TRY(fs::writeFileAtomic(stdfs::path(c.rec.bundle) / "config.json", oci::serializeSpec(spec),
                                 0600));
@@ -270,6 +271,7 @@ void Engine::startFailed(ContainerPtr c, const Error& e) {
   ContainerInfo& i = c->rec.info;
   c->starting = false;
   c->rec.starting = false;
+  volumes_.releaseStart(i);
   Status st = unmountRootfs(*c);
   if (!st.ok()) log::warn("unmount {}: {}", i.rootfsPath, st.error().message());
   // As docker: the container stays "created" with the error and a shell-like exit code.
@@ -314,6 +316,7 @@ void Engine::onShimExit(ContainerPtr c) {
 
 void Engine::markExited(ContainerPtr c, const shim::ExitStatus& es) {
   ContainerInfo& i = c->rec.info;
+  volumes_.releaseStart(i);
   Status st = unmountRootfs(*c);
   if (!st.ok()) log::warn("unmount {}: {}", i.rootfsPath, st.error().message());
   i.state.status = ContainerStatus::kExited;

@@ -27,6 +27,7 @@
 #include "store/content_store.h"
 #include "store/metadata.h"
 #include "store/snapshotter.h"
+#include "volume/volume_service.h"
 
 namespace {
 
@@ -159,11 +160,17 @@ int run(DaemonConfig cfg) {
   ecfg.dataRoot = dataRoot;
   ecfg.execRoot = execRoot;
   ecfg.insecureRegistries = cfg.insecureRegistries;
-  engine::Engine eng(io, pool, **db, images, runtime, ecfg);
+  volume::VolumeService volumeService(dataRoot / "volumes");
+  if (Status vst = volumeService.load(); !vst.ok()) {
+    log::error("volumes: {}", vst.error().message());
+    return 1;
+  }
+  engine::VolumeManager volumes(volumeService);
+  engine::Engine eng(io, pool, **db, images, runtime, volumes, ecfg);
   Status st = eng.restore();
   if (!st.ok()) log::warn("live restore: {}", st.error().message());
 
-  api::Server server(io, eng, eng, eng, api::ServerConfig{});
+  api::Server server(io, eng, eng, eng, api::ServerConfig{}, &volumes);
   for (const auto& path : socketPaths) {
     st = server.listenUnix(path);
     if (!st.ok()) {
