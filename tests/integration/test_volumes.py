@@ -5,6 +5,7 @@ docker CLI, with docker's messages for bad input and nothing left behind."""
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import unittest
 
@@ -308,6 +309,60 @@ class DockerCliVolumeTest(DaemonTestCase):
             vol.remove()
         finally:
             client.close()
+
+
+COMPOSE_FILE = """\
+version: "3.7"
+services:
+  writer:
+    image: busybox
+    network_mode: none
+    command: sh -c 'echo from-compose > /data/f'
+    volumes:
+      - shared:/data
+  reader:
+    image: busybox
+    network_mode: none
+    command: sh -c 'sleep 1; cat /data/f'
+    volumes:
+      - shared:/data:ro
+volumes:
+  shared:
+    labels:
+      purpose: test
+"""
+
+
+@require_root
+@unittest.skipUnless(shutil.which("docker-compose"), "docker-compose is not installed")
+class ComposeVolumeTest(DaemonTestCase):
+    def compose(self, project_dir, *args):
+        env = dict(os.environ)
+        env["DOCKER_HOST"] = self.daemon.host
+        env["DOCKER_CONFIG"] = os.path.join(self.daemon.tmp, "docker-config")
+        env["COMPOSE_INTERACTIVE_NO_CLI"] = "1"
+        p = subprocess.run(["docker-compose", "-p", self.project, *args], cwd=project_dir,
+                           capture_output=True, text=True, timeout=120, env=env)
+        return harness.Result(p)
+
+    def test_named_volume_shared_between_services(self):
+        self.project = "wv" + self.name().replace("-", "")
+        d = tempfile.mkdtemp(prefix="wharf-compose-")
+        self.addCleanup(shutil.rmtree, d, True)
+        with open(os.path.join(d, "docker-compose.yml"), "w") as f:
+            f.write(COMPOSE_FILE)
+        r = self.compose(d, "run", "--rm", "writer")
+        self.assertExit(r, 0)
+        r = self.compose(d, "run", "--rm", "reader")
+        self.assertExit(r, 0)
+        self.assertIn("from-compose", r.out)
+        vol = self.project + "_shared"
+        info = json.loads(self.daemon.wharf("volume", "inspect", vol).out)[0]
+        self.assertEqual(info["Labels"]["purpose"], "test")
+        self.assertEqual(info["Labels"]["com.docker.compose.project"], self.project)
+        r = self.compose(d, "down", "-v")
+        self.assertExit(r, 0)
+        self.assertNotIn(vol, self.daemon.wharf("volume", "ls", "-q").out)
 
 
 if __name__ == "__main__":
