@@ -340,7 +340,7 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
 void addAllRoutes(Router& router, RouteContextPtr ctx) {
   addSystemRoutes(router, ctx);
   addContainerRoutes(router, ctx);
-  if (ctx->volumes) addVolumeRoutes(router, ctx);
+  addVolumeRoutes(router, ctx);
   addImageRoutes(router, std::move(ctx));
   addNotImplementedRoutes(router);
 }
