@@ -196,6 +196,26 @@ class VolumeTest(DaemonTestCase):
         self.assertFalse(_mounted(info["Mountpoint"]))
         self.run_ok("volume", "rm", vol)
 
+    def test_users_and_mounts_survive_a_daemon_restart(self):
+        vol = self.name()
+        self.run_ok("volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", vol)
+        mountpoint = json.loads(self.run_ok("volume", "inspect", vol))[0]["Mountpoint"]
+        c = self.name()
+        self.run_ok("run", "-d", "--name", c, "-v", vol + ":/data", "busybox", "sh", "-c",
+                    "echo alive > /data/f; exec sleep 300")
+        self.daemon.stop_daemon()
+        self.daemon.start()
+        # The restored container still uses the volume: it cannot go, and stays mounted.
+        r = self.daemon.wharf("volume", "rm", vol)
+        self.assertExit(r, 1)
+        self.assertIn("volume is in use", r.err)
+        self.assertTrue(_mounted(mountpoint))
+        with open(os.path.join(mountpoint, "f")) as f:
+            self.assertEqual(f.read(), "alive\n")
+        self.run_ok("rm", "-f", c)
+        self.assertFalse(_mounted(mountpoint))
+        self.run_ok("volume", "rm", vol)
+
     def test_bad_input_changes_nothing(self):
         volumes, containers = self.volume_names(), self.container_count()
         r = self.daemon.wharf("run", "--rm", "--mount", "type=bind,foo=bar,dst=/x", "busybox",

@@ -123,7 +123,7 @@ TEST_F(VolumeManagerTest, VolumesFromInheritsAndOwnMountsWin) {
 
 TEST_F(VolumeManagerTest, DockerErrors) {
   ContainerSpec s;
-  s.binds = {"/a:/x", "v:/x"};
+  s.binds = {"/a:/x", "v2:/x"};
   EXPECT_EQ(manager_->planMounts(s, {}, lookup()).error().message(), "Duplicate mount point: /x");
   s.binds = {"a/b:/x"};
   EXPECT_EQ(manager_->planMounts(s, {}, lookup()).error().message(),
