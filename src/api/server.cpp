@@ -339,6 +339,7 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
 
 void addAllRoutes(Router& router, RouteContextPtr ctx) {
   addSystemRoutes(router, ctx);
+  addEventRoutes(router, ctx);
   addContainerRoutes(router, ctx);
   addVolumeRoutes(router, ctx);
   addImageRoutes(router, std::move(ctx));

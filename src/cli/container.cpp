@@ -226,6 +226,28 @@ int cmdRestart(Context& ctx, std::vector<std::string> args) {
                  [&](const std::string& id) { return ctx.client().containerRestart(id, timeout); });
 }
 
+static int pauseOrUnpause(Context& ctx, std::vector<std::string> args, bool pause) {
+  const std::string path = pause ? "wharf pause" : "wharf unpause";
+  std::vector<std::string> ids;
+  CLI::App app;
+  const char* usage = "CONTAINER [CONTAINER...]";
+  initApp(app, path, usage);
+  app.add_option("containers", ids)->allow_extra_args(true)->group("");
+  if (auto rc = parseArgs(ctx, app, path, std::move(args))) return *rc;
+  if (auto rc = requireMinArgs(ctx, path, ids.size(), 1, usage)) return *rc;
+  return forEach(ctx, ids, [&](const std::string& id) {
+    return pause ? ctx.client().containerPause(id) : ctx.client().containerUnpause(id);
+  });
+}
+
+int cmdPause(Context& ctx, std::vector<std::string> args) {
+  return pauseOrUnpause(ctx, std::move(args), true);
+}
+
+int cmdUnpause(Context& ctx, std::vector<std::string> args) {
+  return pauseOrUnpause(ctx, std::move(args), false);
+}
+
 int cmdKill(Context& ctx, std::vector<std::string> args) {
   std::string signal;
   std::vector<std::string> ids;

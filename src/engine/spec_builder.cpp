@@ -303,17 +303,9 @@ Result<oci::Spec> buildSpec(const ContainerInfo& c, const SpecContext& ctx) {
     m.options = {"rbind", "rprivate"};
     spec.mounts.push_back(std::move(m));
   };
-  auto userMounted = [&](const std::string& dest) {
-    return std::any_of(ctx.userMounts.begin(), ctx.userMounts.end(),
-                       [&](const oci::Mount& m) { return m.destination == dest; });
-  };
-  spec.mounts.erase(std::remove_if(spec.mounts.begin(), spec.mounts.end(),
-                                   [&](const oci::Mount& m) { return userMounted(m.destination); }),
-                    spec.mounts.end());
-  if (!userMounted("/etc/resolv.conf")) bind("/etc/resolv.conf", c.resolvConfPath);
-  if (!userMounted("/etc/hostname")) bind("/etc/hostname", c.hostnamePath);
-  if (!userMounted("/etc/hosts")) bind("/etc/hosts", c.hostsPath);
-  spec.mounts.insert(spec.mounts.end(), ctx.userMounts.begin(), ctx.userMounts.end());
+  bind("/etc/resolv.conf", c.resolvConfPath);
+  bind("/etc/hostname", c.hostnamePath);
+  bind("/etc/hosts", c.hostsPath);
   return spec;
 }
 

@@ -20,9 +20,6 @@ struct SpecContext {
   std::string rootfs;                  // the mounted overlay (absolute)
   uint64_t daemonCapBounding = ~0ull;  // what a privileged container may have (CapBnd)
   oci::SeccompHost seccompHost = oci::SeccompHost::current();  // for the profiles' conditions
-  // The container's volumes, binds and tmpfs (engine/volume_manager.h), parents first; they
-  // replace a default mount or /etc file at the same destination.
-  std::vector<oci::Mount> userMounts;
 };
 
 Result<oci::Spec> buildSpec(const ContainerInfo& c, const SpecContext& ctx);

@@ -275,6 +275,49 @@ Result<std::vector<oci::Mount>> VolumeManager::prepareStart(const ContainerInfo&
   return out;
 }
 
+Status VolumeManager::create(ContainerInfo& c, const ImageDefaults& image,
+                             const ContainerLookup& lookup) {
+  WHARF_ASSIGN_OR_RETURN(c.mountPoints, planMounts(c.spec, image.volumes, lookup));
+  WHARF_ASSIGN_OR_RETURN(auto created, prepareCreate(c.id, c.mountPoints));
+  createdBy_[c.id] = std::move(created);
+  return okStatus();
+}
+
+void VolumeManager::undoCreate(const ContainerInfo& c) {
+  auto it = createdBy_.find(c.id);
+  undoCreate(c.id, c.mountPoints, it == createdBy_.end() ? std::vector<std::string>{} : it->second);
+  if (it != createdBy_.end()) createdBy_.erase(it);
+}
+
+void VolumeManager::prepare(const ContainerInfo& c, std::shared_ptr<oci::Spec> spec,
+                            std::function<void(Status)> done) {
+  createdBy_.erase(c.id);  // the create succeeded long ago
+  auto mounts = prepareStart(c, c.rootfsPath);
+  if (!mounts.ok()) return done(std::move(mounts).error());
+  // The container's mounts replace a default mount or /etc file at the same destination.
+  auto mine = [&](const std::string& dest) {
+    return std::any_of(mounts->begin(), mounts->end(),
+                       [&](const oci::Mount& m) { return m.destination == dest; });
+  };
+  spec->mounts.erase(std::remove_if(spec->mounts.begin(), spec->mounts.end(),
+                                    [&](const oci::Mount& m) { return mine(m.destination); }),
+                     spec->mounts.end());
+  spec->mounts.insert(spec->mounts.end(), mounts->begin(), mounts->end());
+  done(okStatus());
+}
+
+void VolumeManager::release(const ContainerInfo& c, std::function<void()> done) {
+  releaseStart(c);
+  done();
+}
+
+void VolumeManager::remove(const ContainerInfo& c, bool removeVolumes, std::function<void()> done) {
+  createdBy_.erase(c.id);
+  // docker's AutoRemove takes the anonymous volumes too (RemoveVolume: true).
+  releaseContainer(c, removeVolumes || c.spec.autoRemove);
+  done();
+}
+
 void VolumeManager::releaseStart(const ContainerInfo& c) {
   for (const auto& mp : c.mountPoints) {
     if (mp.type != "volume") continue;

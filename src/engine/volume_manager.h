@@ -17,16 +17,19 @@
 // Threading: the io_context thread, like the rest of the engine.
 
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/backend.h"
+#include "engine/container_resources.h"
 #include "oci/runtime_spec.h"
 #include "volume/volume_service.h"
 
 namespace wharf::engine {
 
-class VolumeManager final : public VolumeBackend {
+class VolumeManager final : public VolumeBackend, public ContainerResources {
  public:
   explicit VolumeManager(volume::VolumeService& volumes) : volumes_(volumes) {}
 
@@ -37,8 +40,17 @@ class VolumeManager final : public VolumeBackend {
   Status removeVolume(const std::string& name, bool force) override;
   Result<volume::PruneReport> pruneVolumes(const volume::Filters& filters) override;
 
-  // Finds another container for --volumes-from (by id, prefix or name).
-  using ContainerLookup = std::function<Result<ContainerInfo>(const std::string&)>;
+  // ContainerResources: the hooks above, in the container manager's terms.
+  Status create(ContainerInfo& c, const ImageDefaults& image,
+                const ContainerLookup& lookup) override;
+  void undoCreate(const ContainerInfo& c) override;
+  void prepare(const ContainerInfo& c, std::shared_ptr<oci::Spec> spec,
+               std::function<void(Status)> done) override;
+  void release(const ContainerInfo& c, std::function<void()> done) override;
+  void remove(const ContainerInfo& c, bool removeVolumes, std::function<void()> done) override;
+  void restore(const ContainerInfo& c, bool running) override { restoreContainer(c, running); }
+
+  // The steps, also for tests.
 
   // Parses and checks every mount without creating anything: a create that will fail does so
   // before any side effect (the engine calls this first).
@@ -61,6 +73,8 @@ class VolumeManager final : public VolumeBackend {
   VolumeDetail detail(const volume::Volume& v) const;
 
   volume::VolumeService& volumes_;
+  // Volumes a create made, until the create is known to have succeeded (undoCreate).
+  std::map<std::string, std::vector<std::string>> createdBy_;
 };
 
 }  // namespace wharf::engine

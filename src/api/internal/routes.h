@@ -24,6 +24,7 @@ struct RouteContext {
 using RouteContextPtr = std::shared_ptr<const RouteContext>;
 
 void addSystemRoutes(Router& router, RouteContextPtr ctx);
+void addEventRoutes(Router& router, RouteContextPtr ctx);  // GET /events (routes/events.cpp)
 void addContainerRoutes(Router& router, RouteContextPtr ctx);
 void addImageRoutes(Router& router, RouteContextPtr ctx);
 void addImageTransferRoutes(Router& router, RouteContextPtr ctx);  // called by addImageRoutes

@@ -91,5 +91,8 @@ int cmdVolumeInspect(Context& ctx, std::vector<std::string> args);
 int cmdVolumeRm(Context& ctx, std::vector<std::string> args);
 int cmdVolumePrune(Context& ctx, std::vector<std::string> args);
 int cmdInfo(Context& ctx, std::vector<std::string> args);
+int cmdEvents(Context& ctx, std::vector<std::string> args);  // events.cpp
+int cmdPause(Context& ctx, std::vector<std::string> args);
+int cmdUnpause(Context& ctx, std::vector<std::string> args);
 
 }  // namespace wharf::cli
