@@ -47,7 +47,7 @@ std::string dockerIndent(const OrderedJson& v) {
   return out;
 }
 
-enum class InspectType { kAny, kContainer, kImage };
+enum class InspectType { kAny, kContainer, kImage, kVolume };
 
 int inspect(Context& ctx, std::vector<std::string> args, const std::string& path,
             InspectType fixed) {
@@ -68,6 +68,8 @@ int inspect(Context& ctx, std::vector<std::string> args, const std::string& path
     want = InspectType::kContainer;
   else if (type == "image")
     want = InspectType::kImage;
+  else if (type == "volume")
+    want = InspectType::kVolume;
   else if (!type.empty()) {
     ctx.io.err << "\"" << type << "\" is not a valid value for --type\n";
     return 1;
@@ -87,13 +89,18 @@ int inspect(Context& ctx, std::vector<std::string> args, const std::string& path
   for (const std::string& name : names) {
     Result<OrderedJson> r = internalError("");
     bool found = false;
-    if (want != InspectType::kImage) {
+    if (want == InspectType::kAny || want == InspectType::kContainer) {
       r = ctx.client().containerInspectOrdered(name);
       found = r.ok();
       if (!found && r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
     }
-    if (!found && want != InspectType::kContainer) {
+    if (!found && (want == InspectType::kAny || want == InspectType::kImage)) {
       r = ctx.client().imageInspectOrdered(name);
+      found = r.ok();
+      if (!found && r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
+    }
+    if (!found && (want == InspectType::kAny || want == InspectType::kVolume)) {
+      r = ctx.client().volumeInspectOrdered(name);
       found = r.ok();
       if (!found && r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
     }
@@ -356,6 +363,10 @@ int cmdContainerInspect(Context& ctx, std::vector<std::string> args) {
 
 int cmdImageInspect(Context& ctx, std::vector<std::string> args) {
   return inspect(ctx, std::move(args), "wharf image inspect", InspectType::kImage);
+}
+
+int cmdVolumeInspect(Context& ctx, std::vector<std::string> args) {
+  return inspect(ctx, std::move(args), "wharf volume inspect", InspectType::kVolume);
 }
 
 }  // namespace wharf::cli

@@ -105,6 +105,13 @@ class Client {
   // Same, keeping the daemon's key order (for printing it as docker does).
   Result<OrderedJson> containerInspectOrdered(const std::string& id);
   Result<OrderedJson> imageInspectOrdered(const std::string& name);
+
+  // Volumes (client_volumes.cpp). filters: docker's key -> values.
+  Result<Json> volumeCreate(const Json& body);
+  Result<Json> volumeList(const std::map<std::string, std::vector<std::string>>& filters);
+  Result<OrderedJson> volumeInspectOrdered(const std::string& name);
+  Status volumeRemove(const std::string& name, bool force);
+  Result<Json> volumePrune(const std::map<std::string, std::vector<std::string>>& filters);
   Result<Json> containerList(const ContainerListOptions& opts);
   Result<Json> containerResize(const std::string& id, int height, int width);
   // condition: "not-running" (default when empty), "next-exit", "removed". Blocks.

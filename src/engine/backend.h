@@ -19,6 +19,8 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "volume/mount_spec.h"
+#include "volume/volume_service.h"
 
 namespace wharf::engine {
 
@@ -163,6 +165,12 @@ struct ContainerSpec {
   std::vector<std::string> securityOpt;
   std::string restartPolicy;  // "", "no", "always", "on-failure", "unless-stopped"
   int restartMaxRetries = 0;
+  // ---- volumes and mounts (engine/volume_manager.h) ----
+  std::vector<std::string> binds;            // HostConfig.Binds (`-v`)
+  std::vector<volume::MountRequest> mounts;  // HostConfig.Mounts (`--mount`)
+  std::map<std::string, std::string> tmpfs;  // HostConfig.Tmpfs (`--tmpfs`): path -> options
+  std::vector<std::string> volumesFrom;      // HostConfig.VolumesFrom
+  std::vector<std::string> volumes;          // Config.Volumes: anonymous volumes
 };
 
 enum class ContainerStatus { kCreated, kRunning, kPaused, kRestarting, kRemoving, kExited, kDead };
@@ -195,6 +203,8 @@ struct ContainerInfo {
   std::vector<std::string> lowerDirs;
   std::string hostnamePath, hostsPath, resolvConfPath;
   int restartCount = 0;
+  // Resolved at create (engine/volume_manager.h): what inspect shows as Mounts.
+  std::vector<volume::MountPoint> mountPoints;
 };
 
 struct ListOptions {
@@ -339,6 +349,24 @@ class EventStream {
  public:
   virtual ~EventStream() = default;
   virtual void next(std::function<void(std::optional<Event>)> cb) = 0;
+};
+
+// ---- volumes -------------------------------------------------------------------------------
+
+struct VolumeDetail {
+  volume::Volume volume;
+  int64_t refCount = 0;  // containers using it (UsageData.RefCount)
+  int64_t size = -1;     // bytes, -1 when not computed (UsageData.Size)
+};
+
+class VolumeBackend {
+ public:
+  virtual ~VolumeBackend() = default;
+  virtual Result<VolumeDetail> createVolume(const volume::CreateRequest& req) = 0;
+  virtual Result<std::vector<VolumeDetail>> listVolumes(const volume::Filters& filters) = 0;
+  virtual Result<VolumeDetail> inspectVolume(const std::string& name) = 0;
+  virtual Status removeVolume(const std::string& name, bool force) = 0;
+  virtual Result<volume::PruneReport> pruneVolumes(const volume::Filters& filters) = 0;
 };
 
 // ---- system ---------------------------------------------------------------------------------

@@ -193,6 +193,20 @@ Result<std::string> ContainerManager::createContainer(const ContainerSpec& spec,
   c->rec.bundle = bundleDir(id).string();
   c->rec.exitFile = (bundleDir(id) / "exit").string();
 
+  // Networks and volumes (container_resources.h): checked and made before the files; undone
+  // on any error below.
+  size_t createdResources = 0;
+  ScopeGuard undoResources([&] {
+    for (size_t k = 0; k < createdResources; ++k) resources_[k]->undoCreate(i);
+  });
+  auto lookup = [this](const std::string& other) -> Result<ContainerInfo> {
+    WHARF_ASSIGN_OR_RETURN(ContainerPtr o, find(other));
+    return o->rec.info;
+  };
+  for (ContainerResources* r : resources_) {
+    WHARF_TRY(r->create(i, img.defaults, lookup));
+    ++createdResources;
+  }
   // Nothing half-created survives an error.
   ScopeGuard undo([&] { (void)fs::removeAll(dir); });
   // Private parent; upper/ keeps 0755, the mode of the container's "/" (engine/data_root.h).
@@ -211,6 +225,7 @@ Result<std::string> ContainerManager::createContainer(const ContainerSpec& spec,
   WHARF_TRY(fs::writeFileAtomic(i.logPath, "", 0640));
   WHARF_TRY(persist(*c));
   undo.dismiss();
+  undoResources.dismiss();
   containers_[id] = c;
   log::info("created container {} ({})", id.substr(0, 12), name);
   publish(*c, "create");

@@ -12,6 +12,13 @@
 //            a restart by policy prepares again. Must not fail the caller; log instead.
 //   remove   when the container is removed (after release): delete what belongs to the
 //            container for good (anonymous volumes when `removeVolumes`, endpoints).
+// Optional (default: nothing to do):
+//   create   when the container is created, before any of its files exist: check what the
+//            spec asks of this component, make it (volumes) and record it in the container's
+//            info (mount points). An error fails the create; components created before it get
+//            undoCreate, so nothing stays.
+//   restore  at daemon start, for every container found again (before its reconciliation):
+//            register what it uses; `running` when its shim still lives.
 //
 // All on the io_context thread; long work goes to a worker and calls back on the loop.
 
@@ -20,6 +27,7 @@
 
 #include "common/error.h"
 #include "engine/backend.h"
+#include "engine/config_merge.h"
 #include "oci/runtime_spec.h"
 
 namespace wharf::engine {
@@ -31,6 +39,16 @@ class ContainerResources {
                        std::function<void(Status)> done) = 0;
   virtual void release(const ContainerInfo& c, std::function<void()> done) = 0;
   virtual void remove(const ContainerInfo& c, bool removeVolumes, std::function<void()> done) = 0;
+
+  // Finds another container (by id, unique prefix or name), e.g. for --volumes-from.
+  using ContainerLookup = std::function<Result<ContainerInfo>(const std::string&)>;
+  virtual Status create(ContainerInfo& c, const ImageDefaults& image,
+                        const ContainerLookup& lookup) {
+    (void)c, (void)image, (void)lookup;
+    return okStatus();
+  }
+  virtual void undoCreate(const ContainerInfo& c) { (void)c; }
+  virtual void restore(const ContainerInfo& c, bool running) { (void)c, (void)running; }
 };
 
 }  // namespace wharf::engine

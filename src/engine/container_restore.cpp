@@ -42,6 +42,8 @@ Status ContainerManager::restore() {
   }
   for (auto& c : restored) {
     auto it = shims.find(c->rec.info.id);
+    // What the container uses (volumes) is registered before anything of it can change.
+    for (ContainerResources* r : resources_) r->restore(c->rec.info, it != shims.end());
     reconcile(c, it == shims.end() ? 0 : it->second);
   }
   removeOrphans(known, shims);

@@ -120,6 +120,7 @@ Result<ResolvedImage> ImageManager::resolveImage(const std::string& ref) {
   r.defaults.user = img.config.user;
   r.defaults.stopSignal = img.config.stopSignal;
   r.defaults.labels = img.config.labels;
+  r.defaults.volumes = img.config.volumes;
   return r;
 }
 

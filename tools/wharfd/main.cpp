@@ -27,11 +27,13 @@
 #include "engine/process_shim_launcher.h"
 #include "engine/rootfs.h"
 #include "engine/system_service.h"
+#include "engine/volume_manager.h"
 #include "image/image_service.h"
 #include "runtime/runtime.h"
 #include "store/content_store.h"
 #include "store/metadata.h"
 #include "store/snapshotter.h"
+#include "volume/volume_service.h"
 
 namespace {
 
@@ -179,6 +181,14 @@ int run(DaemonConfig cfg) {
   ccfg.dataRoot = dataRoot;
   ccfg.execRoot = execRoot;
   engine::ContainerManager containers(io, **db, images, shims, rootfs, events, ccfg);
+  volume::VolumeService volumeService(dataRoot / "volumes");
+  if (Status vst = volumeService.load(); !vst.ok()) {
+    log::error("volumes: {}", vst.error().message());
+    return 1;
+  }
+  // Volumes: mounts prepared at each start, released at exit and removal.
+  engine::VolumeManager volumes(volumeService);
+  containers.addResources(&volumes);
   engine::SystemServiceConfig scfg;
   scfg.dataRoot = dataRoot;
   scfg.execRoot = execRoot;
@@ -186,10 +196,11 @@ int run(DaemonConfig cfg) {
   // Network modes that work today: the host's namespace and none (a private one with lo).
   system.addNetworkDriver("host");
   system.addNetworkDriver("null");
+  system.addVolumeDriver("local");
   Status st = containers.restore();
   if (!st.ok()) log::warn("live restore: {}", st.error().message());
 
-  api::Server server(io, containers, images, system, api::ServerConfig{});
+  api::Server server(io, containers, images, system, api::ServerConfig{}, &volumes);
   for (const auto& path : socketPaths) {
     st = server.listenUnix(path);
     if (!st.ok()) {

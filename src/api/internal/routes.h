@@ -18,6 +18,8 @@ struct RouteContext {
   engine::ImageBackend& images;
   engine::SystemBackend& system;
   ServerConfig cfg;
+  // Optional: without it the volume endpoints answer 501 (routes/volumes.cpp).
+  engine::VolumeBackend* volumes = nullptr;
 };
 using RouteContextPtr = std::shared_ptr<const RouteContext>;
 
@@ -26,6 +28,7 @@ void addEventRoutes(Router& router, RouteContextPtr ctx);  // GET /events (route
 void addContainerRoutes(Router& router, RouteContextPtr ctx);
 void addImageRoutes(Router& router, RouteContextPtr ctx);
 void addImageTransferRoutes(Router& router, RouteContextPtr ctx);  // called by addImageRoutes
+void addVolumeRoutes(Router& router, RouteContextPtr ctx);
 // 501 for the Engine API endpoints not built yet (routes/not_implemented.cpp); last.
 void addNotImplementedRoutes(Router& router);
 
