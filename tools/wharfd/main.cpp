@@ -20,13 +20,20 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
+#include "engine/container_manager.h"
 #include "engine/data_root.h"
-#include "engine/engine.h"
+#include "engine/events.h"
+#include "engine/image_manager.h"
+#include "engine/process_shim_launcher.h"
+#include "engine/rootfs.h"
+#include "engine/system_service.h"
+#include "engine/volume_manager.h"
 #include "image/image_service.h"
 #include "runtime/runtime.h"
 #include "store/content_store.h"
 #include "store/metadata.h"
 #include "store/snapshotter.h"
+#include "volume/volume_service.h"
 
 namespace {
 
@@ -140,12 +147,20 @@ int run(DaemonConfig cfg) {
     log::error("{}", st.error().message());
     return 1;
   }
+  // Two connections to one database: the loop's, and the one image jobs share on the worker
+  // pool (engine/image_manager.h), so that the loop never waits for an image job's lock.
   auto db = store::MetadataDb::open(dataRoot / "wharf.db");
   if (!db.ok()) {
     log::error("open {}: {}", (dataRoot / "wharf.db").string(), db.error().message());
     return 1;
   }
-  image::ImageService images(content, snapshots, **db);
+  auto workerDb = store::MetadataDb::open(dataRoot / "wharf.db");
+  if (!workerDb.ok()) {
+    log::error("open {}: {}", (dataRoot / "wharf.db").string(), workerDb.error().message());
+    return 1;
+  }
+  image::ImageService loopImages(content, snapshots, **db);
+  image::ImageService workerImages(content, snapshots, **workerDb);
   // Data roots made by older versions were world-readable: fix them before serving.
   if (Status st = engine::securePrivateTree(dataRoot, execRoot); !st.ok()) {
     log::error("securing the data root: {}", st.error().message());
@@ -155,15 +170,37 @@ int run(DaemonConfig cfg) {
 
   boost::asio::io_context io(1);
   boost::asio::thread_pool pool(2);
-  engine::EngineConfig ecfg;
-  ecfg.dataRoot = dataRoot;
-  ecfg.execRoot = execRoot;
-  ecfg.insecureRegistries = cfg.insecureRegistries;
-  engine::Engine eng(io, pool, **db, images, runtime, ecfg);
-  Status st = eng.restore();
+  engine::EventBus events(io);
+  engine::ImageManagerConfig icfg;
+  icfg.dataRoot = dataRoot;
+  icfg.insecureRegistries = cfg.insecureRegistries;
+  engine::ImageManager images(io, pool, loopImages, workerImages, events, icfg);
+  engine::ProcessShimLauncher shims(io, pool, runtime, {});
+  engine::OverlayRootfs rootfs;
+  engine::ContainerManagerConfig ccfg;
+  ccfg.dataRoot = dataRoot;
+  ccfg.execRoot = execRoot;
+  engine::ContainerManager containers(io, **db, images, shims, rootfs, events, ccfg);
+  volume::VolumeService volumeService(dataRoot / "volumes");
+  if (Status vst = volumeService.load(); !vst.ok()) {
+    log::error("volumes: {}", vst.error().message());
+    return 1;
+  }
+  // Volumes: mounts prepared at each start, released at exit and removal.
+  engine::VolumeManager volumes(volumeService);
+  containers.addResources(&volumes);
+  engine::SystemServiceConfig scfg;
+  scfg.dataRoot = dataRoot;
+  scfg.execRoot = execRoot;
+  engine::SystemService system(containers, images, events, scfg);
+  // Network modes that work today: the host's namespace and none (a private one with lo).
+  system.addNetworkDriver("host");
+  system.addNetworkDriver("null");
+  system.addVolumeDriver("local");
+  Status st = containers.restore();
   if (!st.ok()) log::warn("live restore: {}", st.error().message());
 
-  api::Server server(io, eng, eng, eng, api::ServerConfig{});
+  api::Server server(io, containers, images, system, api::ServerConfig{}, &volumes);
   for (const auto& path : socketPaths) {
     st = server.listenUnix(path);
     if (!st.ok()) {

@@ -35,6 +35,13 @@ Json containerSummaryJson(const engine::ContainerInfo& c, int64_t nowUnix);
 // GET /containers/{id}/json.
 Json containerInspectJson(const engine::ContainerInfo& c);
 
+// Mounts (routes/container_mounts.cpp): Config.Volumes and HostConfig.Binds, Mounts, Tmpfs,
+// VolumesFrom of a create body into the spec; the MountPoint list of inspect and ps; the same
+// fields back into inspect's HostConfig and Config.
+Status readMountFields(const Json& body, engine::ContainerSpec& s);
+Json mountPointsJson(const engine::ContainerInfo& c);
+void addMountFields(const engine::ContainerSpec& s, Json& hostConfig, Json& config);
+
 // docker's filters query value: {"label":{"a=b":true}} or the old {"label":["a=b"]}.
 Result<std::map<std::string, std::vector<std::string>>> parseFilters(const std::string& text);
 

@@ -111,17 +111,15 @@ bool meaningful(const Json& v) {
 // Fields the engine does not apply yet. Saying so in Warnings (the CLI prints them) beats
 // silently running a container without the ports or mounts the user asked for.
 void noteIgnored(const Json& body, std::vector<std::string>& warnings) {
-  static const char* kConfig[] = {"ExposedPorts", "Volumes", "Healthcheck", "Shell", "OnBuild"};
-  static const char* kHost[] = {"Binds",       "PortBindings",  "Mounts",
-                                "Memory",      "MemorySwap",    "MemoryReservation",
-                                "NanoCpus",    "CpuShares",     "CpuQuota",
-                                "CpuPeriod",   "CpusetCpus",    "CpusetMems",
-                                "PidsLimit",   "Devices",       "Dns",
-                                "DnsSearch",   "DnsOptions",    "ExtraHosts",
-                                "Links",       "VolumesFrom",   "Tmpfs",
-                                "Ulimits",     "Sysctls",       "PublishAllPorts",
-                                "GroupAdd",    "Init",          "OomKillDisable",
-                                "BlkioWeight", "DeviceRequests"};
+  static const char* kConfig[] = {"ExposedPorts", "Healthcheck", "Shell", "OnBuild"};
+  static const char* kHost[] = {
+      "PortBindings",  "Memory",     "MemorySwap",     "MemoryReservation",
+      "NanoCpus",      "CpuShares",  "CpuQuota",       "CpuPeriod",
+      "CpusetCpus",    "CpusetMems", "PidsLimit",      "Devices",
+      "Dns",           "DnsSearch",  "DnsOptions",     "ExtraHosts",
+      "Links",         "Ulimits",    "Sysctls",        "PublishAllPorts",
+      "GroupAdd",      "Init",       "OomKillDisable", "BlkioWeight",
+      "DeviceRequests"};
   auto note = [&](const std::string& what) {
     warnings.push_back("wharf does not support " + what + " yet; it was ignored");
   };
@@ -204,6 +202,7 @@ Result<ContainerSpec> specFromCreateBody(const Json& body, const std::string& na
         return invalidArgument("can't create 'AutoRemove' container with restart policy");
     }
   }
+  WHARF_TRY(readMountFields(body, s));
   if (warnings) noteIgnored(body, *warnings);
   return s;
 }

@@ -129,7 +129,7 @@ Json containerSummaryJson(const ContainerInfo& c, int64_t now) {
       {"Status", statusText(c.state, now)},
       {"HostConfig", {{"NetworkMode", c.spec.networkMode.empty() ? "bridge" : c.spec.networkMode}}},
       {"NetworkSettings", {{"Networks", {{net, endpointJson()}}}}},
-      {"Mounts", Json::array()},
+      {"Mounts", mountPointsJson(c)},
   };
 }
 
@@ -224,6 +224,7 @@ Json containerInspectJson(const ContainerInfo& c) {
   };
   if (!s.stopSignal.empty()) config["StopSignal"] = s.stopSignal;
   if (s.stopTimeout) config["StopTimeout"] = *s.stopTimeout;
+  addMountFields(s, hostConfig, config);
   std::string net = networkName(s);
   Json networkSettings{{"Bridge", ""},
                        {"SandboxID", ""},
@@ -272,7 +273,7 @@ Json containerInspectJson(const ContainerInfo& c) {
           {"MergedDir", c.rootfsPath},
           {"UpperDir", c.upperDir},
           {"WorkDir", c.workDir}}}}},
-      {"Mounts", Json::array()},
+      {"Mounts", mountPointsJson(c)},
       {"Config", config},
       {"NetworkSettings", networkSettings},
   };

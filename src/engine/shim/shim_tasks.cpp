@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/time.h"
 #include "engine/shim/exit_file.h"
 #include "engine/shim/shim_internal.h"
 

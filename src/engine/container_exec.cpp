@@ -1,13 +1,13 @@
-// Engine: attach and exec through the shim's task API (engine/shim/task_protocol.h). The shim
-// owns the container's stdin and every exec'd process; the daemon only holds streams to it,
-// so both survive a daemon restart.
+// ContainerManager: attach, TTY resize and exec through the shim's task API (engine/shim/
+// task_protocol.h, reached through ShimHandle). The shim owns the container's stdin and every
+// exec'd process; the daemon only holds streams to it, so both survive a daemon restart.
 #include <signal.h>
 
 #include <boost/asio/post.hpp>
 
 #include "common/log.h"
 #include "common/random.h"
-#include "engine/engine.h"
+#include "engine/container_manager.h"
 #include "engine/spec_builder.h"
 
 namespace wharf::engine {
@@ -29,13 +29,15 @@ int execStartExitCode(const Error& e) {
 
 }  // namespace
 
-Result<std::unique_ptr<LogReader>> Engine::attachSession(ContainerPtr c, shim::TaskRequest req,
-                                                         std::shared_ptr<ShimSession>* out) {
+Result<std::unique_ptr<LogReader>> ContainerManager::attachSession(
+    const ContainerPtr& c, shim::TaskRequest req, std::shared_ptr<ShimSession>* out) {
   auto session = std::make_shared<ShimSession>();
   const ContainerInfo& i = c->rec.info;
-  bool live = i.state.status == ContainerStatus::kRunning && !c->starting && c->rec.shimPid > 0;
+  bool live =
+      (i.state.status == ContainerStatus::kRunning || i.state.status == ContainerStatus::kPaused) &&
+      !c->rec.starting && c->shim;
   if (live) {
-    auto stream = ShimStream::open(io_, c->rec.bundle, req, [](Result<shim::TaskReply>) {});
+    auto stream = c->shim->stream(req, [](Result<shim::TaskReply>) {});
     if (!stream.ok()) {
       // The shim just went away: the attach sees the end of a container that stopped.
       log::warn("attach {}: {}", i.id.substr(0, 12), stream.error().message());
@@ -43,7 +45,8 @@ Result<std::unique_ptr<LogReader>> Engine::attachSession(ContainerPtr c, shim::T
     } else {
       session->connect(std::move(*stream));
     }
-  } else if (c->removing) {
+  } else if (i.state.status == ContainerStatus::kRemoving ||
+             i.state.status == ContainerStatus::kDead) {
     session->end();
   } else {
     c->waitingAttaches.push_back({session, std::move(req)});
@@ -52,13 +55,13 @@ Result<std::unique_ptr<LogReader>> Engine::attachSession(ContainerPtr c, shim::T
   return session->reader();
 }
 
-void Engine::connectWaitingAttaches(Container& c) {
+void ContainerManager::connectWaitingAttaches(Container& c, ShimHandle& shim) {
   auto waiting = std::move(c.waitingAttaches);
   c.waitingAttaches.clear();
   for (auto& w : waiting) {
     auto s = w.session.lock();
     if (!s) continue;
-    auto stream = ShimStream::open(io_, c.rec.bundle, w.request, [](Result<shim::TaskReply>) {});
+    auto stream = shim.stream(w.request, [](Result<shim::TaskReply>) {});
     if (!stream.ok()) {
       log::warn("attach {}: {}", c.rec.info.id.substr(0, 12), stream.error().message());
       s->end();
@@ -68,25 +71,27 @@ void Engine::connectWaitingAttaches(Container& c) {
   }
 }
 
-void Engine::endWaitingAttaches(Container& c) {
+void ContainerManager::endWaitingAttaches(Container& c) {
   auto waiting = std::move(c.waitingAttaches);
   c.waitingAttaches.clear();
   for (auto& w : waiting)
     if (auto s = w.session.lock()) s->end();
 }
 
-Result<std::unique_ptr<LogReader>> Engine::attachOutput(const std::string& idOrName, bool stdoutOn,
-                                                        bool stderrOn) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+Result<std::unique_ptr<LogReader>> ContainerManager::attachOutput(const std::string& idOrName,
+                                                                  bool stdoutOn, bool stderrOn) {
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   shim::TaskRequest req;
   req.op = "attach";
   req.stdoutOn = stdoutOn;
   req.stderrOn = stderrOn;
-  return attachSession(c, std::move(req), nullptr);
+  WHARF_ASSIGN_OR_RETURN(auto reader, attachSession(c, std::move(req), nullptr));
+  publish(*c, "attach");
+  return reader;
 }
 
-Result<std::unique_ptr<StdinWriter>> Engine::attachStdin(const std::string& idOrName) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+Result<std::unique_ptr<StdinWriter>> ContainerManager::attachStdin(const std::string& idOrName) {
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   if (!c->rec.info.spec.openStdin) {
     return invalidArgument("container " + c->rec.info.id + " was not created with OpenStdin");
   }
@@ -99,31 +104,28 @@ Result<std::unique_ptr<StdinWriter>> Engine::attachStdin(const std::string& idOr
   return session->writer();
 }
 
-Status Engine::resizeTty(const std::string& idOrName, int height, int width) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+Status ContainerManager::resizeTty(const std::string& idOrName, int height, int width) {
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   const ContainerInfo& i = c->rec.info;
-  if (i.state.status != ContainerStatus::kRunning) {
+  if ((i.state.status != ContainerStatus::kRunning && i.state.status != ContainerStatus::kPaused) ||
+      !c->shim) {
     return conflict("Container " + i.id + " is not running");
   }
   if (!i.spec.tty || height <= 0 || width <= 0) return okStatus();
-  shim::TaskRequest req;
-  req.op = "resize";
-  req.rows = static_cast<unsigned>(std::min(height, 65535));
-  req.cols = static_cast<unsigned>(std::min(width, 65535));
-  WHARF_TRY(callShim(c->rec.bundle, req));
-  return okStatus();
+  return c->shim->resize(height, width);
 }
 
 // ---- exec -------------------------------------------------------------------------------------
 
-Result<std::string> Engine::createExec(const std::string& idOrName, const ExecConfig& cfg) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+Result<std::string> ContainerManager::createExec(const std::string& idOrName,
+                                                 const ExecConfig& cfg) {
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   const ContainerInfo& i = c->rec.info;
   if (i.state.status == ContainerStatus::kPaused)
     return conflict("container " + i.id + " is paused, unpause the container before exec");
   if (i.state.status == ContainerStatus::kRestarting)
     return conflict("container " + i.id + " is restarting, wait until the container is running");
-  if (i.state.status != ContainerStatus::kRunning || c->starting)
+  if (i.state.status != ContainerStatus::kRunning || c->rec.starting || !c->shim)
     return conflict("container " + i.id + " is not running");
   if (cfg.cmd.empty()) return invalidArgument("No exec command specified");
   if (c->execIds.size() >= kMaxExecsPerContainer) {
@@ -146,19 +148,20 @@ Result<std::string> Engine::createExec(const std::string& idOrName, const ExecCo
   std::string id = rec.info.id;
   c->execIds.insert(id);
   execs_[id] = std::move(rec);
+  publishExec(id, "exec_create");
   return id;
 }
 
-Result<ExecInfo> Engine::inspectExec(const std::string& execId) {
+Result<ExecInfo> ContainerManager::inspectExec(const std::string& execId) {
   auto it = execs_.find(execId);
   if (it != execs_.end()) return it->second.info;
   // An exec started before a daemon restart: its shim still knows it.
   for (auto& [cid, c] : containers_) {
-    if (c->rec.info.state.status != ContainerStatus::kRunning || c->rec.shimPid <= 0) continue;
+    if (!c->shim) continue;
     shim::TaskRequest req;
     req.op = "exec-state";
     req.execId = execId;
-    auto rep = callShim(c->rec.bundle, req, std::chrono::milliseconds(500));
+    auto rep = c->shim->call(req);
     if (!rep.ok()) continue;
     ExecInfo info;
     info.id = execId;
@@ -172,8 +175,8 @@ Result<ExecInfo> Engine::inspectExec(const std::string& execId) {
   return notFound("No such exec instance: " + execId);
 }
 
-void Engine::startExec(const std::string& execId, bool detach,
-                       std::function<void(Result<ExecStreams>)> done) {
+void ContainerManager::startExec(const std::string& execId, bool detach,
+                                 std::function<void(Result<ExecStreams>)> done) {
   auto it = execs_.find(execId);
   if (it == execs_.end()) return done(notFound("No such exec instance: " + execId));
   ExecInfo& info = it->second.info;
@@ -183,7 +186,7 @@ void Engine::startExec(const std::string& execId, bool detach,
   if (!found.ok()) return done(std::move(found).error());
   ContainerPtr c = *found;
   const ContainerInfo& ci = c->rec.info;
-  if (ci.state.status != ContainerStatus::kRunning)
+  if (ci.state.status != ContainerStatus::kRunning || !c->shim)
     return done(conflict("container " + ci.id + " is not running"));
   const ExecConfig& cfg = info.config;
   info.started = true;
@@ -214,14 +217,7 @@ void Engine::startExec(const std::string& execId, bool detach,
   req.gids = user->additionalGids;
 
   // The exec's exit: from its stream (attached) or from a wait request (detached).
-  auto onExit = [this, execId](int code) {
-    auto it = execs_.find(execId);
-    if (it == execs_.end()) return;
-    it->second.info.running = false;
-    it->second.info.exitCode = code;
-    it->second.waiter.reset();
-    log::info("exec {} exited with {}", execId.substr(0, 12), code);
-  };
+  auto onExit = [this, execId](int code) { execExited(execId, code); };
   auto session = std::make_shared<ShimSession>(onExit);
   auto doneP = std::make_shared<std::function<void(Result<ExecStreams>)>>(std::move(done));
   auto onReply = [this, execId, detach, session, c, doneP](Result<shim::TaskReply> rep) mutable {
@@ -235,19 +231,16 @@ void Engine::startExec(const std::string& execId, bool detach,
     }
     rec.info.running = true;
     rec.info.pid = rep->pid;
+    publishExec(execId, "exec_start");
     if (detach) {
       shim::TaskRequest w;
       w.op = "wait";
       w.execId = execId;
-      auto ws = ShimStream::open(io_, c->rec.bundle, w, [this, execId](Result<shim::TaskReply> r) {
-        auto it = execs_.find(execId);
-        if (it == execs_.end()) return;
-        it->second.info.running = false;
-        it->second.info.exitCode = r.ok() ? r->exitCode : -1;
+      if (!c->shim) return done(ExecStreams{});  // the container ended meanwhile
+      auto ws = c->shim->stream(w, [this, execId](Result<shim::TaskReply> r) {
         // Posted: this callback runs inside the stream being released.
-        boost::asio::post(io_, [this, execId] {
-          if (auto it = execs_.find(execId); it != execs_.end()) it->second.waiter.reset();
-        });
+        boost::asio::post(
+            io_, [this, execId, code = r.ok() ? r->exitCode : -1] { execExited(execId, code); });
       });
       if (ws.ok()) rec.waiter = std::move(*ws);
       return done(ExecStreams{});
@@ -257,7 +250,7 @@ void Engine::startExec(const std::string& execId, bool detach,
     if (rec.info.config.attachStdin) streams.input = session->writer();
     done(std::move(streams));
   };
-  auto stream = ShimStream::open(io_, c->rec.bundle, req, std::move(onReply));
+  auto stream = c->shim->exec(req, std::move(onReply));
   if (!stream.ok()) {
     // onReply was not called: the shim is gone (the container is stopping).
     info.exitCode = 126;
@@ -266,23 +259,53 @@ void Engine::startExec(const std::string& execId, bool detach,
   session->connect(std::move(*stream));
 }
 
-Status Engine::resizeExec(const std::string& execId, int height, int width) {
+Status ContainerManager::resizeExec(const std::string& execId, int height, int width) {
   auto it = execs_.find(execId);
   if (it == execs_.end()) return notFound("No such exec instance: " + execId);
   const ExecInfo& info = it->second.info;
   if (!info.running) return conflict("Exec " + execId + " is not running");
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(info.containerId));
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(info.containerId));
   if (!info.config.tty || height <= 0 || width <= 0) return okStatus();
+  if (!c->shim) return conflict("container " + c->rec.info.id + " is not running");
   shim::TaskRequest req;
   req.op = "resize";
   req.execId = execId;
   req.rows = static_cast<unsigned>(std::min(height, 65535));
   req.cols = static_cast<unsigned>(std::min(width, 65535));
-  WHARF_TRY(callShim(c->rec.bundle, req));
+  WHARF_TRY(c->shim->call(req));
   return okStatus();
 }
 
-void Engine::forgetExecs(Container& c) {
+void ContainerManager::execExited(const std::string& execId, int code) {
+  auto it = execs_.find(execId);
+  if (it == execs_.end() || !it->second.info.running) return;
+  it->second.info.running = false;
+  it->second.info.exitCode = code;
+  it->second.waiter.reset();
+  log::info("exec {} exited with {}", execId.substr(0, 12), code);
+  publishExec(execId, "exec_die", {{"exitCode", std::to_string(code)}});
+}
+
+// docker's exec events: "exec_create: <cmd>", "exec_start: <cmd>", "exec_die" (exitCode), each
+// with the container's attributes and execID (moby's daemon/exec.go).
+void ContainerManager::publishExec(const std::string& execId, const std::string& action,
+                                   const std::map<std::string, std::string>& extra) {
+  auto it = execs_.find(execId);
+  if (it == execs_.end()) return;
+  auto c = containers_.find(it->second.info.containerId);
+  if (c == containers_.end()) return;
+  std::string name = action;
+  if (action != "exec_die") {
+    std::string cmd;
+    for (const auto& a : it->second.info.config.cmd) cmd += (cmd.empty() ? "" : " ") + a;
+    name += ": " + cmd;
+  }
+  auto attrs = extra;
+  attrs["execID"] = execId;
+  publish(*c->second, name, attrs);
+}
+
+void ContainerManager::forgetExecs(Container& c) {
   for (const auto& id : c.execIds) execs_.erase(id);
   c.execIds.clear();
 }
