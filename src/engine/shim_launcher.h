@@ -3,7 +3,7 @@
 // (spawning it, learning its pids, watching it exit, signalling, pausing, and the task API's
 // requests: attach, exec, resize, ...; finding it again after a daemon restart) goes through
 // these two interfaces. The
-// ContainerManager only sees them; unit tests use a fake (tests/unit/engine/fake_shim.h), and
+// ContainerManager only sees them; unit tests use a fake (tests/unit/fakes/fake_shim.h), and
 // the shim task API replaces ProcessShimLauncher behind the same interface.
 //
 // Threading: every method is called on the daemon's io_context thread; callbacks run there.

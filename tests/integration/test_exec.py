@@ -82,6 +82,25 @@ class ExecTest(DaemonTestCase):
         self.assertEqual(r.out, "out\n")
         self.assertEqual(r.err, "err\n")
 
+    def test_exec_events_with_command_exit_code_and_exec_id(self):
+        t0 = time.time()
+        r = self.daemon.wharf("exec", self.box, "sh", "-c", "exit 4")
+        self.assertExit(r, 4)
+        t1 = time.time() + 0.5
+        r = self.daemon.wharf("events", "--since", f"{t0:.3f}", "--until", f"{t1:.3f}",
+                              "--filter", f"container={self.box}", "--format",
+                              "{{.Action}}|{{.Actor.Attributes.exitCode}}|"
+                              "{{.Actor.Attributes.execID}}|{{.Actor.Attributes.name}}")
+        self.assertExit(r, 0)
+        rows = [l.split("|") for l in r.out.splitlines() if l.startswith("exec_")]
+        self.assertEqual([row[0] for row in rows],
+                         ["exec_create: sh -c exit 4", "exec_start: sh -c exit 4", "exec_die"],
+                         r.out)
+        self.assertEqual(rows[2][1], "4")
+        self.assertRegex(rows[0][2], r"^[0-9a-f]{64}$")
+        self.assertEqual({row[2] for row in rows}, {rows[0][2]})
+        self.assertEqual({row[3] for row in rows}, {self.box})
+
     def test_piped_stdin_reaches_the_process_and_ends_it(self):
         r = self.daemon.wharf("exec", "-i", self.box, "sh", "-c", "cat; echo done",
                               input="line1\nline2\n")
