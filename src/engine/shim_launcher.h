@@ -2,9 +2,8 @@
 // The seam in front of wharf-shim: ALL direct interaction of the daemon with a shim process
 // (spawning it, learning its pids, watching it exit, signalling, pausing, and the task API's
 // requests: attach, exec, resize, ...; finding it again after a daemon restart) goes through
-// these two interfaces. The
-// ContainerManager only sees them; unit tests use a fake (tests/unit/fakes/fake_shim.h), and
-// the shim task API replaces ProcessShimLauncher behind the same interface.
+// these two interfaces. The ContainerManager only sees them; production uses
+// ProcessShimLauncher (the shim task API), unit tests a fake (tests/unit/fakes/fake_shim.h).
 //
 // Threading: every method is called on the daemon's io_context thread; callbacks run there.
 
