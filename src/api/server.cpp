@@ -340,6 +340,7 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
 void addAllRoutes(Router& router, RouteContextPtr ctx) {
   addSystemRoutes(router, ctx);
   addContainerRoutes(router, ctx);
+  addNetworkRoutes(router, ctx);
   addImageRoutes(router, std::move(ctx));
   addNotImplementedRoutes(router);
 }
@@ -431,9 +432,11 @@ class Server::Impl {
 };
 
 Server::Server(asio::io_context& io, engine::ContainerBackend& containers,
-               engine::ImageBackend& images, engine::SystemBackend& system, ServerConfig cfg)
-    : impl_(std::make_unique<Impl>(io, std::make_shared<const RouteContext>(RouteContext{
-                                           io, containers, images, system, std::move(cfg)}))) {}
+               engine::ImageBackend& images, engine::SystemBackend& system, ServerConfig cfg,
+               engine::NetworkBackend* networks)
+    : impl_(std::make_unique<Impl>(
+          io, std::make_shared<const RouteContext>(
+                  RouteContext{io, containers, images, system, std::move(cfg), networks}))) {}
 
 Server::~Server() { impl_->stop(); }
 

@@ -27,8 +27,10 @@ struct ServerConfig {
 
 class Server {
  public:
+  // `networks` may be null: the network routes then answer 501.
   Server(boost::asio::io_context& io, engine::ContainerBackend& containers,
-         engine::ImageBackend& images, engine::SystemBackend& system, ServerConfig cfg);
+         engine::ImageBackend& images, engine::SystemBackend& system, ServerConfig cfg,
+         engine::NetworkBackend* networks = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -15,6 +15,7 @@
 #include "common/scope_guard.h"
 #include "common/unique_fd.h"
 #include "engine/config_merge.h"
+#include "engine/container_network.h"
 #include "engine/create_checks.h"
 #include "engine/data_root.h"
 #include "engine/filters.h"
@@ -24,6 +25,7 @@
 #include "engine/shim_scan.h"
 #include "engine/spec_builder.h"
 #include "image/image_service.h"
+#include "network/etc_files.h"
 #include "runtime/runtime.h"
 #include "runtime/sealed_exe.h"
 #include "store/metadata.h"
@@ -34,18 +36,13 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-constexpr const char* kHosts =
-    "127.0.0.1\tlocalhost\n"
-    "::1\tlocalhost ip6-localhost ip6-loopback\n"
-    "fe00::0\tip6-localnet\n"
-    "ff00::0\tip6-mcastprefix\n"
-    "ff02::1\tip6-allnodes\n"
-    "ff02::2\tip6-allrouters\n";
-
-std::string hostResolvConf() {
+// Until start writes the real ones (engine/container_network.h), a created container has
+// docker's files for its mode; a start without networking keeps these.
+std::string initialResolvConf(const ContainerSpec& spec) {
   auto text = fs::readFile("/etc/resolv.conf");
-  if (!text.ok() || text->empty()) return "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
-  return *text;
+  std::string host = text.ok() ? *text : "";
+  if (spec.networkMode == "host" && spec.dns.empty()) return host;
+  return network::resolvConf(host, {spec.dns, spec.dnsSearch, spec.dnsOptions}, false);
 }
 
 }  // namespace
@@ -131,7 +128,10 @@ Result<std::string> Engine::createContainer(const ContainerSpec& spec,
     name = generateName([&](const std::string& n) { return taken(n) != nullptr; });
   }
   if (spec.image.empty()) return invalidArgument("config.Image: no image specified");
-  WHARF_TRY(checkCreateSpec(spec, [&](const std::string& other) { return find(other).ok(); }));
+  if (networking_) WHARF_TRY(networking_->validate(spec));
+  WHARF_TRY(checkCreateSpec(
+      spec, [&](const std::string& other) { return find(other).ok(); },
+      [&](const std::string&) { return networking_ != nullptr; }));
   // Options that would only fail at start (security options, capabilities, the seccomp
   // profile) fail the create instead, before anything exists.
   WHARF_TRY(validateSecurity(spec, daemonCapabilityBounding()));
@@ -183,13 +183,13 @@ Result<std::string> Engine::createContainer(const ContainerSpec& spec,
   WHARF_TRY(makeDirWithMode(i.workDir, kPrivateDirMode));
   WHARF_TRY(makeDirWithMode(i.rootfsPath, kPrivateDirMode));
   WHARF_TRY(fs::writeFileAtomic(i.hostnamePath, i.spec.hostname + "\n"));
-  std::string hosts = kHosts;
+  std::string hosts = network::hostsFile({}, {});
   if (i.spec.networkMode == "host") {
     auto hostHosts = fs::readFile("/etc/hosts");
     if (hostHosts.ok()) hosts = *hostHosts;
   }
   WHARF_TRY(fs::writeFileAtomic(i.hostsPath, hosts));
-  WHARF_TRY(fs::writeFileAtomic(i.resolvConfPath, hostResolvConf()));
+  WHARF_TRY(fs::writeFileAtomic(i.resolvConfPath, initialResolvConf(i.spec)));
   WHARF_TRY(fs::writeFileAtomic(i.logPath, "", 0640));
   WHARF_TRY(persist(*c));
   undo.dismiss();
@@ -200,7 +200,13 @@ Result<std::string> Engine::createContainer(const ContainerSpec& spec,
 
 Result<ContainerInfo> Engine::inspectContainer(const std::string& idOrName) {
   WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
-  return c->rec.info;
+  ContainerInfo info = c->rec.info;
+  if (networking_) info.endpoints = networking_->endpoints(info.id);
+  return info;
+}
+
+void Engine::releaseNetwork(const std::string& id) {
+  if (networking_) networking_->release(id);
 }
 
 Result<std::vector<ContainerInfo>> Engine::listContainers(const ListOptions& opts) {
@@ -230,6 +236,7 @@ Result<std::vector<ContainerInfo>> Engine::listContainers(const ListOptions& opt
     if (!all && !running) continue;
     if (!matchesFilters(i, opts.filters, ancestor)) continue;
     out.push_back(i);
+    if (networking_ && running) out.back().endpoints = networking_->endpoints(i.id);
   }
   // Newest first, as docker lists them.
   std::sort(out.begin(), out.end(), [](const ContainerInfo& a, const ContainerInfo& b) {
@@ -296,6 +303,7 @@ void Engine::doRemove(ContainerPtr c, std::function<void(Status)> done) {
     return done(std::move(st).error().context("remove container " + id));
   }
   (void)runtime_.remove(id, true);  // usually already gone: the shim removes it
+  releaseNetwork(id);
   st = fs::removeAll(bundleDir(id));
   if (st.ok()) st = fs::removeAll(containerDir(id));
   if (st.ok()) {

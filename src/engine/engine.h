@@ -47,6 +47,8 @@ class Runtime;
 
 namespace wharf::engine {
 
+class ContainerNetworking;
+
 struct EngineConfig {
   std::filesystem::path dataRoot = "/var/lib/wharf";
   std::filesystem::path execRoot = "/run/wharf";
@@ -69,6 +71,9 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   // shims are adopted, exit files read, mounts judged from /proc/self/mountinfo, leftovers
   // of interrupted creates and --rm containers removed (see docs/daemon.md).
   Status restore();
+  // Networks (engine/container_network.h): without it, every container gets a namespace of
+  // its own with only loopback, whatever its network mode (but host).
+  void setNetworking(ContainerNetworking* networking) { networking_ = networking; }
 
   // ContainerBackend
   Result<std::string> createContainer(const ContainerSpec& spec,
@@ -181,6 +186,9 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
   // Pays the kernel's first-cgroup-attach wait while a container's start is on its way
   // (create, start), so the shim's init does not (runtime/cgroup/attach_warmup.h).
   runtime::CgroupAttachPrewarmer cgroupPrewarm_;
+  ContainerNetworking* networking_ = nullptr;
+  // Releases the container's network resources (namespace, addresses), if any.
+  void releaseNetwork(const std::string& id);
 };
 
 }  // namespace wharf::engine

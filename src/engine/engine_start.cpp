@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/memory.h"
 #include "common/unique_fd.h"
+#include "engine/container_network.h"
 #include "engine/engine.h"
 #include "engine/shim/json_log.h"
 #include "engine/shim_scan.h"
@@ -128,6 +129,18 @@ Status Engine::prepareBundle(Container& c) {
   const ContainerInfo& i = c.rec.info;
   WHARF_TRY(fs::mkdirAll(c.rec.bundle, 0711));
   SpecContext ctx{i.rootfsPath, daemonCapabilityBounding()};
+  if (networking_) {
+    // container:<x> joins x's namespace, which exists only while x runs (as docker).
+    std::string join;
+    if (i.spec.networkMode.rfind("container:", 0) == 0) {
+      WHARF_ASSIGN_OR_RETURN(ContainerPtr other, find(i.spec.networkMode.substr(10)));
+      if (other->rec.info.state.status != ContainerStatus::kRunning)
+        return conflict("cannot join network namespace of a non running container: container " +
+                        other->rec.info.id + " is " + statusName(other->rec.info.state.status));
+      join = "/proc/" + std::to_string(other->rec.info.state.pid) + "/ns/net";
+    }
+    WHARF_ASSIGN_OR_RETURN(ctx.netnsPath, networking_->prepare(i, join));
+  }
   WHARF_ASSIGN_OR_RETURN(oci::Spec spec, buildSpec(i, ctx));
   WHARF_TRY(fs::writeFileAtomic(stdfs::path(c.rec.bundle) / "config.json", oci::serializeSpec(spec),
                                 0600));
@@ -270,6 +283,7 @@ void Engine::startFailed(ContainerPtr c, const Error& e) {
   ContainerInfo& i = c->rec.info;
   c->starting = false;
   c->rec.starting = false;
+  releaseNetwork(i.id);
   Status st = unmountRootfs(*c);
   if (!st.ok()) log::warn("unmount {}: {}", i.rootfsPath, st.error().message());
   // As docker: the container stays "created" with the error and a shell-like exit code.
@@ -314,6 +328,7 @@ void Engine::onShimExit(ContainerPtr c) {
 
 void Engine::markExited(ContainerPtr c, const shim::ExitStatus& es) {
   ContainerInfo& i = c->rec.info;
+  releaseNetwork(i.id);
   Status st = unmountRootfs(*c);
   if (!st.ok()) log::warn("unmount {}: {}", i.rootfsPath, st.error().message());
   i.state.status = ContainerStatus::kExited;

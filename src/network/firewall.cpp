@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <sstream>
+#include <utility>
 
 namespace wharf::network {
 
@@ -21,8 +22,8 @@ std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 }  // namespace
 
-std::string firewallScript(const FirewallState& state) {
-  const std::string t = std::string("inet ") + kFirewallTable;
+std::string firewallScript(const FirewallState& state, const std::string& table) {
+  const std::string t = "inet " + table;
   const std::string mark = "meta mark set meta mark | " + hexMark() + " accept";
   std::ostringstream o;
   o << "add table " << t << "\n"
@@ -84,7 +85,8 @@ std::string firewallScript(const FirewallState& state) {
   return o.str();
 }
 
-Firewall::Firewall() : ctx_(nft_ctx_new(NFT_CTX_DEFAULT)) {
+Firewall::Firewall(std::string table)
+    : table_(std::move(table)), ctx_(nft_ctx_new(NFT_CTX_DEFAULT)) {
   if (ctx_) {
     nft_ctx_buffer_output(ctx_);
     nft_ctx_buffer_error(ctx_);
@@ -109,7 +111,7 @@ Result<std::string> Firewall::run(const std::string& script, bool quiet) {
 }
 
 Status Firewall::apply(const FirewallState& state) {
-  auto r = run(firewallScript(state));
+  auto r = run(firewallScript(state, table_));
   if (!r.ok()) return std::move(r).error();
   return ensureForwardAccept();
 }
@@ -126,9 +128,11 @@ Status Firewall::ensureForwardAccept() {
 }
 
 Status Firewall::removeAll() {
-  auto r = run(std::string("add table inet ") + kFirewallTable + "\ndelete table inet " +
-               kFirewallTable);
+  auto r = run("add table inet " + table_ + "\ndelete table inet " + table_);
   if (!r.ok()) return std::move(r).error();
+  // Another daemon's table still relies on the FORWARD rule.
+  auto tables = run("list tables inet", true);
+  if (tables.ok() && tables->find("table inet wharf") != std::string::npos) return okStatus();
   auto listing = run("list chain ip filter FORWARD", true);
   if (listing.ok() && listing->find("comment \"wharf\"") != std::string::npos) {
     nft_ctx_output_set_flags(ctx_, nft_ctx_output_get_flags(ctx_) | NFT_CTX_OUTPUT_HANDLE);

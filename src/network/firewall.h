@@ -37,7 +37,7 @@ struct nft_ctx;
 
 namespace wharf::network {
 
-inline constexpr const char* kFirewallTable = "wharf";
+inline constexpr const char* kFirewallTable = "wharf";  // the default daemon's table
 inline constexpr uint32_t kAcceptMark = 0x10000000;
 
 struct BridgeRule {
@@ -60,18 +60,20 @@ struct FirewallState {
   std::vector<PortRule> ports;
 };
 
-// The nft script that replaces the table with `state` (pure: unit-tested).
-std::string firewallScript(const FirewallState& state);
+// The nft script that replaces table `inet <table>` with `state` (pure: unit-tested).
+std::string firewallScript(const FirewallState& state, const std::string& table = kFirewallTable);
 
 class Firewall {
  public:
-  Firewall();
+  // A daemon with its own default bridge (--bridge) keeps its own table, so that two daemons
+  // on one host (tests) never rebuild each other's rules.
+  explicit Firewall(std::string table = kFirewallTable);
   ~Firewall();
   Firewall(const Firewall&) = delete;
   Firewall& operator=(const Firewall&) = delete;
 
   Status apply(const FirewallState& state);
-  // Removes wharf's table and its rule in `ip filter FORWARD` (tests; `wharfd --cleanup`).
+  // Removes the table, and the rule in `ip filter FORWARD` once no wharf table is left.
   Status removeAll();
   // Adds the accept rule to iptables-nft's `ip filter FORWARD` when that chain exists and
   // lacks it; nothing otherwise.
@@ -79,6 +81,7 @@ class Firewall {
 
  private:
   Result<std::string> run(const std::string& script, bool quiet = false);
+  std::string table_;
   nft_ctx* ctx_;
 };
 

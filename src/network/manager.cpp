@@ -20,6 +20,11 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
+// Where ensureHost() notes that it turned IP forwarding on (shutdown() turns it back off).
+std::string forwardSavePath(const ManagerConfig& cfg) {
+  return (cfg.execRoot / "netns" / ".ip_forward").string();
+}
+
 constexpr const char* kBridgeNameOption = "com.docker.network.bridge.name";
 
 std::string nowRfc3339() {
@@ -52,7 +57,7 @@ bool validIfname(const std::string& s) {
 }  // namespace
 
 Manager::Manager(ManagerConfig cfg) : cfg_(std::move(cfg)) {
-  if (cfg_.touchHost) firewall_ = std::make_unique<Firewall>();
+  if (cfg_.touchHost) firewall_ = std::make_unique<Firewall>(cfg_.firewallTable);
 }
 
 Manager::~Manager() = default;
@@ -128,21 +133,55 @@ Status Manager::init(const std::set<std::string>& live) {
   }
   // Namespaces of containers that are gone.
   for (const auto& entry : stdfs::directory_iterator(cfg_.execRoot / "netns", ec)) {
-    if (!live.count(entry.path().filename().string())) {
+    std::string name = entry.path().filename().string();
+    if (name[0] != '.' && !live.count(name)) {
       if (Status st = removeNetns(entry.path().string()); !st.ok())
         log::warn("{}", st.error().message());
     }
   }
-  if (!cfg_.touchHost) return okStatus();
+  bool anyEndpoint = false;
+  for (const auto& [id, n] : networks_) anyEndpoint = anyEndpoint || !n.endpoints.empty();
+  if (anyEndpoint) return ensureHost();
+  return okStatus();
+}
+
+Status Manager::ensureHost() {
+  if (hostReady_ || !cfg_.touchHost) return okStatus();
   bool forward = false;
   for (const auto& [id, n] : networks_) {
     if (!n.isBridge()) continue;
     WHARF_TRY(ensureBridge(n));
     forward = forward || !n.internal;
   }
-  // Outbound NAT needs the host to route (docker does the same; docs/networking.md).
-  if (forward) WHARF_TRY(writeSysctl("/proc/sys/net/ipv4/ip_forward", "1"));
-  return applyFirewall();
+  // Outbound NAT needs the host to route (docker does the same; docs/networking.md). The old
+  // value is kept, to be restored when the daemon stops with nothing running.
+  if (forward) {
+    auto old = fs::readFile("/proc/sys/net/ipv4/ip_forward");
+    if (old.ok() && old->rfind("0", 0) == 0 && !fs::exists(forwardSavePath(cfg_)))
+      WHARF_TRY(fs::writeFileAtomic(forwardSavePath(cfg_), "0"));
+    WHARF_TRY(writeSysctl("/proc/sys/net/ipv4/ip_forward", "1"));
+  }
+  WHARF_TRY(applyFirewall());
+  hostReady_ = true;
+  return okStatus();
+}
+
+Status Manager::shutdown() {
+  if (!cfg_.touchHost) return okStatus();
+  for (const auto& [id, n] : networks_) {
+    if (!n.endpoints.empty()) return okStatus();  // containers still use the host state
+  }
+  WHARF_TRY(firewall_->removeAll());
+  WHARF_ASSIGN_OR_RETURN(Netlink nl, Netlink::open());
+  for (const auto& [id, n] : networks_) {
+    if (n.isBridge()) WHARF_TRY(nl.deleteLink(n.bridge));
+  }
+  if (fs::exists(forwardSavePath(cfg_))) {
+    WHARF_TRY(writeSysctl("/proc/sys/net/ipv4/ip_forward", "0"));
+    (void)fs::removeAll(forwardSavePath(cfg_));
+  }
+  hostReady_ = false;
+  return okStatus();
 }
 
 Status Manager::ensureBridge(const Network& n) {
@@ -304,14 +343,12 @@ Result<Network> Manager::create(const CreateRequest& req) {
     }
   }
   WHARF_ASSIGN_OR_RETURN(Network n, makeBridgeNetwork(req.name, bridge, req));
-  if (cfg_.touchHost) {
-    WHARF_TRY(ensureBridge(n));
-    if (!n.internal) WHARF_TRY(writeSysctl("/proc/sys/net/ipv4/ip_forward", "1"));
-  }
   Status st = persist(n);
   if (st.ok()) {
     networks_[n.id] = n;
-    st = applyFirewall();
+    // A user network's bridge exists from its creation on, as docker's.
+    if (cfg_.touchHost) st = hostReady_ ? ensureBridge(n) : ensureHost();
+    if (st.ok() && hostReady_) st = applyFirewall();
     if (!st.ok()) networks_.erase(n.id);
   }
   if (!st.ok()) {
@@ -339,7 +376,7 @@ Status Manager::remove(const std::string& idOrName) {
   Network gone = *n;
   networks_.erase(gone.id);
   if (cfg_.touchHost) {
-    WHARF_TRY(applyFirewall());
+    if (hostReady_) WHARF_TRY(applyFirewall());
     WHARF_ASSIGN_OR_RETURN(Netlink nl, Netlink::open());
     WHARF_TRY(nl.deleteLink(gone.bridge));
   }
@@ -422,6 +459,7 @@ Status Manager::plug(const std::string& containerId, const std::string& network,
   auto it = n->endpoints.find(containerId);
   if (it == n->endpoints.end()) return internalError("no endpoint on " + n->name);
   if (!n->isBridge() || !cfg_.touchHost) return okStatus();
+  WHARF_TRY(ensureHost());
   const Endpoint& ep = it->second;
   WHARF_ASSIGN_OR_RETURN(UniqueFd ns, openNetns(netnsPath(containerId)));
   WHARF_ASSIGN_OR_RETURN(Netlink host, Netlink::open());
@@ -464,6 +502,7 @@ Status Manager::setPorts(const std::string& containerId, std::vector<PortRule> p
   } else {
     ports_[containerId] = std::move(ports);
   }
+  if (!hostReady_) return ensureHost();
   return applyFirewall();
 }
 

@@ -4,6 +4,9 @@
 // Files it owns:
 //   <data-root>/network/<id>.json    one record per network (network/network.h)
 //   <exec-root>/netns/<container id> a container's network namespace (network/netns.h)
+// Host state is set up lazily (the first container on a bridge, or a network create) and
+// taken down by shutdown() when no container uses it, so a daemon that never ran a networked
+// container leaves the host as it found it (docs/decisions.md).
 // Host state it owns: the bridges of its bridge networks (wharf0 for "bridge", br-<12 hex>
 // for the others), one veth pair per endpoint (host end veth<7 hex>, container end eth<N>),
 // the nftables table `inet wharf` (network/firewall.h), net.ipv4.ip_forward=1 and
@@ -29,7 +32,8 @@ namespace wharf::network {
 struct ManagerConfig {
   std::filesystem::path dataRoot = "/var/lib/wharf";
   std::filesystem::path execRoot = "/run/wharf";
-  std::string defaultBridge = "wharf0";
+  std::string defaultBridge = "wharf0";  // dockerd's --bridge
+  std::string firewallTable = kFirewallTable;
   std::optional<Prefix> defaultBridgeIp;  // dockerd's --bip (gateway/prefix)
   std::vector<AddressPool> pools = defaultAddressPools();
   int mtu = 0;  // 0: the kernel's default (1500)
@@ -59,10 +63,14 @@ class Manager {
   explicit Manager(ManagerConfig cfg);
   ~Manager();
 
-  // Loads the records, makes the predefined networks, brings every bridge up and rebuilds
-  // the firewall table. Endpoints of containers not in `live` are dropped (their namespaces
-  // unmounted, addresses freed): a daemon restart keeps what runs and cleans the rest.
+  // Loads the records and makes the predefined networks. Endpoints of containers not in
+  // `live` are dropped (their namespaces unmounted, veths deleted, addresses freed); if any
+  // endpoint is left, the host state is rebuilt at once (bridges, firewall), so running
+  // containers keep their connectivity across a daemon restart.
   Status init(const std::set<std::string>& live);
+  // At a clean daemon stop: with no endpoint left, removes the bridges, the firewall table
+  // and restores net.ipv4.ip_forward if this daemon changed it.
+  Status shutdown();
 
   Result<Network> create(const CreateRequest& req);
   Result<Network> find(const std::string& idOrName) const;
@@ -93,6 +101,7 @@ class Manager {
 
  private:
   Status persist(const Network& n);
+  Status ensureHost();
   Status ensureBridge(const Network& n);
   Status applyFirewall();
   Network* findMut(const std::string& idOrName);
@@ -103,6 +112,7 @@ class Manager {
   std::map<std::string, Network> networks_;             // by id
   std::map<std::string, std::vector<PortRule>> ports_;  // by container id
   std::unique_ptr<Firewall> firewall_;
+  bool hostReady_ = false;
 };
 
 }  // namespace wharf::network

@@ -18,6 +18,7 @@ struct RouteContext {
   engine::ImageBackend& images;
   engine::SystemBackend& system;
   ServerConfig cfg;
+  engine::NetworkBackend* networks = nullptr;  // null: the network routes answer 501
 };
 using RouteContextPtr = std::shared_ptr<const RouteContext>;
 
@@ -25,6 +26,7 @@ void addSystemRoutes(Router& router, RouteContextPtr ctx);
 void addContainerRoutes(Router& router, RouteContextPtr ctx);
 void addImageRoutes(Router& router, RouteContextPtr ctx);
 void addImageTransferRoutes(Router& router, RouteContextPtr ctx);  // called by addImageRoutes
+void addNetworkRoutes(Router& router, RouteContextPtr ctx);
 // 501 for the Engine API endpoints not built yet (routes/not_implemented.cpp); last.
 void addNotImplementedRoutes(Router& router);
 
