@@ -377,6 +377,18 @@ class NetworkBackend {
   // Removes the user networks no container uses; returns their names.
   virtual Result<std::vector<std::string>> pruneNetworks(
       const std::map<std::string, std::vector<std::string>>& filters) = 0;
+  // POST /networks/{id}/connect and /disconnect. A container is on one network (its
+  // NetworkMode): connecting a created container to that network sets its endpoint
+  // (aliases, address), disconnecting it clears them (what compose does before it starts a
+  // container); a second network is NotImplemented for now.
+  struct ConnectRequest {
+    std::string container;
+    std::string ipv4Address, macAddress;
+    std::vector<std::string> aliases;
+  };
+  virtual Status connectNetwork(const std::string& network, const ConnectRequest& req) = 0;
+  virtual Status disconnectNetwork(const std::string& network, const std::string& container,
+                                   bool force) = 0;
 };
 
 }  // namespace wharf::engine

@@ -205,6 +205,40 @@ Result<ContainerInfo> Engine::inspectContainer(const std::string& idOrName) {
   return info;
 }
 
+Status Engine::updateEndpoint(const std::string& container, const std::string& networkName,
+                              const std::string& networkId,
+                              const std::optional<NetworkBackend::ConnectRequest>& req,
+                              bool force) {
+  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(container));
+  ContainerInfo& i = c->rec.info;
+  std::string mode = i.spec.networkMode;
+  if (mode.empty() || mode == "default") mode = "bridge";
+  bool same = mode == networkName || mode == networkId ||
+              (mode.size() >= 12 && networkId.rfind(mode, 0) == 0);
+  bool running = i.state.status == ContainerStatus::kRunning ||
+                 i.state.status == ContainerStatus::kPaused ||
+                 i.state.status == ContainerStatus::kRestarting;
+  if (!same) {
+    if (!req) return forbidden("container " + i.id + " is not connected to network " + networkName);
+    return notImplemented("connecting container " + i.name + " to a second network (" +
+                          networkName + ") is not supported yet (docs/networking.md)");
+  }
+  if (running) {
+    if (req)
+      return forbidden("endpoint with name " + i.name + " already exists in network " +
+                       networkName);
+    if (!force)
+      return notImplemented("disconnecting running container " + i.name +
+                            " is not supported yet (docs/networking.md)");
+  }
+  // A created container: its endpoint settings apply at its next start.
+  i.spec.networkAliases = req ? req->aliases : std::vector<std::string>{};
+  i.spec.ipv4Address = req ? req->ipv4Address : "";
+  if (req && !req->macAddress.empty()) i.spec.macAddress = req->macAddress;
+  if (networking_) WHARF_TRY(networking_->validate(i.spec));
+  return persist(*c);
+}
+
 void Engine::releaseNetwork(const std::string& id) {
   if (networking_) networking_->release(id);
 }

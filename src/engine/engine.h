@@ -30,6 +30,7 @@
 #include "engine/backend.h"
 #include "engine/container_record.h"
 #include "engine/exit_watch.h"
+#include "engine/network_service.h"
 #include "engine/shim/exit_file.h"
 #include "engine/stdin_pipe.h"
 #include "runtime/cgroup/attach_warmup.h"
@@ -59,7 +60,10 @@ struct EngineConfig {
   std::vector<std::string> insecureRegistries;
 };
 
-class Engine final : public ContainerBackend, public ImageBackend, public SystemBackend {
+class Engine final : public ContainerBackend,
+                     public ImageBackend,
+                     public SystemBackend,
+                     public ContainerEndpointUpdater {
  public:
   Engine(boost::asio::io_context& io, boost::asio::thread_pool& pool, store::MetadataDb& db,
          image::ImageService& images, runtime::Runtime& runtime, EngineConfig cfg);
@@ -119,6 +123,12 @@ class Engine final : public ContainerBackend, public ImageBackend, public System
 
   // SystemBackend
   Result<SystemInfo> info() override;
+
+  // ContainerEndpointUpdater (network connect/disconnect; engine.cpp)
+  Status updateEndpoint(const std::string& container, const std::string& networkName,
+                        const std::string& networkId,
+                        const std::optional<NetworkBackend::ConnectRequest>& req,
+                        bool force) override;
 
  private:
   // One container: its record plus what only lives while the daemon runs.

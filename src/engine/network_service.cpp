@@ -152,4 +152,17 @@ Result<std::vector<std::string>> NetworkService::pruneNetworks(const Filters& fi
   return removed;
 }
 
+Status NetworkService::connectNetwork(const std::string& network, const ConnectRequest& req) {
+  WHARF_ASSIGN_OR_RETURN(network::Network n, manager_.find(network));
+  if (!req.ipv4Address.empty() && !network::parseIpv4(req.ipv4Address))
+    return invalidArgument("invalid IPv4 address: " + req.ipv4Address);
+  return containers_.updateEndpoint(req.container, n.name, n.id, req, false);
+}
+
+Status NetworkService::disconnectNetwork(const std::string& network, const std::string& container,
+                                         bool force) {
+  WHARF_ASSIGN_OR_RETURN(network::Network n, manager_.find(network));
+  return containers_.updateEndpoint(container, n.name, n.id, std::nullopt, force);
+}
+
 }  // namespace wharf::engine

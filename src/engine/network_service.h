@@ -11,9 +11,23 @@ class Manager;
 
 namespace wharf::engine {
 
+// What connect and disconnect need of the container manager (the Engine implements it).
+class ContainerEndpointUpdater {
+ public:
+  virtual ~ContainerEndpointUpdater() = default;
+  // `networkName` is the network's canonical name, `networkId` its id; `req` nullopt means
+  // disconnect.
+  virtual Status updateEndpoint(const std::string& container, const std::string& networkName,
+                                const std::string& networkId,
+                                const std::optional<NetworkBackend::ConnectRequest>& req,
+                                bool force) = 0;
+};
+
 class NetworkService final : public NetworkBackend {
  public:
-  explicit NetworkService(network::Manager& manager) : manager_(manager) {}
+  // `containers` updates a container's endpoint settings (connect, disconnect).
+  NetworkService(network::Manager& manager, ContainerEndpointUpdater& containers)
+      : manager_(manager), containers_(containers) {}
 
   Result<NetworkInfo> createNetwork(const NetworkCreateRequest& req) override;
   Result<NetworkInfo> inspectNetwork(const std::string& idOrName) override;
@@ -22,9 +36,13 @@ class NetworkService final : public NetworkBackend {
   Status removeNetwork(const std::string& idOrName) override;
   Result<std::vector<std::string>> pruneNetworks(
       const std::map<std::string, std::vector<std::string>>& filters) override;
+  Status connectNetwork(const std::string& network, const ConnectRequest& req) override;
+  Status disconnectNetwork(const std::string& network, const std::string& container,
+                           bool force) override;
 
  private:
   network::Manager& manager_;
+  ContainerEndpointUpdater& containers_;
 };
 
 }  // namespace wharf::engine

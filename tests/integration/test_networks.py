@@ -7,7 +7,10 @@ host's side of their bridges; every daemon has a bridge and nftables table of it
 """
 
 import json
+import os
+import shutil
 import subprocess
+import tempfile
 import time
 import unittest
 import urllib.request
@@ -168,6 +171,44 @@ class NetworkTest(DaemonTestCase):
         self.assertNotEqual(r.code, 0)
         self.assertIn("network-scoped alias is supported only for containers in user defined "
                       "networks", r.err)
+
+    @unittest.skipUnless(shutil.which("docker-compose"), "docker-compose is not installed")
+    def test_compose_named_network_and_service_names(self):
+        proj = "wt" + self.name().split("-")[1]
+        d = tempfile.mkdtemp(dir=self.daemon.tmp)
+        with open(os.path.join(d, "docker-compose.yml"), "w") as f:
+            f.write(COMPOSE)
+        env = dict(os.environ, DOCKER_HOST=self.daemon.host)
+        env.pop("DOCKER_CONTEXT", None)
+
+        def compose(*args):
+            return subprocess.run(["docker-compose", "-p", proj, *args], cwd=d, env=env,
+                                  capture_output=True, text=True, timeout=180)
+        self.addCleanup(compose, "down")
+        r = compose("up", "--abort-on-container-exit", "--exit-code-from", "client")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("hello-web", r.stdout)
+        net = json.loads(self.run_ok("network", "inspect", proj + "_backend"))[0]
+        self.assertEqual(net["Labels"].get("com.docker.compose.network"), "backend")
+        r = compose("down")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertNotEqual(self.daemon.wharf("network", "inspect", proj + "_backend").code, 0)
+
+
+COMPOSE = """version: "3.8"
+services:
+  web:
+    image: busybox
+    command: sh -c "mkdir /www && echo hello-web > /www/index.html && exec httpd -f -p 80 -h /www"
+    networks: [backend]
+  client:
+    image: busybox
+    depends_on: [web]
+    command: sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 web 80 | grep hello && exit 0; sleep 0.3; done; exit 1"
+    networks: [backend]
+networks:
+  backend: {}
+"""
 
 
 @require_root

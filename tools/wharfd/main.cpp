@@ -196,7 +196,7 @@ int run(DaemonConfig cfg) {
     log::error("networks: {}", st.error().message());
     return 1;
   }
-  engine::NetworkService networkService(networks);
+  engine::NetworkService networkService(networks, eng);
   engine::ContainerNetworking containerNetworking(networks, [&](const std::string& id) {
     return (dataRoot / "containers" / id / "hosts").string();
   });

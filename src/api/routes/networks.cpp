@@ -1,6 +1,6 @@
 // Network routes (swagger tag "Network"): GET /networks, GET /networks/{id},
 // POST /networks/create, DELETE /networks/{id}, POST /networks/prune.
-// Connect and disconnect join the container start path (docs/networking.md).
+// POST /networks/{id}/connect and /disconnect (one network per container for now).
 
 #include "api/internal/container_json.h"
 #include "api/internal/routes.h"
@@ -120,6 +120,29 @@ Result<engine::NetworkCreateRequest> createRequest(const Json& body) {
   return r;
 }
 
+// POST /networks/{id}/connect: {"Container", "EndpointConfig": {"IPAMConfig": {"IPv4Address"},
+// "Aliases", "MacAddress"}}.
+Result<engine::NetworkBackend::ConnectRequest> connectRequest(const Json& body) {
+  engine::NetworkBackend::ConnectRequest r;
+  try {
+    if (!body.is_object()) return invalidArgument("invalid JSON: the body is not an object");
+    r.container = body.value("Container", "");
+    if (r.container.empty())
+      return invalidArgument("Container: a container name or id is required");
+    if (auto ep = body.find("EndpointConfig"); ep != body.end() && ep->is_object()) {
+      if (auto a = ep->find("Aliases"); a != ep->end() && a->is_array())
+        r.aliases = a->get<std::vector<std::string>>();
+      if (auto m = ep->find("MacAddress"); m != ep->end() && m->is_string())
+        r.macAddress = m->get<std::string>();
+      if (auto ipam = ep->find("IPAMConfig"); ipam != ep->end() && ipam->is_object())
+        r.ipv4Address = ipam->value("IPv4Address", "");
+    }
+  } catch (const Json::exception& e) {
+    return invalidArgument(std::string("invalid connect request: ") + e.what());
+  }
+  return r;
+}
+
 void addRoutes(Router& router, RouteContextPtr ctx) {
   router.add("GET", "/networks", "NetworkList", [ctx](const Request& req, ResponderPtr r) {
     auto filters = parseFilters(req.query("filters").value_or(""));
@@ -151,6 +174,29 @@ void addRoutes(Router& router, RouteContextPtr ctx) {
                if (!st.ok()) return replyError(*r, st.error());
                replyEmpty(*r, 204);
              });
+  router.add("POST", "/networks/{id}/connect", "NetworkConnect",
+             [ctx](const Request& req, ResponderPtr r) {
+               auto body = parseJson(req.body, "request body");
+               if (!body.ok()) return replyError(*r, body.error());
+               auto cr = connectRequest(*body);
+               if (!cr.ok()) return replyError(*r, cr.error());
+               Status st = ctx->networks->connectNetwork(req.params.at("id"), *cr);
+               if (!st.ok()) return replyError(*r, st.error());
+               replyEmpty(*r, 200);
+             });
+  router.add(
+      "POST", "/networks/{id}/disconnect", "NetworkDisconnect",
+      [ctx](const Request& req, ResponderPtr r) {
+        auto body = parseJson(req.body, "request body");
+        if (!body.ok()) return replyError(*r, body.error());
+        if (!body->is_object() || !body->contains("Container") || !(*body)["Container"].is_string())
+          return replyError(*r, invalidArgument("Container: a container name or id is required"));
+        bool force = body->value("Force", false);
+        Status st = ctx->networks->disconnectNetwork(
+            req.params.at("id"), (*body)["Container"].get<std::string>(), force);
+        if (!st.ok()) return replyError(*r, st.error());
+        replyEmpty(*r, 200);
+      });
   router.add("POST", "/networks/prune", "NetworkPrune", [ctx](const Request& req, ResponderPtr r) {
     auto filters = parseFilters(req.query("filters").value_or(""));
     if (!filters.ok()) return replyError(*r, filters.error());
