@@ -1,9 +1,11 @@
 #include "api/server.h"
 
 #include <grp.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -12,6 +14,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <deque>
+#include <functional>
 
 #include "api/errors.h"
 #include "api/internal/request_target.h"
@@ -45,12 +48,18 @@ std::string toLower(std::string_view s) {
 class Session : public Responder, public std::enable_shared_from_this<Session> {
  public:
   Session(Socket socket, const Router& router, const Headers& common,
-          std::chrono::milliseconds requestTimeout)
+          std::chrono::milliseconds requestTimeout, std::function<void()> onEnd)
       : socket_(std::move(socket)),
         router_(router),
         common_(common),
         requestTimeout_(requestTimeout),
-        deadline_(socket_.get_executor()) {}
+        deadline_(socket_.get_executor()),
+        onEnd_(std::move(onEnd)) {}
+  ~Session() override {
+    if (onEnd_) onEnd_();
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void start() { readRequest(); }
 
@@ -320,6 +329,7 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
   const Headers& common_;
   std::chrono::milliseconds requestTimeout_;
   asio::steady_timer deadline_;
+  std::function<void()> onEnd_;  // the server counts open connections
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Mode mode_ = Mode::kReading;
@@ -339,8 +349,10 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
 
 void addAllRoutes(Router& router, RouteContextPtr ctx) {
   addSystemRoutes(router, ctx);
+  addEventRoutes(router, ctx);
   addContainerRoutes(router, ctx);
   addNetworkRoutes(router, ctx);
+  addVolumeRoutes(router, ctx);
   addImageRoutes(router, std::move(ctx));
   addNotImplementedRoutes(router);
 }
@@ -357,6 +369,8 @@ class Server::Impl {
   Impl(asio::io_context& io, RouteContextPtr ctx)
       : io_(io),
         requestTimeout_(ctx->cfg.requestTimeout),
+        maxConnections_(ctx->cfg.maxConnections ? ctx->cfg.maxConnections
+                                                : defaultMaxConnections()),
         router_(ctx->cfg.apiVersion, ctx->cfg.minApiVersion),
         common_(commonHeaders(ctx->cfg)) {
     addAllRoutes(router_, std::move(ctx));
@@ -392,6 +406,7 @@ class Server::Impl {
       a->close(ec);
     }
     acceptors_.clear();
+    paused_.clear();
     for (auto& weak : sessions_)
       if (auto s = weak.lock()) s->close();
     sessions_.clear();
@@ -403,12 +418,23 @@ class Server::Impl {
                                boost::system::error_code ec, Socket socket) {
       if (alive.expired() || !acceptor->is_open()) return;
       if (!ec) {
-        auto session =
-            std::make_shared<Session>(std::move(socket), router_, common_, requestTimeout_);
+        auto session = std::make_shared<Session>(std::move(socket), router_, common_,
+                                                 requestTimeout_, [this, alive] {
+                                                   // Not from within the destructor: later.
+                                                   asio::post(io_, [this, alive] {
+                                                     if (!alive.expired()) resumeAccepting();
+                                                   });
+                                                 });
         // Forget sessions that ended, so the list stays as long as the open connections.
         std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
         sessions_.push_back(session);
         session->start();
+        if (openConnections() >= maxConnections_) {
+          if (paused_.empty())
+            log::warn("api: {} connections open, new ones wait", maxConnections_);
+          paused_.push_back(acceptor);
+          return;
+        }
       } else {
         // Out of fds and the like: retry a little later instead of spinning on the loop.
         log::warn("api: accept: {}", ec.message());
@@ -422,21 +448,43 @@ class Server::Impl {
     });
   }
 
+  static size_t defaultMaxConnections() {
+    struct rlimit rl {};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 4096;
+    return std::max<size_t>(16, static_cast<size_t>(rl.rlim_cur) / 4);
+  }
+
+  size_t openConnections() {
+    std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+    return sessions_.size();
+  }
+
+  void resumeAccepting() {
+    if (paused_.empty() || openConnections() >= maxConnections_) return;
+    auto paused = std::move(paused_);
+    paused_.clear();
+    for (auto& a : paused)
+      if (a->is_open()) accept(a);
+  }
+
   asio::io_context& io_;
   std::chrono::milliseconds requestTimeout_;
+  size_t maxConnections_;
   Router router_;
   Headers common_;
   std::vector<std::shared_ptr<Acceptor>> acceptors_;
+  // Listeners not accepting while maxConnections_ are open; resumed as connections end.
+  std::vector<std::shared_ptr<Acceptor>> paused_;
   std::vector<std::weak_ptr<Session>> sessions_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 Server::Server(asio::io_context& io, engine::ContainerBackend& containers,
                engine::ImageBackend& images, engine::SystemBackend& system, ServerConfig cfg,
-               engine::NetworkBackend* networks)
+               engine::VolumeBackend* volumes, engine::NetworkBackend* networks)
     : impl_(std::make_unique<Impl>(
-          io, std::make_shared<const RouteContext>(
-                  RouteContext{io, containers, images, system, std::move(cfg), networks}))) {}
+          io, std::make_shared<const RouteContext>(RouteContext{
+                  io, containers, images, system, std::move(cfg), volumes, networks}))) {}
 
 Server::~Server() { impl_->stop(); }
 

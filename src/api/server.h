@@ -23,14 +23,19 @@ struct ServerConfig {
   // one minute is generous and frees the fds of half-open or slowloris connections sooner.
   // Streams and hijacked connections (logs -f, attach) have no such limit.
   std::chrono::milliseconds requestTimeout{60 * 1000};
+  // The most connections served at once; further clients wait in the listen backlog until one
+  // ends (they are not refused). Each connection holds an fd, a stream or hijack may hold two
+  // or three: so that clients can never take the fds the daemon needs for containers, 0 means
+  // a quarter of the soft RLIMIT_NOFILE at listen time (at least 16).
+  size_t maxConnections = 0;
 };
 
 class Server {
  public:
-  // `networks` may be null: the network routes then answer 501.
+  // volumes, networks: optional; without them their endpoints answer 501.
   Server(boost::asio::io_context& io, engine::ContainerBackend& containers,
          engine::ImageBackend& images, engine::SystemBackend& system, ServerConfig cfg,
-         engine::NetworkBackend* networks = nullptr);
+         engine::VolumeBackend* volumes = nullptr, engine::NetworkBackend* networks = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -15,11 +15,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/stdcopy.h"
+
 namespace wharf::api {
 
 enum class StreamType : uint8_t { kStdin = 0, kStdout = 1, kStderr = 2, kSystemError = 3 };
 
-inline constexpr size_t kFrameHeaderSize = 8;
+inline constexpr size_t kFrameHeaderSize = stdcopy::kHeaderSize;
 
 // Appends one frame (header + payload) to out. Payloads over 4 GiB are split.
 void appendFrame(std::string& out, StreamType type, std::string_view payload);

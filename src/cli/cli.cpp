@@ -28,6 +28,9 @@ const std::map<std::string, Entry>& topLevel() {
       {"stop", {cmdStop, "Stop one or more running containers"}},
       {"kill", {cmdKill, "Kill one or more running containers"}},
       {"restart", {cmdRestart, "Restart one or more containers"}},
+      {"pause", {cmdPause, "Pause all processes within one or more containers"}},
+      {"unpause", {cmdUnpause, "Unpause all processes within one or more containers"}},
+      {"events", {cmdEvents, "Get real time events from the server"}},
       {"attach",
        {cmdAttach,
         "Attach local standard input, output, and error streams to a running container"}},
@@ -59,6 +62,9 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"start", cmdStart},
         {"stop", cmdStop},
         {"kill", cmdKill},
+        {"restart", cmdRestart},
+        {"pause", cmdPause},
+        {"unpause", cmdUnpause},
         {"wait", cmdWait},
         {"rm", cmdRm},
         {"remove", cmdRm},
@@ -80,7 +86,7 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"save", cmdSave},
         {"pull", cmdPull},
         {"push", cmdPush}}},
-      {"system", {{"info", cmdInfo}}},
+      {"system", {{"info", cmdInfo}, {"events", cmdEvents}}},
       {"network",
        {{"create", cmdNetworkCreate},
         {"ls", cmdNetworkLs},
@@ -89,6 +95,14 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"rm", cmdNetworkRm},
         {"remove", cmdNetworkRm},
         {"prune", cmdNetworkPrune}}},
+      {"volume",
+       {{"create", cmdVolumeCreate},
+        {"ls", cmdVolumeLs},
+        {"list", cmdVolumeLs},
+        {"inspect", cmdVolumeInspect},
+        {"rm", cmdVolumeRm},
+        {"remove", cmdVolumeRm},
+        {"prune", cmdVolumePrune}}},
   };
   return kGroups;
 }
@@ -101,7 +115,8 @@ void printUsage(std::ostream& out) {
         << "\n";
   }
   out << "\nManagement Commands:\n  container Manage containers\n  image     Manage images\n"
-         "  network   Manage networks\n  system    Manage wharf\n\nGlobal Options:\n"
+         "  network   Manage networks\n  system    Manage wharf\n  volume    Manage "
+         "volumes\n\nGlobal Options:\n"
          "  -D, --debug              Enable debug mode\n"
          "  -H, --host string        Daemon socket to connect to (default "
       << client::kDefaultHost
@@ -116,11 +131,11 @@ void printUsage(std::ostream& out) {
 // "not a wharf command", which reads like a typo.
 bool isDockerCommandNotBuilt(const std::string& cmd) {
   static const std::set<std::string> kDocker = {
-      "builder",  "buildx",  "build",  "checkpoint", "commit", "compose", "config", "context",
-      "cp",       "diff",    "events", "exec",       "export", "history", "login",  "logout",
-      "manifest", "node",    "pause",  "plugin",     "port",   "push",    "rename", "search",
-      "secret",   "service", "stack",  "stats",      "swarm",  "top",     "trust",  "unpause",
-      "update",   "volume",  "init",   "scout",      "debug",  "sbom"};
+      "builder", "buildx",   "build",   "checkpoint", "commit", "compose", "config",
+      "context", "cp",       "diff",    "exec",       "export", "history", "login",
+      "logout",  "manifest", "node",    "plugin",     "port",   "push",    "rename",
+      "search",  "secret",   "service", "stack",      "stats",  "swarm",   "top",
+      "trust",   "update",   "init",    "scout",      "debug",  "sbom"};
   return kDocker.count(cmd) > 0;
 }
 

@@ -47,7 +47,25 @@ int forEach(Context& ctx, const std::vector<std::string>& ids, Fn fn) {
   return rc;
 }
 
-enum class InspectType { kAny, kContainer, kImage };
+// docker inspect prints json.MarshalIndent output: 4 spaces, and HTML characters escaped.
+std::string dockerIndent(const OrderedJson& v) {
+  std::string s = v.dump(4, ' ', false, OrderedJson::error_handler_t::replace);
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '<')
+      out += "\\u003c";
+    else if (c == '>')
+      out += "\\u003e";
+    else if (c == '&')
+      out += "\\u0026";
+    else
+      out += c;
+  }
+  return out;
+}
+
+enum class InspectType { kAny, kContainer, kImage, kVolume };
 
 int inspect(Context& ctx, std::vector<std::string> args, const std::string& path,
             InspectType fixed) {
@@ -68,6 +86,8 @@ int inspect(Context& ctx, std::vector<std::string> args, const std::string& path
     want = InspectType::kContainer;
   else if (type == "image")
     want = InspectType::kImage;
+  else if (type == "volume")
+    want = InspectType::kVolume;
   else if (!type.empty()) {
     ctx.io.err << "\"" << type << "\" is not a valid value for --type\n";
     return 1;
@@ -87,13 +107,18 @@ int inspect(Context& ctx, std::vector<std::string> args, const std::string& path
   for (const std::string& name : names) {
     Result<OrderedJson> r = internalError("");
     bool found = false;
-    if (want != InspectType::kImage) {
+    if (want == InspectType::kAny || want == InspectType::kContainer) {
       r = ctx.client().containerInspectOrdered(name);
       found = r.ok();
       if (!found && r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
     }
-    if (!found && want != InspectType::kContainer) {
+    if (!found && (want == InspectType::kAny || want == InspectType::kImage)) {
       r = ctx.client().imageInspectOrdered(name);
+      found = r.ok();
+      if (!found && r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
+    }
+    if (!found && (want == InspectType::kAny || want == InspectType::kVolume)) {
+      r = ctx.client().volumeInspectOrdered(name);
       found = r.ok();
       if (!found && r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
     }
@@ -219,6 +244,28 @@ int cmdRestart(Context& ctx, std::vector<std::string> args) {
                  [&](const std::string& id) { return ctx.client().containerRestart(id, timeout); });
 }
 
+static int pauseOrUnpause(Context& ctx, std::vector<std::string> args, bool pause) {
+  const std::string path = pause ? "wharf pause" : "wharf unpause";
+  std::vector<std::string> ids;
+  CLI::App app;
+  const char* usage = "CONTAINER [CONTAINER...]";
+  initApp(app, path, usage);
+  app.add_option("containers", ids)->allow_extra_args(true)->group("");
+  if (auto rc = parseArgs(ctx, app, path, std::move(args))) return *rc;
+  if (auto rc = requireMinArgs(ctx, path, ids.size(), 1, usage)) return *rc;
+  return forEach(ctx, ids, [&](const std::string& id) {
+    return pause ? ctx.client().containerPause(id) : ctx.client().containerUnpause(id);
+  });
+}
+
+int cmdPause(Context& ctx, std::vector<std::string> args) {
+  return pauseOrUnpause(ctx, std::move(args), true);
+}
+
+int cmdUnpause(Context& ctx, std::vector<std::string> args) {
+  return pauseOrUnpause(ctx, std::move(args), false);
+}
+
 int cmdKill(Context& ctx, std::vector<std::string> args) {
   std::string signal;
   std::vector<std::string> ids;
@@ -334,6 +381,10 @@ int cmdContainerInspect(Context& ctx, std::vector<std::string> args) {
 
 int cmdImageInspect(Context& ctx, std::vector<std::string> args) {
   return inspect(ctx, std::move(args), "wharf image inspect", InspectType::kImage);
+}
+
+int cmdVolumeInspect(Context& ctx, std::vector<std::string> args) {
+  return inspect(ctx, std::move(args), "wharf volume inspect", InspectType::kVolume);
 }
 
 }  // namespace wharf::cli

@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+#include "common/time.h"
+
 namespace wharf::cli {
 
 size_t runeCount(std::string_view s) {
@@ -232,78 +234,13 @@ std::string goValueString(const Json& v) {
 
 namespace wharf::cli {
 
-namespace {
-
-// Go's time.ParseDuration for non-negative values; nullopt if it is not a duration.
-std::optional<double> parseGoDuration(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  double total = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t start = i;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == start) return std::nullopt;
-    double num = std::strtod(std::string(s.substr(start, i - start)).c_str(), nullptr);
-    size_t us = i;
-    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
-    std::string_view unit = s.substr(us, i - us);
-    double mult;
-    if (unit == "ns")
-      mult = 1e-9;
-    else if (unit == "us" || unit == "µs")
-      mult = 1e-6;
-    else if (unit == "ms")
-      mult = 1e-3;
-    else if (unit == "s")
-      mult = 1;
-    else if (unit == "m")
-      mult = 60;
-    else if (unit == "h")
-      mult = 3600;
-    else
-      return std::nullopt;
-    total += num * mult;
-  }
-  return total;
-}
-
-}  // namespace
-
 Result<std::string> parseTimestampArg(std::string_view value, int64_t nowSeconds) {
   if (value.empty()) return std::string();
-  if (auto d = parseGoDuration(value)) {
-    return std::to_string(nowSeconds - static_cast<int64_t>(*d));
-  }
+  WHARF_ASSIGN_OR_RETURN(int64_t t, parseTimestamp(value, nowSeconds * kNanosPerSecond));
+  // Unix seconds go to the daemon as written (docker does the same).
   if (value.find_first_not_of("0123456789.") == std::string_view::npos) return std::string(value);
-  // RFC 3339 date-time (UTC "Z" or an offset), or a date alone.
-  std::string v(value);
-  struct tm tm {};
-  const char* rest = strptime(v.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (rest == nullptr) {
-    tm = {};
-    rest = strptime(v.c_str(), "%Y-%m-%d", &tm);
-    if (rest == nullptr || *rest != '\0')
-      return invalidArgument("failed to parse value as time or duration: \"" + v + "\"");
-    return std::to_string(static_cast<int64_t>(timegm(&tm)));
-  }
-  std::string frac;
-  if (*rest == '.') {
-    ++rest;
-    while (std::isdigit(static_cast<unsigned char>(*rest))) frac += *rest++;
-  }
-  int64_t offset = 0;
-  if (*rest == '+' || *rest == '-') {
-    int hh = 0, mm = 0;
-    if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2)
-      return invalidArgument("failed to parse value as time or duration: \"" + v + "\"");
-    offset = (hh * 3600 + mm * 60) * (*rest == '+' ? 1 : -1);
-  } else if (*rest != 'Z' && *rest != '\0') {
-    return invalidArgument("failed to parse value as time or duration: \"" + v + "\"");
-  }
-  int64_t secs = static_cast<int64_t>(timegm(&tm)) - offset;
-  std::string out = std::to_string(secs);
-  if (!frac.empty()) out += "." + (frac + "000000000").substr(0, 9);
-  return out;
+  if (t % kNanosPerSecond == 0) return std::to_string(t / kNanosPerSecond);
+  return formatUnixSecondsNanos(t);
 }
 
 }  // namespace wharf::cli

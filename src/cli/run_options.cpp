@@ -111,6 +111,9 @@ void addRunFlags(CLI::App& app, RunOptions& o, bool forRun) {
   addMulti(app, "--cap-drop", o.capDrop, "Drop Linux capabilities");
   addMulti(app, "--security-opt", o.securityOpt, "Security Options");
   addMulti(app, "-v,--volume", o.volumes, "Bind mount a volume");
+  addMulti(app, "--mount", o.mounts, "Attach a filesystem mount to the container");
+  addMulti(app, "--tmpfs", o.tmpfs, "Mount a tmpfs directory");
+  addMulti(app, "--volumes-from", o.volumesFrom, "Mount volumes from the specified container(s)");
   addMulti(app, "-p,--publish", o.publish, "Publish a container's port(s) to the host");
   app.add_option("--restart", o.restart, "Restart policy to apply when a container exits");
   app.add_option("--stop-signal", o.stopSignal, "Signal to stop the container");
@@ -256,7 +259,6 @@ Result<Json> buildCreateBody(const RunOptions& o, const std::vector<std::string>
   body["ExposedPorts"] = exposed;
 
   Json host = Json::object();
-  host["Binds"] = o.volumes.empty() ? Json() : Json(o.volumes);
   host["NetworkMode"] = o.network.empty() ? "default" : o.network;
   host["PortBindings"] = bindings;
   Json restart = {{"Name", ""}, {"MaximumRetryCount", 0}};
@@ -287,6 +289,7 @@ Result<Json> buildCreateBody(const RunOptions& o, const std::vector<std::string>
   host["DnsSearch"] = o.dnsSearch;
   host["DnsOptions"] = o.dnsOptions;
   host["ExtraHosts"] = o.addHosts.empty() ? Json() : Json(o.addHosts);
+  WHARF_TRY(addVolumeFlags(o, body, host));
   body["HostConfig"] = host;
   // The endpoint on the network the container starts on, as docker's CLI sends it.
   Json endpoints = Json::object();

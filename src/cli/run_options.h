@@ -37,6 +37,9 @@ struct RunOptions {
   std::vector<std::string> capDrop;
   std::vector<std::string> securityOpt;
   std::vector<std::string> volumes;
+  std::vector<std::string> mounts;       // --mount CSV
+  std::vector<std::string> tmpfs;        // --tmpfs /p[:opts]
+  std::vector<std::string> volumesFrom;  // --volumes-from c[:ro|rw]
   std::vector<std::string> publish;
   std::string restart;
   std::string stopSignal;
@@ -78,6 +81,15 @@ Result<std::vector<std::string>> parseSecurityOpts(const std::vector<std::string
 
 // The POST /containers/create body (moby's ContainerCreateRequest).
 Result<Json> buildCreateBody(const RunOptions& o, const std::vector<std::string>& env);
+
+// Mount flags (mount_opts.cpp), as the docker CLI turns them into the create body: `-v` into
+// HostConfig.Binds (or Config.Volumes for "/ctr" alone), `--mount` into HostConfig.Mounts
+// (docker's messages for bad keys: `invalid argument "..." for "--mount" flag: unexpected key
+// 'foo' in 'foo=bar'`), `--tmpfs` into HostConfig.Tmpfs, `--volumes-from` as is.
+Result<Json> parseMountFlag(const std::string& value);
+Status addVolumeFlags(const RunOptions& o, Json& config, Json& hostConfig);
+// go-units RAMInBytes ("64m", "1.5g", "512KiB" -> bytes); nullopt when malformed.
+std::optional<int64_t> ramInBytes(const std::string& s);
 
 // "busybox" -> "busybox:latest"; references with a tag or digest are kept.
 std::string normalizeImageRef(std::string_view ref);

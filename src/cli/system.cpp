@@ -1,23 +1,13 @@
 // `wharf version` and `wharf info`, laid out like docker's.
 
-#include <sys/utsname.h>
-
 #include "cli/format.h"
 #include "cli/go_template.h"
 #include "cli/internal/command.h"
+#include "oci/platform.h"
 
 namespace wharf::cli {
 
 namespace {
-
-std::string goArch() {
-  utsname u{};
-  if (::uname(&u) != 0) return "unknown";
-  std::string m = u.machine;
-  if (m == "x86_64") return "amd64";
-  if (m == "aarch64") return "arm64";
-  return m;
-}
 
 std::string s(const Json& j, const char* key, const std::string& def = "") {
   auto it = j.find(key);
@@ -34,7 +24,7 @@ Json clientVersion(Context& ctx) {
           {"GitCommit", "unknown"},
           {"GoVersion", "n/a (C++20, GCC " + std::to_string(__GNUC__) + ")"},
           {"Os", "linux"},
-          {"Arch", goArch()},
+          {"Arch", oci::hostArchitecture()},
           {"BuildTime", __DATE__ " " __TIME__},
           {"Context", "default"}};
 }

@@ -165,6 +165,14 @@ Result<Json> Client::containerKill(const std::string& id, const std::string& sig
   return callJson("POST", "/containers/" + pathId(id) + "/kill" + q);
 }
 
+Result<Json> Client::containerPause(const std::string& id) {
+  return callJson("POST", "/containers/" + pathId(id) + "/pause");
+}
+
+Result<Json> Client::containerUnpause(const std::string& id) {
+  return callJson("POST", "/containers/" + pathId(id) + "/unpause");
+}
+
 Result<Json> Client::containerRemove(const std::string& id, bool force, bool volumes) {
   return callJson("DELETE", "/containers/" + pathId(id) + "?force=" + boolParam(force) +
                                 "&v=" + boolParam(volumes));

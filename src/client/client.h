@@ -91,11 +91,27 @@ class Client {
                              const std::string& signal = "");
   Result<Json> containerRestart(const std::string& id, std::optional<int> timeout);
   Result<Json> containerKill(const std::string& id, const std::string& signal);
+  Result<Json> containerPause(const std::string& id);
+  Result<Json> containerUnpause(const std::string& id);
+  // GET /events: calls onEvent for each event until the stream ends (until reached) or
+  // onEvent returns false. since/until as the user wrote them (sent as docker's CLI does).
+  struct EventsOptions {
+    std::string since, until;
+    std::map<std::string, std::vector<std::string>> filters;
+  };
+  Status events(const EventsOptions& opts, const std::function<bool(const Json&)>& onEvent);
   Result<Json> containerRemove(const std::string& id, bool force, bool volumes);
   Result<Json> containerInspect(const std::string& id);
   // Same, keeping the daemon's key order (for printing it as docker does).
   Result<OrderedJson> containerInspectOrdered(const std::string& id);
   Result<OrderedJson> imageInspectOrdered(const std::string& name);
+
+  // Volumes (client_volumes.cpp). filters: docker's key -> values.
+  Result<Json> volumeCreate(const Json& body);
+  Result<Json> volumeList(const std::map<std::string, std::vector<std::string>>& filters);
+  Result<OrderedJson> volumeInspectOrdered(const std::string& name);
+  Status volumeRemove(const std::string& name, bool force);
+  Result<Json> volumePrune(const std::map<std::string, std::vector<std::string>>& filters);
   Result<Json> containerList(const ContainerListOptions& opts);
   Result<Json> containerResize(const std::string& id, int height, int width);
   // condition: "not-running" (default when empty), "next-exit", "removed". Blocks.

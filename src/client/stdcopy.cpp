@@ -3,17 +3,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/stdcopy.h"
+
 namespace wharf::client {
 
 std::string encodeFrame(StdStream stream, std::string_view payload) {
-  std::string out(8, '\0');
-  out[0] = static_cast<char>(stream);
-  auto len = static_cast<uint32_t>(payload.size());
-  out[4] = static_cast<char>((len >> 24) & 0xff);
-  out[5] = static_cast<char>((len >> 16) & 0xff);
-  out[6] = static_cast<char>((len >> 8) & 0xff);
-  out[7] = static_cast<char>(len & 0xff);
-  out.append(payload);
+  std::string out;
+  stdcopy::appendFrame(out, static_cast<uint8_t>(stream), payload);
   return out;
 }
 
@@ -30,8 +26,7 @@ Status StdDemuxer::feed(std::string_view data) {
         return internalError("Unrecognized input header: " + std::to_string(header_[0]));
       }
       current_ = static_cast<StdStream>(header_[0]);
-      payloadLeft_ = (uint32_t{header_[4]} << 24) | (uint32_t{header_[5]} << 16) |
-                     (uint32_t{header_[6]} << 8) | uint32_t{header_[7]};
+      payloadLeft_ = stdcopy::payloadLength(reinterpret_cast<const char*>(header_));
       if (payloadLeft_ == 0 && current_ == StdStream::kSystemErr)
         return internalError("error from daemon in stream");
       continue;

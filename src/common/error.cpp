@@ -52,12 +52,9 @@ Error forbidden(std::string msg) { return {ErrorCategory::kForbidden, std::move(
 Error notImplemented(std::string msg) { return {ErrorCategory::kNotImplemented, std::move(msg)}; }
 
 Error sysError(std::string what, int err) {
-  ErrorCategory cat = ErrorCategory::kInternal;
-  if (err == ENOENT) cat = ErrorCategory::kNotFound;
-  if (err == EEXIST) cat = ErrorCategory::kConflict;
-  if (err == EPERM || err == EACCES) cat = ErrorCategory::kForbidden;
-  if (err == EINVAL) cat = ErrorCategory::kInvalidArgument;
-  return {cat, std::move(what), err};
+  // Internal whatever the errno: a missing file of ours is our failure (HTTP 500), not the
+  // caller's 404. Code that knows better checks sysErrno() and says so.
+  return {ErrorCategory::kInternal, std::move(what), err};
 }
 
 void assertFailed(const char* cond, const char* file, int line) {

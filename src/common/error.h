@@ -53,7 +53,7 @@ Error internalError(std::string msg);
 Error unavailable(std::string msg);
 Error forbidden(std::string msg);
 Error notImplemented(std::string msg);
-// An error from a failed syscall: the errno (defaults to the current one) is kept.
+// A failed syscall: errno kept, category Internal whatever the errno (error.cpp says why).
 Error sysError(std::string what, int err = errno);
 
 // Result<T>: a value or an Error. (C++23's std::expected is not in GCC 12.)

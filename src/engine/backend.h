@@ -19,6 +19,8 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "volume/mount_spec.h"
+#include "volume/volume_service.h"
 
 namespace wharf::engine {
 
@@ -170,6 +172,12 @@ struct ContainerSpec {
   std::string ipv4Address;
   std::vector<std::string> networkAliases;
   std::string macAddress;
+  // ---- volumes and mounts (engine/volume_manager.h) ----
+  std::vector<std::string> binds;            // HostConfig.Binds (`-v`)
+  std::vector<volume::MountRequest> mounts;  // HostConfig.Mounts (`--mount`)
+  std::map<std::string, std::string> tmpfs;  // HostConfig.Tmpfs (`--tmpfs`): path -> options
+  std::vector<std::string> volumesFrom;      // HostConfig.VolumesFrom
+  std::vector<std::string> volumes;          // Config.Volumes: anonymous volumes
 };
 
 // A running container's place on one network (NetworkSettings.Networks[name]).
@@ -212,6 +220,8 @@ struct ContainerInfo {
   std::string hostnamePath, hostsPath, resolvConfPath;
   int restartCount = 0;
   std::vector<ContainerEndpoint> endpoints;  // while running; filled at inspect and list
+  // Resolved at create (engine/volume_manager.h): what inspect shows as Mounts.
+  std::vector<volume::MountPoint> mountPoints;
 };
 
 struct ListOptions {
@@ -305,6 +315,75 @@ class ContainerBackend {
     (void)width;
     return notImplemented("resizing the TTY of " + idOrName + " is not supported yet");
   }
+  // `docker pause` / `unpause` (the cgroup freezer). Conflict (409) with docker's message when
+  // the container is not running / not paused.
+  virtual Status pauseContainer(const std::string& idOrName) {
+    return notImplemented("pausing " + idOrName + " is not supported yet");
+  }
+  virtual Status unpauseContainer(const std::string& idOrName) {
+    return notImplemented("unpausing " + idOrName + " is not supported yet");
+  }
+  // `docker restart`: stop (when running, as stopContainer) then start; publishes "restart".
+  virtual void restartContainer(const std::string& idOrName, std::optional<int> timeoutSeconds,
+                                std::function<void(Status)> done) {
+    stopContainer(idOrName, timeoutSeconds, [this, idOrName, done](Status st) {
+      if (!st.ok()) return done(std::move(st));
+      startContainer(idOrName, [done](Status st2, bool) { done(std::move(st2)); });
+    });
+  }
+};
+
+// ---- events ---------------------------------------------------------------------------------
+
+// One event as docker reports it on GET /events (swagger: EventMessage).
+struct Event {
+  std::string type;    // "container", "image", "network", "volume", "daemon"
+  std::string action;  // "create", "start", "die", "exec_start: sh -c true", "untag" ...
+  std::string actorId;
+  std::map<std::string, std::string> attributes;  // name, image, exitCode, signal, labels ...
+  std::string scope = "local";
+  int64_t timeNano = 0;  // unix nanoseconds; set by the bus when 0
+};
+
+// Where components publish events (ContainerManager, ImageManager, exec, networks, volumes).
+// Called on the io_context thread.
+class EventPublisher {
+ public:
+  virtual ~EventPublisher() = default;
+  virtual void publish(Event e) = 0;
+};
+
+struct EventQuery {
+  int64_t sinceNanos = -1;  // -1: no past events; else replay those at or after it
+  int64_t untilNanos = -1;  // -1: follow forever; else end the stream at this time
+  // docker's filters: type, event, container, image, label, network, volume, daemon, scope.
+  std::map<std::string, std::vector<std::string>> filters;
+};
+
+// A stream of events: `next` calls back once per event, with nullopt when the stream ended
+// (until reached). Destroying it cancels; no callback runs afterwards.
+class EventStream {
+ public:
+  virtual ~EventStream() = default;
+  virtual void next(std::function<void(std::optional<Event>)> cb) = 0;
+};
+
+// ---- volumes -------------------------------------------------------------------------------
+
+struct VolumeDetail {
+  volume::Volume volume;
+  int64_t refCount = 0;  // containers using it (UsageData.RefCount)
+  int64_t size = -1;     // bytes, -1 when not computed (UsageData.Size)
+};
+
+class VolumeBackend {
+ public:
+  virtual ~VolumeBackend() = default;
+  virtual Result<VolumeDetail> createVolume(const volume::CreateRequest& req) = 0;
+  virtual Result<std::vector<VolumeDetail>> listVolumes(const volume::Filters& filters) = 0;
+  virtual Result<VolumeDetail> inspectVolume(const std::string& name) = 0;
+  virtual Status removeVolume(const std::string& name, bool force) = 0;
+  virtual Result<volume::PruneReport> pruneVolumes(const volume::Filters& filters) = 0;
 };
 
 // ---- system ---------------------------------------------------------------------------------
@@ -328,12 +407,24 @@ struct SystemInfo {
   std::string defaultRuntime = "wharf";
   std::vector<std::string> securityOptions;  // "name=seccomp,profile=builtin"
   std::string serverVersion;
+  // What the components report (no claim of a feature that does not exist).
+  std::vector<std::string> volumePlugins, networkPlugins, logPlugins;  // "local"; "bridge" ...
+  bool memoryLimit = false, swapLimit = false, cpuCfsPeriod = false, cpuCfsQuota = false,
+       cpuShares = false, cpuSet = false, pidsLimit = false;
+  bool ipv4Forwarding = false;
+  int eventListeners = 0;
+  std::vector<std::string> warnings;
 };
 
 class SystemBackend {
  public:
   virtual ~SystemBackend() = default;
   virtual Result<SystemInfo> info() = 0;
+  // GET /events. InvalidArgument for a filter docker refuses.
+  virtual Result<std::unique_ptr<EventStream>> events(const EventQuery& q) {
+    (void)q;
+    return notImplemented("events are not supported");
+  }
 };
 
 // ---- networks (network::Manager behind engine::NetworkService) ------------------------------

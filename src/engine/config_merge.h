@@ -24,6 +24,7 @@ struct ImageDefaults {
   std::vector<std::string> env, cmd, entrypoint;
   std::string workingDir, user, stopSignal;
   std::map<std::string, std::string> labels;
+  std::vector<std::string> volumes;  // the image's VOLUMEs (anonymous volumes at create)
 };
 
 struct MergedConfig {

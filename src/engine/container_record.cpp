@@ -1,6 +1,7 @@
 #include "engine/container_record.h"
 
 #include "common/json.h"
+#include "engine/volume_record.h"
 
 namespace wharf::engine {
 
@@ -70,6 +71,7 @@ Json specToJson(const ContainerSpec& s) {
             {"macAddress", s.macAddress}};
   if (s.entrypoint) j["entrypoint"] = *s.entrypoint;
   if (s.stopTimeout) j["stopTimeout"] = *s.stopTimeout;
+  volumeSpecToJson(s, j);
   return j;
 }
 
@@ -115,6 +117,7 @@ ContainerSpec specFromJson(const Json& j) {
   get(j, "macAddress", &s.macAddress);
   if (j.contains("entrypoint")) s.entrypoint = j["entrypoint"].get<std::vector<std::string>>();
   if (j.contains("stopTimeout")) s.stopTimeout = j["stopTimeout"].get<int>();
+  volumeSpecFromJson(j, s);
   return s;
 }
 
@@ -154,6 +157,7 @@ std::string recordToJson(const ContainerRecord& r) {
             {"mounted", r.mounted},
             {"manuallyStopped", r.manuallyStopped},
             {"starting", r.starting}};
+  j["mountPoints"] = mountPointsToJson(i.mountPoints);
   return j.dump();
 }
 
@@ -198,6 +202,7 @@ Result<ContainerRecord> recordFromJson(std::string_view text) {
     get(j, "mounted", &r.mounted);
     get(j, "manuallyStopped", &r.manuallyStopped);
     get(j, "starting", &r.starting);
+    if (j.contains("mountPoints")) i.mountPoints = mountPointsFromJson(j["mountPoints"]);
     return r;
   } catch (const Json::exception& e) {
     return invalidArgument(std::string("container record: ") + e.what());

@@ -8,7 +8,8 @@
 //    "spec":{...ContainerSpec...}, "state":{status, pid, exitCode, oomKilled, error, startedAt,
 //    finishedAt}, "logPath", "rootfs", "upperDir", "workDir", "lowerDirs":[...],
 //    "hostnamePath", "hostsPath", "resolvConfPath", "restartCount",
-//    "shimPid", "bundle", "exitFile", "mounted", "manuallyStopped", "starting"}
+//    "mountPoints":[...] (engine/volume_record.h), "shimPid", "bundle", "exitFile", "mounted",
+//    "manuallyStopped", "starting"}
 //   "starting" is written (with "mounted") before the shim is spawned: a daemon that dies
 //   before the shim answers finds it again at restore by its command line (--id <id>).
 

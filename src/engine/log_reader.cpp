@@ -12,6 +12,7 @@
 #include <deque>
 
 #include "common/log.h"
+#include "common/time.h"
 #include "common/unique_fd.h"
 #include "engine/shim/json_log.h"
 
@@ -95,7 +96,7 @@ struct JsonFileLogReader::Core : std::enable_shared_from_this<Core> {
                                           : LogStream::kStdout;
       e.data = std::move(dec->data);
       e.timeNanos = dec->timeNanos;
-      e.timeIso = shim::formatTime(e.timeNanos, true);
+      e.timeIso = formatRfc3339NanoFixed(e.timeNanos);
       out->push_back(std::move(e));
     }
     partial.erase(0, start);

@@ -280,11 +280,7 @@ Result<oci::Spec> buildSpec(const ContainerInfo& c, const SpecContext& ctx) {
   oci::Linux& lx = spec.linux ? *spec.linux : spec.linux.emplace();
   lx.cgroupsPath = "/wharf/" + c.id;
   WHARF_ASSIGN_OR_RETURN(lx.seccomp, containerSeccomp(cs, caps, ctx.seccompHost));
-  if (!ctx.netnsPath.empty()) {
-    for (auto& ns : lx.namespaces) {
-      if (ns.type == "network") ns.path = ctx.netnsPath;
-    }
-  } else if (cs.networkMode == "host") {
+  if (cs.networkMode == "host") {
     lx.namespaces.erase(std::remove_if(lx.namespaces.begin(), lx.namespaces.end(),
                                        [](const oci::Namespace& n) { return n.type == "network"; }),
                         lx.namespaces.end());

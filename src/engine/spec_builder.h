@@ -20,7 +20,6 @@ struct SpecContext {
   std::string rootfs;                  // the mounted overlay (absolute)
   uint64_t daemonCapBounding = ~0ull;  // what a privileged container may have (CapBnd)
   oci::SeccompHost seccompHost = oci::SeccompHost::current();  // for the profiles' conditions
-  std::string netnsPath;  // a network namespace to join (engine/container_network.h), or ""
 };
 
 Result<oci::Spec> buildSpec(const ContainerInfo& c, const SpecContext& ctx);

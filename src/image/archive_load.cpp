@@ -17,6 +17,7 @@
 #include "common/digest.h"
 #include "common/json.h"
 #include "image/image_service.h"
+#include "image/internal/image_util.h"
 #include "image/reference.h"
 
 namespace wharf::image {
@@ -149,13 +150,7 @@ Result<std::vector<Image>> ImageService::loadArchive(const std::filesystem::path
       std::string mJson = oci::serializeManifest(m);
       WHARF_ASSIGN_OR_RETURN(std::string mDigest, content_.put(mJson));
       used.insert(mDigest);
-      int64_t created = 0;
-      // created is RFC 3339; the image row wants unix seconds.
-      if (cfg->created.size() >= 19) {
-        std::tm tm{};
-        if (::strptime(cfg->created.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm))
-          created = static_cast<int64_t>(::timegm(&tm));
-      }
+      int64_t created = internal::createdSeconds(cfg->created);
       store::ImageRow row{cfgMember.digest, mDigest, cfgMember.digest, size, created};
       WHARF_TRY(db_.putImage(row));
       if (ent.contains("RepoTags") && ent["RepoTags"].is_array()) {

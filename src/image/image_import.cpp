@@ -13,11 +13,13 @@
 
 #include "common/digest.h"
 #include "common/scope_guard.h"
+#include "common/time.h"
 #include "common/unique_fd.h"
 #include "image/image_service.h"
 #include "image/internal/image_util.h"
 #include "image/internal/import_changes.h"
 #include "image/reference.h"
+#include "oci/platform.h"
 
 namespace wharf::image {
 namespace {
@@ -85,8 +87,8 @@ Result<Image> ImageService::importTarball(const std::filesystem::path& tarball,
   }
   oci::ImageConfig cfg;
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  cfg.created = internal::rfc3339(now);
-  cfg.architecture = opts.architecture.empty() ? internal::hostArchitecture() : opts.architecture;
+  cfg.created = formatRfc3339(now);
+  cfg.architecture = opts.architecture.empty() ? oci::hostArchitecture() : opts.architecture;
   cfg.os = "linux";
   for (const auto& c : opts.changes) WHARF_TRY_CTX(internal::applyChange(cfg, c), "import");
 

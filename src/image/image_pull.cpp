@@ -11,10 +11,13 @@
 #include "common/json.h"
 #include "image/image_service.h"
 #include "image/internal/image_util.h"
-#include "image/platform.h"
 #include "image/reference.h"
+#include "oci/platform.h"
 
 namespace wharf::image {
+
+using oci::Platform;
+
 namespace {
 
 constexpr size_t kMaxIndexEntries = 1024;
@@ -64,7 +67,7 @@ Result<oci::Descriptor> selectFromIndex(const std::string& json, const Platform&
     if (!m.is_object() || !m.contains("platform") || !m["platform"].is_object()) continue;
     const Json& p = m["platform"];
     Platform have{p.value("os", ""), p.value("architecture", ""), p.value("variant", "")};
-    if (!platformMatches(want, have)) continue;
+    if (!oci::platformMatches(want, have)) continue;
     oci::Descriptor d;
     d.mediaType = m.value("mediaType", "");
     d.digest = m.value("digest", "");
@@ -84,9 +87,9 @@ Result<oci::Descriptor> selectFromIndex(const std::string& json, const Platform&
 Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
                                  const std::function<void(const PullProgress&)>& progress) {
   WHARF_ASSIGN_OR_RETURN(Reference ref, parseReference(opts.ref));
-  Platform want = hostPlatform();
+  Platform want = oci::hostPlatform();
   if (!opts.platform.empty()) {
-    WHARF_ASSIGN_OR_RETURN(want, parsePlatform(opts.platform));
+    WHARF_ASSIGN_OR_RETURN(want, oci::parsePlatform(opts.platform));
   }
   const std::string what = ref.familiar();
   const std::string wanted = ref.digest.empty() ? ref.tag : ref.digest;
@@ -130,9 +133,9 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
   // A single manifest names its platform only in the config: one asked for explicitly must
   // match it (docker's check), so that --platform never silently gives another architecture.
   if (!opts.platform.empty() && !isIndex(top.mediaType) &&
-      !platformMatches(want, {cfg->os, cfg->architecture, ""}))
+      !oci::platformMatches(want, {cfg->os, cfg->architecture, ""}))
     return notFound("image with reference " + what + " was found but its platform (" +
-                    normalizePlatform({cfg->os, cfg->architecture, ""}).str() +
+                    oci::normalizePlatform({cfg->os, cfg->architecture, ""}).str() +
                     ") does not match the specified platform (" + want.str() + ")");
 
   // Layers: download what the store lacks, then unpack in order.
@@ -189,7 +192,7 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
   }
   plan.configDigest = manifest->config.digest;
   plan.manifestDigest = chosen.digest;
-  plan.created = internal::parseRfc3339(cfg->created);
+  plan.created = internal::createdSeconds(cfg->created);
   progress({"", "Digest: " + top.digest});
   return okStatus();
 }

@@ -1,18 +1,16 @@
 #include "image/image_service.h"
 
-#include <sys/utsname.h>
-
 #include <algorithm>
 #include <ctime>
 
 #include "common/digest.h"
+#include "common/time.h"
 #include "image/internal/busybox.h"
 #include "image/internal/image_util.h"
 #include "image/reference.h"
+#include "oci/platform.h"
 
 namespace wharf::image {
-using internal::hostArchitecture;
-using internal::rfc3339;
 
 namespace {
 
@@ -146,8 +144,8 @@ Result<Image> ImageService::bootstrap(const std::string& name) {
   WHARF_ASSIGN_OR_RETURN(internal::BuiltLayer layer, internal::buildBusyboxLayer());
 
   oci::ImageConfig cfg;
-  cfg.created = rfc3339(layer.created);
-  cfg.architecture = hostArchitecture();
+  cfg.created = formatRfc3339(layer.created);
+  cfg.architecture = oci::hostArchitecture();
   cfg.os = "linux";
   cfg.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
   cfg.cmd = {"sh"};

@@ -1,39 +1,15 @@
 #include "image/internal/image_util.h"
 
-#include <sys/utsname.h>
-
-#include <ctime>
-
+#include "common/time.h"
 #include "oci/image.h"
 
 namespace wharf::image::internal {
 
-std::string hostArchitecture() {
-  struct utsname u {};
-  ::uname(&u);
-  std::string m = u.machine;
-  if (m == "x86_64") return "amd64";
-  if (m == "aarch64") return "arm64";
-  if (m == "i386" || m == "i686") return "386";
-  if (m.rfind("armv", 0) == 0) return "arm";
-  return m;  // ppc64le, s390x, riscv64 are already spelled the same
-}
-
-std::string rfc3339(int64_t unix) {
-  std::time_t t = static_cast<std::time_t>(unix);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-int64_t parseRfc3339(std::string_view s) {
-  if (s.size() < 19) return 0;
-  std::tm tm{};
-  std::string head(s.substr(0, 19));
-  if (!::strptime(head.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return static_cast<int64_t>(::timegm(&tm));
+int64_t createdSeconds(std::string_view rfc3339) {
+  auto t = parseRfc3339(rfc3339);
+  if (!t.ok()) return 0;
+  // Floor, not truncation toward zero, for times before the epoch.
+  return *t >= 0 ? *t / kNanosPerSecond : (*t - kNanosPerSecond + 1) / kNanosPerSecond;
 }
 
 std::string layerMediaTypeFor(std::string_view magic) {

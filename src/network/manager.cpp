@@ -1,15 +1,14 @@
 #include "network/manager.h"
 
 #include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/random.h"
+#include "common/time.h"
 #include "common/unique_fd.h"
 #include "network/netlink.h"
 #include "network/netns.h"
@@ -26,17 +25,6 @@ std::string forwardSavePath(const ManagerConfig& cfg) {
 }
 
 constexpr const char* kBridgeNameOption = "com.docker.network.bridge.name";
-
-std::string nowRfc3339() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  tm t{};
-  ::gmtime_r(&ts.tv_sec, &t);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", t.tm_year + 1900,
-                t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec);
-  return buf;
-}
 
 Status writeSysctl(const std::string& path, const std::string& value) {
   auto cur = fs::readFile(path);
@@ -110,7 +98,7 @@ Status Manager::init(const std::set<std::string>& live) {
       n.id = randomHex(32);
       n.name = name;
       n.driver = std::string(name) == "host" ? "host" : "null";
-      n.created = nowRfc3339();
+      n.created = formatRfc3339Nano(nowNanos());
     }
     WHARF_TRY(persist(n));
     networks_[n.id] = std::move(n);
@@ -240,7 +228,7 @@ Result<Network> Manager::makeBridgeNetwork(const std::string& name, const std::s
   n.id = randomHex(32);
   n.name = name;
   n.driver = "bridge";
-  n.created = nowRfc3339();
+  n.created = formatRfc3339Nano(nowNanos());
   n.bridge = bridge.empty() ? "br-" + n.id.substr(0, 12) : bridge;
   n.internal = req.internal;
   n.attachable = req.attachable;

@@ -41,7 +41,14 @@ struct ExecChild {
   PreparedSeccomp* seccomp = nullptr;  // made before the fork
 };
 
-Result<std::string> setupExec(const ExecChild& c) {
+// The program and environment to exec, settled before seccomp is loaded (reading the
+// container's /etc/passwd for HOME needs open, which a profile may forbid).
+struct ExecTarget {
+  std::string exe;
+  std::vector<std::string> env;
+};
+
+Result<ExecTarget> setupExec(const ExecChild& c) {
   const oci::Process& proc = *c.process;
   if (::setsid() < 0) return sysError("setsid");
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -71,6 +78,7 @@ Result<std::string> setupExec(const ExecChild& c) {
   WHARF_TRY(applyRlimits(proc.rlimits));
   WHARF_TRY(applyProcessAttributes(proc, nullptr));
   bool inCwd = ::chdir(proc.cwd.c_str()) == 0;
+  ExecTarget target{"", withHomeEnv(proc.env, proc.user.uid)};
   PreparedSeccomp* filter = c.seccomp;
   if (filter && !proc.noNewPrivileges) WHARF_TRY(loadSeccompFilter(*filter, c.syncFd));
   WHARF_TRY(applyUserAndCapabilities(proc, !c.inUserNs));
@@ -79,9 +87,9 @@ Result<std::string> setupExec(const ExecChild& c) {
   if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return sysError("prctl(PR_SET_NO_NEW_PRIVS)");
   if (proc.args.empty()) return invalidArgument("process.args: must not be empty");
-  WHARF_ASSIGN_OR_RETURN(std::string exe, lookPath(proc.args[0], proc.env));
+  WHARF_ASSIGN_OR_RETURN(target.exe, lookPath(proc.args[0], proc.env));
   if (filter && proc.noNewPrivileges) WHARF_TRY(loadSeccompFilter(*filter, c.syncFd));
-  return exe;
+  return target;
 }
 
 [[noreturn]] void runExecChild(const ExecChild& c) {
@@ -98,8 +106,7 @@ Result<std::string> setupExec(const ExecChild& c) {
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   // The socket is close-on-exec: the runtime sees EOF when the exec succeeded.
   (void)sendMessage(c.syncFd, "R");
-  Error err = execProcess(*exe, c.process->args, withHomeEnv(c.process->env, c.process->user.uid),
-                          c.preserveFds);
+  Error err = execProcess(exe->exe, c.process->args, exe->env, c.preserveFds);
   (void)sendMessage(c.syncFd, encodeError(err));
   ::_exit(127);
 }

@@ -20,6 +20,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/scope_guard.h"
+#include "common/time.h"
 #include "common/unique_fd.h"
 #include "runtime/cgroup/attach_warmup.h"
 #include "runtime/cgroup/cgroup_manager.h"
@@ -337,7 +338,7 @@ Result<State> Runtime::create(const CreateOptions& opts) {
   s.pid = pid;
   s.bundle = bundle.string();
   s.rootfs = rootfsReal;
-  s.created = rfc3339NanoNow();
+  s.created = formatRfc3339NanoFixed(nowNanos());
   s.annotations = spec.annotations;
   ps.pidStartTime = procInfo(pid).startTime;
   ps.cgroupV2 = cg->isV2();

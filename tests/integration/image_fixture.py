@@ -1,6 +1,7 @@
 """Helpers for the image tests: a busybox root filesystem tarball, archive readers, and a
 private Debian docker-registry (distribution 2.8) on 127.0.0.1 with a temp root."""
 
+import io
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ def ensure(pkg, binary):
     return shutil.which(binary)
 
 
-def rootfs_tar(path, marker="imported", mode="w"):
+def rootfs_tar(path, marker="imported", mode="w", applets=APPLETS):
     """A busybox root filesystem (plus /etc/marker) as a tar; mode "w:gz" compresses."""
     with tarfile.open(path, mode) as tar:
         for d in ("bin", "proc", "sys", "dev", "etc", "tmp"):
@@ -34,14 +35,13 @@ def rootfs_tar(path, marker="imported", mode="w"):
             info.type, info.mode = tarfile.DIRTYPE, 0o755
             tar.addfile(info)
         tar.add(BUSYBOX, "bin/busybox")
-        for a in APPLETS:
+        for a in applets:
             info = tarfile.TarInfo("bin/" + a)
             info.type, info.linkname = tarfile.SYMTYPE, "busybox"
             tar.addfile(info)
         data = (marker + "\n").encode()
         info = tarfile.TarInfo("etc/marker")
         info.size = len(data)
-        import io
         tar.addfile(info, io.BytesIO(data))
 
 

@@ -14,35 +14,18 @@ import tempfile
 import time
 import unittest
 
+import image_fixture
+from image_fixture import ensure
+
 BIN = os.environ.get("WHARF_BIN_DIR", os.path.join(os.path.dirname(__file__), "../../build/dev/bin"))
 RUNTIME = os.path.abspath(os.path.join(BIN, "wharf-runtime"))
 BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 APPLETS = ["sh", "true", "echo", "cat", "id", "sleep", "hostname"]
 
 
-def ensure(pkg, binary):
-    if not shutil.which(binary):
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        install = ["apt-get", "install", "-y", "-q", pkg]
-        if subprocess.run(install, capture_output=True, env=env).returncode != 0:
-            # A fresh machine may have no package lists yet.
-            subprocess.run(["apt-get", "update", "-q"], capture_output=True, env=env)
-            subprocess.run(install, capture_output=True, env=env)
-    return shutil.which(binary)
-
-
 def rootfs_tar(path):
     """A busybox root filesystem as a plain tar (what `import` commands take)."""
-    with tarfile.open(path, "w") as tar:
-        for d in ("bin", "proc", "sys", "dev", "etc", "tmp"):
-            info = tarfile.TarInfo(d)
-            info.type, info.mode = tarfile.DIRTYPE, 0o755
-            tar.addfile(info)
-        tar.add(BUSYBOX, "bin/busybox")
-        for a in APPLETS:
-            info = tarfile.TarInfo("bin/" + a)
-            info.type, info.linkname = tarfile.SYMTYPE, "busybox"
-            tar.addfile(info)
+    image_fixture.rootfs_tar(path, applets=APPLETS)
 
 
 def docker_archive(path, layer_path, tag):

@@ -89,6 +89,18 @@ class SeccompTest(DaemonTestCase):
         self.assertEqual(json.loads(opts[0][len("seccomp="):]), DENY_MKDIR)
         self.assertExit(self.daemon.wharf("rm", name), 0)
 
+    def test_home_is_set_even_when_the_profile_forbids_open(self):
+        # HOME comes from the container's /etc/passwd; it must be read before the filter is
+        # loaded (a profile may deny open, and the process itself never needs it here).
+        deny_open = {"defaultAction": "SCMP_ACT_ALLOW",
+                     "syscalls": [{"names": ["open", "openat", "openat2"],
+                                   "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+        path = self.profile(deny_open)
+        r = self.daemon.wharf("run", "--rm", "--security-opt", f"seccomp={path}", "busybox",
+                              "sh", "-c", "echo home=$HOME")
+        self.assertExit(r, 0)
+        self.assertEqual(r.out.strip(), "home=/root")
+
     def test_invalid_profile_creates_nothing(self):
         before = self.all_ids()
         bad = self.profile({"defaultAction": "SCMP_ACT_ALLOW",

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "common/time.h"
 #include "console.h"
 #include "oci/defaults.h"
 #include "runtime/seccomp.h"
@@ -95,9 +96,7 @@ namespace {
 void appendToLogFile(const char* level, const std::string& msg) {
   if (g_globals.logFile.empty()) return;
   std::ofstream out(g_globals.logFile, std::ios::app);
-  char ts[64];
-  std::time_t now = std::time(nullptr);
-  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  std::string ts = formatRfc3339Nano(nowNanos());
   if (g_globals.logFormat == "json")
     out << Json{{"level", level}, {"msg", msg}, {"time", ts}}.dump() << "\n";
   else

@@ -22,16 +22,24 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
+#include "engine/container_manager.h"
 #include "engine/container_network.h"
 #include "engine/data_root.h"
-#include "engine/engine.h"
+#include "engine/events.h"
+#include "engine/image_manager.h"
+#include "engine/network_resources.h"
 #include "engine/network_service.h"
+#include "engine/process_shim_launcher.h"
+#include "engine/rootfs.h"
+#include "engine/system_service.h"
+#include "engine/volume_manager.h"
 #include "image/image_service.h"
 #include "network/manager.h"
 #include "runtime/runtime.h"
 #include "store/content_store.h"
 #include "store/metadata.h"
 #include "store/snapshotter.h"
+#include "volume/volume_service.h"
 
 namespace {
 
@@ -157,12 +165,20 @@ int run(DaemonConfig cfg) {
     log::error("{}", st.error().message());
     return 1;
   }
+  // Two connections to one database: the loop's, and the one image jobs share on the worker
+  // pool (engine/image_manager.h), so that the loop never waits for an image job's lock.
   auto db = store::MetadataDb::open(dataRoot / "wharf.db");
   if (!db.ok()) {
     log::error("open {}: {}", (dataRoot / "wharf.db").string(), db.error().message());
     return 1;
   }
-  image::ImageService images(content, snapshots, **db);
+  auto workerDb = store::MetadataDb::open(dataRoot / "wharf.db");
+  if (!workerDb.ok()) {
+    log::error("open {}: {}", (dataRoot / "wharf.db").string(), workerDb.error().message());
+    return 1;
+  }
+  image::ImageService loopImages(content, snapshots, **db);
+  image::ImageService workerImages(content, snapshots, **workerDb);
   // Data roots made by older versions were world-readable: fix them before serving.
   if (Status st = engine::securePrivateTree(dataRoot, execRoot); !st.ok()) {
     log::error("securing the data root: {}", st.error().message());
@@ -172,23 +188,58 @@ int run(DaemonConfig cfg) {
 
   boost::asio::io_context io(1);
   boost::asio::thread_pool pool(2);
-  engine::EngineConfig ecfg;
-  ecfg.dataRoot = dataRoot;
-  ecfg.execRoot = execRoot;
-  ecfg.insecureRegistries = cfg.insecureRegistries;
-  engine::Engine eng(io, pool, **db, images, runtime, ecfg);
-  Status st = eng.restore();
-  if (!st.ok()) log::warn("live restore: {}", st.error().message());
-
-  // Networks: the containers running now keep their endpoints; the rest are released.
+  engine::EventBus events(io);
+  engine::ImageManagerConfig icfg;
+  icfg.dataRoot = dataRoot;
+  icfg.insecureRegistries = cfg.insecureRegistries;
+  engine::ImageManager images(io, pool, loopImages, workerImages, events, icfg);
+  engine::ProcessShimLauncher shims(io, pool, runtime, {});
+  engine::OverlayRootfs rootfs;
+  engine::ContainerManagerConfig ccfg;
+  ccfg.dataRoot = dataRoot;
+  ccfg.execRoot = execRoot;
+  engine::ContainerManager containers(io, **db, images, shims, rootfs, events, ccfg);
+  volume::VolumeService volumeService(dataRoot / "volumes");
+  if (Status vst = volumeService.load(); !vst.ok()) {
+    log::error("volumes: {}", vst.error().message());
+    return 1;
+  }
+  // Volumes: mounts prepared at each start, released at exit and removal.
+  engine::VolumeManager volumes(volumeService);
+  containers.addResources(&volumes);
+  // Networks: namespace, veth, address and /etc files prepared at each start, released at
+  // exit and removal; network::Manager::init (after restore) keeps only the endpoints of
+  // containers still running.
   network::ManagerConfig ncfg;
   ncfg.dataRoot = dataRoot;
   ncfg.execRoot = execRoot;
   ncfg.defaultBridge = cfg.bridge;
   ncfg.firewallTable = firewallTableFor(cfg.bridge);
   network::Manager networks(ncfg);
+  engine::ContainerNetworking containerNetworking(networks, [&](const std::string& id) {
+    return (dataRoot / "containers" / id / "hosts").string();
+  });
+  containers.setNetworking(&containerNetworking);
+  engine::NetworkResources networkResources(
+      containerNetworking, [&](const std::string& idOrName) -> Result<engine::ContainerInfo> {
+        return containers.inspectContainer(idOrName);
+      });
+  containers.addResources(&networkResources);
+  engine::SystemServiceConfig scfg;
+  scfg.dataRoot = dataRoot;
+  scfg.execRoot = execRoot;
+  engine::SystemService system(containers, images, events, scfg);
+  // Network drivers: bridge (network/), the host's namespace and none (a private one with lo).
+  system.addNetworkDriver("bridge");
+  system.addNetworkDriver("host");
+  system.addNetworkDriver("null");
+  system.addVolumeDriver("local");
+  Status st = containers.restore();
+  if (!st.ok()) log::warn("live restore: {}", st.error().message());
+
+  // Networks: the containers running now keep their endpoints; the rest are released.
   std::set<std::string> live;
-  if (auto running = eng.listContainers(engine::ListOptions{}); running.ok()) {
+  if (auto running = containers.listContainers(engine::ListOptions{}); running.ok()) {
     for (const auto& c : *running) live.insert(c.id);
   }
   st = networks.init(live);
@@ -196,13 +247,10 @@ int run(DaemonConfig cfg) {
     log::error("networks: {}", st.error().message());
     return 1;
   }
-  engine::NetworkService networkService(networks, eng);
-  engine::ContainerNetworking containerNetworking(networks, [&](const std::string& id) {
-    return (dataRoot / "containers" / id / "hosts").string();
-  });
-  eng.setNetworking(&containerNetworking);
+  engine::NetworkService networkService(networks, containers);
 
-  api::Server server(io, eng, eng, eng, api::ServerConfig{}, &networkService);
+  api::Server server(io, containers, images, system, api::ServerConfig{}, &volumes,
+                     &networkService);
   for (const auto& path : socketPaths) {
     st = server.listenUnix(path);
     if (!st.ok()) {

@@ -28,12 +28,19 @@ std::string statusText(const engine::ContainerState& state, int64_t nowUnix);
 
 // Seconds since the epoch of an RFC 3339 time ("2024-01-02T03:04:05.123456789Z");
 // nullopt for docker's zero time or garbage.
-std::optional<int64_t> parseRfc3339(const std::string& s);
+std::optional<int64_t> unixSeconds(const std::string& s);
 
 // GET /containers/json: one entry.
 Json containerSummaryJson(const engine::ContainerInfo& c, int64_t nowUnix);
 // GET /containers/{id}/json.
 Json containerInspectJson(const engine::ContainerInfo& c);
+
+// Mounts (routes/container_mounts.cpp): Config.Volumes and HostConfig.Binds, Mounts, Tmpfs,
+// VolumesFrom of a create body into the spec; the MountPoint list of inspect and ps; the same
+// fields back into inspect's HostConfig and Config.
+Status readMountFields(const Json& body, engine::ContainerSpec& s);
+Json mountPointsJson(const engine::ContainerInfo& c);
+void addMountFields(const engine::ContainerSpec& s, Json& hostConfig, Json& config);
 
 // docker's filters query value: {"label":{"a=b":true}} or the old {"label":["a=b"]}.
 Result<std::map<std::string, std::vector<std::string>>> parseFilters(const std::string& text);

@@ -18,15 +18,19 @@ struct RouteContext {
   engine::ImageBackend& images;
   engine::SystemBackend& system;
   ServerConfig cfg;
+  // Optional: without it the volume endpoints answer 501 (routes/volumes.cpp).
+  engine::VolumeBackend* volumes = nullptr;
   engine::NetworkBackend* networks = nullptr;  // null: the network routes answer 501
 };
 using RouteContextPtr = std::shared_ptr<const RouteContext>;
 
 void addSystemRoutes(Router& router, RouteContextPtr ctx);
+void addEventRoutes(Router& router, RouteContextPtr ctx);  // GET /events (routes/events.cpp)
 void addContainerRoutes(Router& router, RouteContextPtr ctx);
 void addImageRoutes(Router& router, RouteContextPtr ctx);
 void addImageTransferRoutes(Router& router, RouteContextPtr ctx);  // called by addImageRoutes
 void addNetworkRoutes(Router& router, RouteContextPtr ctx);
+void addVolumeRoutes(Router& router, RouteContextPtr ctx);
 // 501 for the Engine API endpoints not built yet (routes/not_implemented.cpp); last.
 void addNotImplementedRoutes(Router& router);
 

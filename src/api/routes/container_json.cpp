@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include "common/time.h"
+
 namespace wharf::api {
 
 using engine::ContainerInfo;
@@ -106,31 +108,18 @@ std::string humanDuration(int64_t seconds) {
   return std::to_string(seconds / 3600 / 24 / 365) + " years";
 }
 
-std::optional<int64_t> parseRfc3339(const std::string& s) {
-  struct tm tm {};
-  int consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6)
-    return std::nullopt;
-  if (tm.tm_year <= 1) return std::nullopt;  // docker's zero time, 0001-01-01
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  int64_t t = timegm(&tm);
-  size_t i = static_cast<size_t>(consumed);
-  if (i < s.size() && s[i] == '.')
-    for (++i; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) {
-    }
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-    int oh = 0, om = 0;
-    if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) == 2)
-      t -= int64_t{s[i] == '+' ? 1 : -1} * (int64_t{oh} * 3600 + int64_t{om} * 60);
-  }
-  return t;
+// Unix seconds of an RFC 3339 time; nullopt for docker's zero time ("0001-01-01T00:00:00Z",
+// never started / never finished) and anything malformed.
+std::optional<int64_t> unixSeconds(const std::string& s) {
+  if (s.rfind("0001-", 0) == 0) return std::nullopt;
+  auto t = parseRfc3339(s);
+  if (!t.ok()) return std::nullopt;
+  return *t / kNanosPerSecond;
 }
 
 std::string statusText(const ContainerState& st, int64_t now) {
   auto ago = [&](const std::string& when) {
-    auto t = parseRfc3339(when);
+    auto t = unixSeconds(when);
     return humanDuration(t ? now - *t : 0);
   };
   switch (st.status) {
@@ -148,8 +137,8 @@ std::string statusText(const ContainerState& st, int64_t now) {
     case ContainerStatus::kExited:
       break;
   }
-  if (!parseRfc3339(st.startedAt)) return "Created";
-  if (!parseRfc3339(st.finishedAt)) return "";
+  if (!unixSeconds(st.startedAt)) return "Created";
+  if (!unixSeconds(st.finishedAt)) return "";
   return "Exited (" + std::to_string(st.exitCode) + ") " + ago(st.finishedAt) + " ago";
 }
 
@@ -168,7 +157,7 @@ Json containerSummaryJson(const ContainerInfo& c, int64_t now) {
       {"Status", statusText(c.state, now)},
       {"HostConfig", {{"NetworkMode", c.spec.networkMode.empty() ? "bridge" : c.spec.networkMode}}},
       {"NetworkSettings", {{"Networks", networksJson(c, net)}}},
-      {"Mounts", Json::array()},
+      {"Mounts", mountPointsJson(c)},
   };
 }
 
@@ -267,6 +256,7 @@ Json containerInspectJson(const ContainerInfo& c) {
   };
   if (!s.stopSignal.empty()) config["StopSignal"] = s.stopSignal;
   if (s.stopTimeout) config["StopTimeout"] = *s.stopTimeout;
+  addMountFields(s, hostConfig, config);
   std::string net = networkName(s);
   Json networkSettings{{"Bridge", ""},
                        {"SandboxID", ""},
@@ -325,7 +315,7 @@ Json containerInspectJson(const ContainerInfo& c) {
           {"MergedDir", c.rootfsPath},
           {"UpperDir", c.upperDir},
           {"WorkDir", c.workDir}}}}},
-      {"Mounts", Json::array()},
+      {"Mounts", mountPointsJson(c)},
       {"Config", config},
       {"NetworkSettings", networkSettings},
   };

@@ -245,23 +245,17 @@ void stopContainer(const RouteContext& ctx, const Request& req, ResponderPtr r) 
   });
 }
 
-// Restart = stop (when running) + start, as dockerd's ContainerRestart.
+// Restart = stop (when running) + start, as dockerd's ContainerRestart (the engine publishes
+// the "restart" event).
 void restartContainer(const RouteContext& ctx, const Request& req, ResponderPtr r) {
   auto c = ctx.containers.inspectContainer(req.params.at("id"));
   if (!c.ok()) return replyError(*r, c.error());
   auto t = queryInt(req, "t");
   if (!t.ok()) return replyError(*r, t.error());
-  auto start = [&containers = ctx.containers, id = c->id, r](Status st) {
+  ctx.containers.restartContainer(c->id, *t, [r](Status st) {
     if (!st.ok()) return replyError(*r, st.error());
-    containers.startContainer(id, [r](Status st2, bool) {
-      if (!st2.ok()) return replyError(*r, st2.error());
-      replyEmpty(*r, 204);
-    });
-  };
-  if (isRunning(c->state.status))
-    ctx.containers.stopContainer(c->id, *t, start);
-  else
-    start(okStatus());
+    replyEmpty(*r, 204);
+  });
 }
 
 }  // namespace
@@ -291,6 +285,18 @@ void addContainerRoutes(Router& router, RouteContextPtr ctx) {
   router.add("GET", "/containers/{id}/logs", "ContainerLogs", bind(containerLogs));
   router.add("POST", "/containers/{id}/stop", "ContainerStop", bind(stopContainer));
   router.add("POST", "/containers/{id}/restart", "ContainerRestart", bind(restartContainer));
+  router.add("POST", "/containers/{id}/pause", "ContainerPause",
+             [ctx](const Request& req, ResponderPtr r) {
+               auto st = ctx->containers.pauseContainer(req.params.at("id"));
+               if (!st.ok()) return replyError(*r, st.error());
+               replyEmpty(*r, 204);
+             });
+  router.add("POST", "/containers/{id}/unpause", "ContainerUnpause",
+             [ctx](const Request& req, ResponderPtr r) {
+               auto st = ctx->containers.unpauseContainer(req.params.at("id"));
+               if (!st.ok()) return replyError(*r, st.error());
+               replyEmpty(*r, 204);
+             });
   router.add(
       "POST", "/containers/{id}/kill", "ContainerKill", [ctx](const Request& req, ResponderPtr r) {
         auto st =

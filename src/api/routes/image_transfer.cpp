@@ -106,8 +106,37 @@ Json pullMessage(const engine::ImagePullProgress& p) {
   return j;
 }
 
-// POST /images/create?fromImage=&tag=: docker pull. The stream starts with the first progress
-// line; an error before it is an HTTP error, one after it an errorDetail message (docker's).
+// The JSON-lines stream of a pull or push. The status line goes out with the first message,
+// so an error before any progress is an HTTP error and one after it an errorDetail line, as
+// docker does.
+class ProgressStream {
+ public:
+  explicit ProgressStream(ResponderPtr r) : r_(std::move(r)) {}
+
+  void line(const Json& j) {
+    if (!started_) {
+      started_ = true;
+      r_->startStream(200, "application/json");
+    }
+    r_->write(jsonLine(j));
+  }
+  void progress(const engine::ImagePullProgress& p) { line(pullMessage(p)); }
+  void fail(const Error& e) {
+    if (!started_) return replyError(*r_, e);
+    line({{"errorDetail", {{"message", e.message()}}}, {"error", e.message()}});
+    r_->finish();
+  }
+  void finish(const Json& last) {
+    line(last);
+    r_->finish();
+  }
+
+ private:
+  ResponderPtr r_;
+  bool started_ = false;
+};
+
+// POST /images/create?fromImage=&tag=: docker pull.
 void pullImage(const RouteContextPtr& ctx, const Request& req, ResponderPtr r) {
   std::string name = req.query("fromImage").value_or(""), tag = req.query("tag").value_or("");
   if (name.empty()) return replyError(*r, invalidArgument("fromImage: no image named"));
@@ -116,32 +145,14 @@ void pullImage(const RouteContextPtr& ctx, const Request& req, ResponderPtr r) {
   if (!tag.empty()) opts.ref += (tag.rfind("sha256:", 0) == 0 ? "@" : ":") + tag;
   opts.platform = req.query("platform").value_or("");
   opts.registryAuth = req.header("x-registry-auth");
-  auto started = std::make_shared<bool>(false);
-  auto start = [r, started] {
-    if (*started) return;
-    *started = true;
-    r->startStream(200, "application/json");
-  };
+  auto out = std::make_shared<ProgressStream>(std::move(r));
   ctx->images.pullImage(
-      opts,
-      [r, start](const engine::ImagePullProgress& p) {
-        start();
-        r->write(jsonLine(pullMessage(p)));
-      },
-      [r, start, started](Result<engine::ImagePullResult> res) {
-        if (!res.ok() && !*started) return replyError(*r, res.error());
-        start();
-        if (!res.ok()) {
-          r->write(jsonLine({{"errorDetail", {{"message", res.error().message()}}},
-                             {"error", res.error().message()}}));
-        } else {
-          const std::string& ref = res->familiarRef;
-          r->write(
-              jsonLine({{"status", std::string(res->updated ? "Status: Downloaded newer image for "
-                                                            : "Status: Image is up to date for ") +
-                                       ref}}));
-        }
-        r->finish();
+      opts, [out](const engine::ImagePullProgress& p) { out->progress(p); },
+      [out](Result<engine::ImagePullResult> res) {
+        if (!res.ok()) return out->fail(res.error());
+        out->finish({{"status", std::string(res->updated ? "Status: Downloaded newer image for "
+                                                         : "Status: Image is up to date for ") +
+                                    res->familiarRef}});
       });
 }
 
@@ -152,30 +163,13 @@ void pushImage(const RouteContextPtr& ctx, const Request& req, ResponderPtr r) {
   std::string tag = req.query("tag").value_or("");
   opts.ref = req.params.at("name") + ":" + (tag.empty() ? "latest" : tag);
   opts.registryAuth = req.header("x-registry-auth");
-  auto started = std::make_shared<bool>(false);
-  auto start = [r, started] {
-    if (*started) return;
-    *started = true;
-    r->startStream(200, "application/json");
-  };
+  auto out = std::make_shared<ProgressStream>(std::move(r));
   ctx->images.pushImage(
-      opts,
-      [r, start](const engine::ImagePullProgress& p) {
-        start();
-        r->write(jsonLine(pullMessage(p)));
-      },
-      [r, start, started](Result<engine::ImageBackend::PushResult> res) {
-        if (!res.ok() && !*started) return replyError(*r, res.error());
-        start();
-        if (!res.ok()) {
-          r->write(jsonLine({{"errorDetail", {{"message", res.error().message()}}},
-                             {"error", res.error().message()}}));
-        } else {
-          r->write(jsonLine(
-              {{"progressDetail", Json::object()},
-               {"aux", {{"Tag", res->tag}, {"Digest", res->digest}, {"Size", res->size}}}}));
-        }
-        r->finish();
+      opts, [out](const engine::ImagePullProgress& p) { out->progress(p); },
+      [out](Result<engine::ImageBackend::PushResult> res) {
+        if (!res.ok()) return out->fail(res.error());
+        out->finish({{"progressDetail", Json::object()},
+                     {"aux", {{"Tag", res->tag}, {"Digest", res->digest}, {"Size", res->size}}}});
       });
 }
 

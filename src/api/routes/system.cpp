@@ -2,32 +2,17 @@
 
 #include <sys/utsname.h>
 
-#include <ctime>
-
 #include "api/internal/routes.h"
+#include "common/time.h"
+#include "oci/platform.h"
 
 namespace wharf::api {
 
 namespace {
 
-// Go's GOARCH names, which clients compare with their own (docker's "Arch").
-std::string goArch(const std::string& machine) {
-  if (machine == "x86_64") return "amd64";
-  if (machine == "aarch64") return "arm64";
-  if (machine == "i686" || machine == "i386") return "386";
-  if (machine.rfind("armv7", 0) == 0) return "arm";
-  return machine;
-}
-
-struct Uname {
-  std::string kernel;
-  std::string machine;
-};
-
-Uname uname() {
+std::string kernelRelease() {
   struct utsname u {};
-  if (::uname(&u) != 0) return {"", ""};
-  return {u.release, u.machine};
+  return ::uname(&u) == 0 ? u.release : "";
 }
 
 std::string compilerVersion() {
@@ -50,8 +35,8 @@ const Headers kPingHeaders = {{"Builder-Version", "1"},
 
 // GET /version (swagger: SystemVersion).
 Json versionJson(const ServerConfig& cfg) {
-  Uname u = uname();
-  std::string arch = goArch(u.machine);
+  std::string arch = oci::hostArchitecture();  // Go's GOARCH, which clients compare
+  std::string kernel = kernelRelease();
   return Json{
       {"Platform", {{"Name", "wharf"}}},
       {"Components", Json::array({Json{{"Name", "Engine"},
@@ -63,7 +48,7 @@ Json versionJson(const ServerConfig& cfg) {
                                          {"Experimental", "false"},
                                          {"GitCommit", ""},
                                          {"GoVersion", compilerVersion()},
-                                         {"KernelVersion", u.kernel},
+                                         {"KernelVersion", kernel},
                                          {"MinAPIVersion", cfg.minApiVersion},
                                          {"Os", "linux"}}}}})},
       {"Version", cfg.serverVersion},
@@ -73,20 +58,9 @@ Json versionJson(const ServerConfig& cfg) {
       {"GoVersion", compilerVersion()},
       {"Os", "linux"},
       {"Arch", arch},
-      {"KernelVersion", u.kernel},
+      {"KernelVersion", kernel},
       {"BuildTime", buildTime()},
   };
-}
-
-std::string rfc3339Now() {
-  struct timespec ts {};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm {};
-  gmtime_r(&ts.tv_sec, &tm);
-  char buf[64];
-  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-  return buf;
 }
 
 // GET /info (swagger: SystemInfo). Fields wharf has no notion of get docker's empty values,
@@ -104,28 +78,28 @@ Json infoJson(const engine::SystemInfo& si, const ServerConfig& cfg) {
       {"Driver", si.storageDriver},
       {"DriverStatus", emptyArr},
       {"Plugins",
-       {{"Volume", Json::array({"local"})},
-        {"Network", Json::array({"bridge", "host", "null"})},
+       {{"Volume", si.volumePlugins},
+        {"Network", si.networkPlugins},
         {"Authorization", nullptr},
-        {"Log", Json::array({"json-file"})}}},
-      {"MemoryLimit", true},
-      {"SwapLimit", true},
+        {"Log", si.logPlugins}}},
+      {"MemoryLimit", si.memoryLimit},
+      {"SwapLimit", si.swapLimit},
       {"KernelMemoryTCP", false},
-      {"CpuCfsPeriod", true},
-      {"CpuCfsQuota", true},
-      {"CPUShares", true},
-      {"CPUSet", true},
-      {"PidsLimit", true},
-      {"IPv4Forwarding", true},
+      {"CpuCfsPeriod", si.cpuCfsPeriod},
+      {"CpuCfsQuota", si.cpuCfsQuota},
+      {"CPUShares", si.cpuShares},
+      {"CPUSet", si.cpuSet},
+      {"PidsLimit", si.pidsLimit},
+      {"IPv4Forwarding", si.ipv4Forwarding},
       {"Debug", false},
       {"NFd", 0},
       {"OomKillDisable", false},
       {"NGoroutines", 0},
-      {"SystemTime", rfc3339Now()},
+      {"SystemTime", formatRfc3339Nano(nowNanos())},
       {"LoggingDriver", si.loggingDriver},
       {"CgroupDriver", si.cgroupDriver},
       {"CgroupVersion", si.cgroupVersion},
-      {"NEventsListener", 0},
+      {"NEventsListener", si.eventListeners},
       {"KernelVersion", si.kernelVersion},
       {"OperatingSystem", si.operatingSystem},
       {"OSVersion", ""},
@@ -167,7 +141,7 @@ Json infoJson(const engine::SystemInfo& si, const ServerConfig& cfg) {
       {"SecurityOptions", si.securityOptions},
       {"CDISpecDirs", emptyArr},
       {"Containerd", nullptr},
-      {"Warnings", emptyArr},
+      {"Warnings", si.warnings},
   };
 }
 

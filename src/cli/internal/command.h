@@ -87,6 +87,12 @@ int cmdImport(Context& ctx, std::vector<std::string> args);
 int cmdSave(Context& ctx, std::vector<std::string> args);
 int cmdPush(Context& ctx, std::vector<std::string> args);
 int cmdVersion(Context& ctx, std::vector<std::string> args);
+// volume.cpp (inspect is in container.cpp with the other inspects)
+int cmdVolumeCreate(Context& ctx, std::vector<std::string> args);
+int cmdVolumeLs(Context& ctx, std::vector<std::string> args);
+int cmdVolumeInspect(Context& ctx, std::vector<std::string> args);
+int cmdVolumeRm(Context& ctx, std::vector<std::string> args);
+int cmdVolumePrune(Context& ctx, std::vector<std::string> args);
 int cmdInfo(Context& ctx, std::vector<std::string> args);
 // network.cpp
 int cmdNetworkCreate(Context& ctx, std::vector<std::string> args);
@@ -94,5 +100,8 @@ int cmdNetworkLs(Context& ctx, std::vector<std::string> args);
 int cmdNetworkInspect(Context& ctx, std::vector<std::string> args);
 int cmdNetworkRm(Context& ctx, std::vector<std::string> args);
 int cmdNetworkPrune(Context& ctx, std::vector<std::string> args);
+int cmdEvents(Context& ctx, std::vector<std::string> args);  // events.cpp
+int cmdPause(Context& ctx, std::vector<std::string> args);
+int cmdUnpause(Context& ctx, std::vector<std::string> args);
 
 }  // namespace wharf::cli

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "common/time.h"
+
 namespace wharf::shim {
 
 namespace {
@@ -89,40 +91,8 @@ std::string encodeLogLine(std::string_view data, std::string_view stream, int64_
   out += ",\"stream\":\"";
   out += stream;
   out += "\",\"time\":\"";
-  out += formatTime(timeNanos);
+  out += formatRfc3339Nano(timeNanos);
   out += "\"}\n";
-  return out;
-}
-
-int64_t nowNanos() {
-  struct timespec ts {};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-std::string formatTime(int64_t nanos, bool fixed) {
-  time_t secs = static_cast<time_t>(nanos / 1000000000);
-  long frac = static_cast<long>(nanos % 1000000000);
-  if (frac < 0) {
-    frac += 1000000000;
-    --secs;
-  }
-  struct tm tm {};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  std::string out(buf, static_cast<size_t>(n));
-  if (fixed || frac != 0) {
-    char fb[16];
-    std::snprintf(fb, sizeof fb, ".%09ld", frac);
-    std::string f(fb);
-    if (!fixed) {
-      while (f.back() == '0') f.pop_back();
-    }
-    out += f;
-  }
-  out.push_back('Z');
   return out;
 }
 

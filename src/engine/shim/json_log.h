@@ -64,12 +64,6 @@ class LineSplitter {
   std::string pending_;
 };
 
-// Time in nanoseconds since the epoch (CLOCK_REALTIME).
-int64_t nowNanos();
-// RFC 3339 in UTC. fixed=false: Go's RFC3339Nano (fraction trimmed, as in the log file and
-// in State.StartedAt); fixed=true: always 9 digits (as `docker logs --timestamps` prints).
-std::string formatTime(int64_t nanos, bool fixed = false);
-// Parses RFC 3339 with an optional fraction (any number of digits) and Z or a +hh:mm offset.
-Result<int64_t> parseTime(std::string_view s);
+// Times: common/time.h (the log's "time" is formatRfc3339Nano, parsed by parseRfc3339).
 
 }  // namespace wharf::shim

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "common/time.h"
 #include "common/unique_fd.h"
 #include "engine/shim/exit_file.h"
 #include "engine/shim/json_log.h"

@@ -7,11 +7,9 @@
 
 namespace wharf::image::internal {
 
-// The host's architecture in GOARCH terms, as image configs and platforms spell it.
-std::string hostArchitecture();
-// Unix seconds as RFC 3339 ("2026-11-30T14:00:00Z"), and back (0 when unparsable).
-std::string rfc3339(int64_t unix);
-int64_t parseRfc3339(std::string_view s);
+// An image config's "created" (RFC 3339) in Unix seconds; 0 when it is missing or malformed
+// (docker shows such images as created at the epoch rather than refusing them).
+int64_t createdSeconds(std::string_view rfc3339);
 // The OCI layer media type for a blob that starts with `magic` (gzip, zstd or plain tar).
 std::string layerMediaTypeFor(std::string_view magic);
 

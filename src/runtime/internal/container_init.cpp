@@ -71,7 +71,15 @@ bool needsHookState(const oci::Spec& spec) {
 
 // Everything up to "blocked before execve"; returns the resolved executable.
 // hookState receives the state JSON the runtime sends for the container's own hooks.
-Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
+// What the init execs once started: the program and its environment, both settled during
+// setup, while the container's /etc/passwd can still be read (a seccomp profile may forbid
+// open once loaded).
+struct ExecTarget {
+  std::string exe;
+  std::vector<std::string> env;
+};
+
+Result<ExecTarget> setup(const InitConfig& cfg, std::string& hookState) {
   const oci::Spec& spec = *cfg.spec;
   const oci::Process& proc = *spec.process;
   sys::LinuxSyscalls sys;
@@ -156,6 +164,7 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
       proc, spec.linux && spec.linux->personality ? &*spec.linux->personality : nullptr));
   // The cwd may be reachable only as root or only as the user: try both.
   bool inCwd = ::chdir(proc.cwd.c_str()) == 0;
+  ExecTarget target{"", withHomeEnv(proc.env, proc.user.uid)};
   PreparedSeccomp* filter = cfg.seccomp;
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before dropping caps.
   if (filter && !proc.noNewPrivileges) WHARF_TRY(loadSeccompFilter(*filter, cfg.syncFd));
@@ -165,9 +174,9 @@ Result<std::string> setup(const InitConfig& cfg, std::string& hookState) {
   if (proc.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return sysError("prctl(PR_SET_NO_NEW_PRIVS)");
   if (proc.args.empty()) return invalidArgument("process.args: must not be empty");
-  WHARF_ASSIGN_OR_RETURN(std::string exe, lookPath(proc.args[0], proc.env));
+  WHARF_ASSIGN_OR_RETURN(target.exe, lookPath(proc.args[0], proc.env));
   if (filter && proc.noNewPrivileges) WHARF_TRY(loadSeccompFilter(*filter, cfg.syncFd));
-  return exe;
+  return target;
 }
 
 }  // namespace
@@ -210,9 +219,7 @@ void runInit(const InitConfig& cfg) {
       ::_exit(1);
     }
   }
-  Error err = execProcess(*exe, cfg.spec->process->args,
-                          withHomeEnv(cfg.spec->process->env, cfg.spec->process->user.uid),
-                          cfg.preserveFds);
+  Error err = execProcess(exe->exe, cfg.spec->process->args, exe->env, cfg.preserveFds);
   std::string msg = "wharf-runtime: " + err.message() + "\n";
   (void)!::write(2, msg.data(), msg.size());
   ::_exit(127);

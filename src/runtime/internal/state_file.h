@@ -36,7 +36,4 @@ struct ProcInfo {
 };
 ProcInfo procInfo(int pid);
 
-// "2026-11-28T05:00:00.123456789Z"
-std::string rfc3339NanoNow();
-
 }  // namespace wharf::runtime

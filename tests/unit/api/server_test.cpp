@@ -3,6 +3,7 @@
 #include "api/server.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -59,6 +60,12 @@ class RawClient {
          "\r\n" + body);
   }
   void shutdownWrite() { ::shutdown(fd_.get(), SHUT_WR); }
+  // Whether the server sent something within `ms`.
+  bool answersWithin(int ms) {
+    if (!buf_.empty()) return true;
+    pollfd p{fd_.get(), POLLIN, 0};
+    return ::poll(&p, 1, ms) == 1;
+  }
   void close() { fd_.reset(); }
 
   // Reads one response: Content-Length, chunked, or to EOF (hijacked / no length).
@@ -423,7 +430,8 @@ TEST_F(ServerTest, ClientLeavingCancelsTheFollowedLog) {
 
 TEST_F(ServerTest, EndpointsNotBuiltYetAre501NamingTheFeature) {
   for (auto [method, path, feature] :
-       {std::tuple{"GET", "/v1.51/volumes", "volumes"}, std::tuple{"POST", "/build", "image build"},
+       {std::tuple{"PUT", "/v1.51/volumes/x", "cluster volumes"},
+        std::tuple{"GET", "/v1.51/volumes", "volumes"}, std::tuple{"POST", "/build", "image build"},
         std::tuple{"POST", "/containers/abc/exec", "exec"},
         std::tuple{"GET", "/images/busybox/history", "image history"}}) {
     RawClient c(sock_);
@@ -476,6 +484,44 @@ TEST(ServerTimeouts, IncompleteRequestsAreCutOff) {
   RawClient ok(sock);
   ok.request("GET", "/_ping");
   EXPECT_EQ(ok.read().status, 200);
+
+  boost::asio::post(io, [&] { server->stop(); });
+  work.reset();
+  loop.join();
+  server.reset();
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST(ServerLimits, ConnectionsBeyondTheCapWaitTheirTurn) {
+  char tmpl[] = "/tmp/wharf-api-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string sock = std::string(tmpl) + "/api.sock";
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  fakes::FakeImageBackend images;
+  fakes::FakeContainerBackend containers{io, images};
+  fakes::FakeSystemBackend system;
+  ServerConfig cfg;
+  cfg.maxConnections = 2;
+  auto server = std::make_unique<Server>(io, containers, images, system, cfg);
+  ASSERT_TRUE(server->listenUnix(sock).ok());
+  std::thread loop([&] { io.run(); });
+
+  auto first = std::make_unique<RawClient>(sock);
+  first->request("GET", "/_ping");
+  EXPECT_EQ(first->read().status, 200);
+  RawClient second(sock);
+  second.request("GET", "/_ping");
+  EXPECT_EQ(second.read().status, 200);
+  // Connected (the backlog holds it) but not served while two connections are open.
+  RawClient third(sock);
+  ASSERT_TRUE(third.connected());
+  third.request("GET", "/_ping");
+  EXPECT_FALSE(third.answersWithin(300));
+  first.reset();  // one ends: the waiting client is served, nothing was refused
+  EXPECT_EQ(third.read().status, 200);
+  second.request("GET", "/_ping");
+  EXPECT_EQ(second.read().status, 200);
 
   boost::asio::post(io, [&] { server->stop(); });
   work.reset();

@@ -31,7 +31,8 @@ TEST(Result, PropagatesErrorsWithCategory) {
 TEST(Error, ContextChainsAndKeepsErrno) {
   Error e = sysError("mount \"proc\" on \"/proc\"", EPERM);
   e.context("create container");
-  EXPECT_EQ(e.category(), ErrorCategory::kForbidden);
+  EXPECT_EQ(e.category(), ErrorCategory::kInternal);
+  EXPECT_EQ(e.sysErrno(), EPERM);
   EXPECT_EQ(e.message(), "create container: mount \"proc\" on \"/proc\": Operation not permitted");
 }
 
@@ -48,7 +49,7 @@ TEST(Fs, AtomicWriteThenRead) {
   ASSERT_TRUE(fs::mkdirAll(dir).ok());
   ASSERT_TRUE(fs::writeFileAtomic(dir / "f", "hello").ok());
   EXPECT_EQ(*fs::readFile(dir / "f"), "hello");
-  EXPECT_EQ(fs::readFile(dir / "missing").error().category(), ErrorCategory::kNotFound);
+  EXPECT_EQ(fs::readFile(dir / "missing").error().sysErrno(), ENOENT);
   ASSERT_TRUE(fs::removeAll(dir).ok());
   EXPECT_FALSE(fs::exists(dir));
 }

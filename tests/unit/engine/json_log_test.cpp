@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/time.h"
 #include "engine/shim/exit_file.h"
 
 namespace wharf::shim {
@@ -14,9 +15,9 @@ TEST(JsonLog, EncodesLikeDockerd) {
       encodeLogLine("hi\n", "stdout", t),
       "{\"log\":\"hi\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-28T05:00:00.123456789Z\"}\n");
   // Trailing zeros of the fraction are trimmed (Go's RFC3339Nano); whole seconds have none.
-  EXPECT_EQ(formatTime(1795842000LL * 1000000000 + 120000000), "2026-11-28T05:00:00.12Z");
-  EXPECT_EQ(formatTime(1795842000LL * 1000000000), "2026-11-28T05:00:00Z");
-  EXPECT_EQ(formatTime(1795842000LL * 1000000000, true), "2026-11-28T05:00:00.000000000Z");
+  EXPECT_EQ(formatRfc3339Nano(1795842000LL * 1000000000 + 120000000), "2026-11-28T05:00:00.12Z");
+  EXPECT_EQ(formatRfc3339Nano(1795842000LL * 1000000000), "2026-11-28T05:00:00Z");
+  EXPECT_EQ(formatRfc3339NanoFixed(1795842000LL * 1000000000), "2026-11-28T05:00:00.000000000Z");
 }
 
 TEST(JsonLog, EscapesAsMoby) {
@@ -43,11 +44,11 @@ TEST(JsonLog, RoundTrips) {
 }
 
 TEST(JsonLog, ParsesTimes) {
-  EXPECT_EQ(*parseTime("2026-11-28T05:00:00.123456789Z"), 1795842000LL * 1000000000 + 123456789);
-  EXPECT_EQ(*parseTime("2026-11-28T05:00:00.5Z"), 1795842000LL * 1000000000 + 500000000);
-  EXPECT_EQ(*parseTime("2026-11-28T06:00:00+01:00"), 1795842000LL * 1000000000);
-  EXPECT_FALSE(parseTime("2026-11-28 05:00:00").ok());
-  EXPECT_FALSE(parseTime("2026-11-28T05:00:00").ok());
+  EXPECT_EQ(*parseRfc3339("2026-11-28T05:00:00.123456789Z"), 1795842000LL * 1000000000 + 123456789);
+  EXPECT_EQ(*parseRfc3339("2026-11-28T05:00:00.5Z"), 1795842000LL * 1000000000 + 500000000);
+  EXPECT_EQ(*parseRfc3339("2026-11-28T06:00:00+01:00"), 1795842000LL * 1000000000);
+  EXPECT_FALSE(parseRfc3339("2026-11-28 05:00:00").ok());
+  EXPECT_FALSE(parseRfc3339("2026-11-28T05:00:00").ok());
 }
 
 TEST(LineSplitter, SplitsLinesAndKeepsPartials) {

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include "image/internal/http_fetch.h"
-#include "image/platform.h"
 
 namespace wharf::image {
 namespace {
@@ -82,27 +81,6 @@ TEST(Base64, RoundTrips) {
        std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)})
     EXPECT_EQ(internal::base64Decode(internal::base64Encode(s)).value(), s);
   EXPECT_EQ(internal::base64Encode("hello"), "aGVsbG8=");
-}
-
-TEST(Platform, ParsesAndNormalises) {
-  EXPECT_EQ(parsePlatform("linux/amd64").value().str(), "linux/amd64");
-  EXPECT_EQ(parsePlatform("linux/aarch64").value().str(), "linux/arm64");
-  EXPECT_EQ(parsePlatform("linux/arm64/v8").value().str(), "linux/arm64");
-  EXPECT_EQ(parsePlatform("linux/arm").value().str(), "linux/arm/v7");
-  EXPECT_EQ(parsePlatform("Linux/X86_64").value().str(), "linux/amd64");
-  EXPECT_EQ(parsePlatform("linux").value().architecture, hostPlatform().architecture);
-  for (const char* bad : {"", "linux/", "/amd64", "a/b/c/d", "linux/am d64", "linux//v7"})
-    EXPECT_FALSE(parsePlatform(bad).ok()) << bad;
-}
-
-TEST(Platform, Matches) {
-  Platform arm64{"linux", "arm64", ""};
-  EXPECT_TRUE(platformMatches(arm64, {"linux", "arm64", "v8"}));
-  EXPECT_TRUE(platformMatches(arm64, {"linux", "aarch64", ""}));
-  EXPECT_FALSE(platformMatches(arm64, {"linux", "amd64", ""}));
-  EXPECT_FALSE(platformMatches(arm64, {"windows", "arm64", ""}));
-  EXPECT_TRUE(platformMatches({"linux", "arm", ""}, {"linux", "arm", "v7"}));
-  EXPECT_FALSE(platformMatches({"linux", "arm", "v6"}, {"linux", "arm", "v7"}));
 }
 
 }  // namespace

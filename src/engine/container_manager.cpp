@@ -1,33 +1,27 @@
-// Engine: construction, lookup, create, inspect, list, remove, logs and attach.
-// Starting, stopping and watching shims live in engine_start.cpp; images and info in
-// engine_info.cpp.
-#include "engine/engine.h"
+// ContainerManager: construction, lookup, create, inspect, list and remove. Start and the
+// shim's lifecycle live in container_start.cpp, stop/kill/pause/restart policies in
+// container_stop.cpp, logs and attach in container_io.cpp, live restore in
+// container_restore.cpp, and every status change in container_state.cpp.
+#include "engine/container_manager.h"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <signal.h>
 
 #include <algorithm>
 
 #include "common/fs.h"
 #include "common/log.h"
-#include "common/mountinfo.h"
 #include "common/random.h"
 #include "common/scope_guard.h"
-#include "common/unique_fd.h"
+#include "common/time.h"
 #include "engine/config_merge.h"
 #include "engine/container_network.h"
 #include "engine/create_checks.h"
 #include "engine/data_root.h"
 #include "engine/filters.h"
-#include "engine/log_reader.h"
 #include "engine/names.h"
 #include "engine/shim/json_log.h"
-#include "engine/shim_scan.h"
 #include "engine/spec_builder.h"
-#include "image/image_service.h"
 #include "network/etc_files.h"
-#include "runtime/runtime.h"
-#include "runtime/sealed_exe.h"
 #include "store/metadata.h"
 
 namespace wharf::engine {
@@ -47,45 +41,50 @@ std::string initialResolvConf(const ContainerSpec& spec) {
 
 }  // namespace
 
-Engine::Engine(boost::asio::io_context& io, boost::asio::thread_pool& pool, store::MetadataDb& db,
-               image::ImageService& images, runtime::Runtime& runtime, EngineConfig cfg)
-    : io_(io), pool_(pool), db_(db), images_(images), runtime_(runtime), cfg_(std::move(cfg)) {
-  if (cfg_.shimPath.empty()) {
-    std::error_code ec;
-    stdfs::path self = stdfs::read_symlink("/proc/self/exe", ec);
-    cfg_.shimPath = self.parent_path() / "wharf-shim";
-  }
-  if (auto copy = runtime::openReadOnlyCopy(cfg_.shimPath.string()); copy.ok())
-    shimExe_ = std::move(*copy);
-  else
-    log::warn("{}: every shim will make its own read-only copy", copy.error().message());
-}
+ContainerManager::ContainerManager(boost::asio::io_context& io, store::MetadataDb& db,
+                                   ContainerImages& images, ShimLauncher& shims,
+                                   RootfsMounter& rootfs, EventPublisher& events,
+                                   ContainerManagerConfig cfg)
+    : io_(io),
+      db_(db),
+      images_(images),
+      shims_(shims),
+      rootfs_(rootfs),
+      events_(events),
+      cfg_(std::move(cfg)) {}
 
-Engine::~Engine() {
+ContainerManager::~ContainerManager() {
   // Shims keep running: only stop watching them.
-  for (auto& [id, c] : containers_) c->shimWatch.reset();
+  for (auto& [id, c] : containers_) {
+    c->shim.reset();
+    if (c->restartTimer) c->restartTimer->cancel();
+  }
 }
 
-stdfs::path Engine::containerDir(const std::string& id) const {
+stdfs::path ContainerManager::containerDir(const std::string& id) const {
   return cfg_.dataRoot / "containers" / id;
 }
 
-stdfs::path Engine::bundleDir(const std::string& id) const {
+stdfs::path ContainerManager::bundleDir(const std::string& id) const {
   return cfg_.execRoot / "containers" / id;
 }
 
-Status Engine::persist(const Container& c) {
+ShimStart ContainerManager::shimStartFor(const Container& c) const {
+  const ContainerInfo& i = c.rec.info;
+  return ShimStart{i.id, c.rec.bundle, i.logPath, c.rec.exitFile, i.spec.tty, i.spec.openStdin};
+}
+
+Status ContainerManager::persist(const Container& c) {
   store::ContainerRow row;
   row.id = c.rec.info.id;
   row.name = c.rec.info.name;
   row.imageId = c.rec.info.imageId;
   row.createdUnix = c.rec.info.createdUnix;
   row.json = recordToJson(c.rec);
-  std::lock_guard lock(storeMu_);
   return db_.putContainer(row);
 }
 
-Result<Engine::ContainerPtr> Engine::find(const std::string& idOrName) {
+Result<ContainerPtr> ContainerManager::find(const std::string& idOrName) {
   if (idOrName.empty()) return notFound("No such container: ");
   if (auto it = containers_.find(idOrName); it != containers_.end()) return it->second;
   std::string name = idOrName[0] == '/' ? idOrName.substr(1) : idOrName;
@@ -105,8 +104,39 @@ Result<Engine::ContainerPtr> Engine::find(const std::string& idOrName) {
   return notFound("No such container: " + idOrName);
 }
 
-Result<std::string> Engine::createContainer(const ContainerSpec& spec,
-                                            std::vector<std::string>* warnings) {
+Result<ContainerRecord> ContainerManager::record(const std::string& idOrName) {
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
+  return c->rec;
+}
+
+ContainerCounts ContainerManager::counts() const {
+  ContainerCounts n;
+  for (const auto& [id, c] : containers_) {
+    ++n.total;
+    switch (c->rec.info.state.status) {
+      case ContainerStatus::kRunning:
+      case ContainerStatus::kRestarting:
+        ++n.running;
+        break;
+      case ContainerStatus::kPaused:
+        ++n.paused;
+        break;
+      default:
+        ++n.stopped;
+        break;
+    }
+  }
+  return n;
+}
+
+std::set<std::string> ContainerManager::imagesInUse() const {
+  std::set<std::string> out;
+  for (const auto& [id, c] : containers_) out.insert(c->rec.info.imageId);
+  return out;
+}
+
+Result<std::string> ContainerManager::createContainer(const ContainerSpec& spec,
+                                                      std::vector<std::string>* warnings) {
   (void)warnings;
   cgroupPrewarm_.kick();  // `docker run` starts what it creates a few milliseconds later
   auto taken = [&](const std::string& n) -> const Container* {
@@ -136,21 +166,9 @@ Result<std::string> Engine::createContainer(const ContainerSpec& spec,
   // profile) fail the create instead, before anything exists.
   WHARF_TRY(validateSecurity(spec, daemonCapabilityBounding()));
 
-  image::Image img;
-  {
-    std::lock_guard lock(storeMu_);
-    WHARF_ASSIGN_OR_RETURN(img, images_.resolve(spec.image));
-  }
+  WHARF_ASSIGN_OR_RETURN(ResolvedImage img, images_.resolveImage(spec.image));
   std::string id = randomHex(32);
-  ImageDefaults defaults;
-  defaults.env = img.config.env;
-  defaults.cmd = img.config.cmd;
-  defaults.entrypoint = img.config.entrypoint;
-  defaults.workingDir = img.config.workingDir;
-  defaults.user = img.config.user;
-  defaults.stopSignal = img.config.stopSignal;
-  defaults.labels = img.config.labels;
-  WHARF_ASSIGN_OR_RETURN(MergedConfig merged, mergeConfig(spec, defaults, id));
+  WHARF_ASSIGN_OR_RETURN(MergedConfig merged, mergeConfig(spec, img.defaults, id));
   merged.spec.name = name;
 
   auto c = std::make_shared<Container>();
@@ -159,8 +177,8 @@ Result<std::string> Engine::createContainer(const ContainerSpec& spec,
   i.name = name;
   i.imageRef = spec.image;
   i.imageId = img.id;
-  int64_t now = shim::nowNanos();
-  i.created = shim::formatTime(now);
+  int64_t now = nowNanos();
+  i.created = formatRfc3339Nano(now);
   i.createdUnix = now / 1000000000;
   i.spec = std::move(merged.spec);
   i.path = std::move(merged.path);
@@ -175,6 +193,20 @@ Result<std::string> Engine::createContainer(const ContainerSpec& spec,
   c->rec.bundle = bundleDir(id).string();
   c->rec.exitFile = (bundleDir(id) / "exit").string();
 
+  // Networks and volumes (container_resources.h): checked and made before the files; undone
+  // on any error below.
+  size_t createdResources = 0;
+  ScopeGuard undoResources([&] {
+    for (size_t k = 0; k < createdResources; ++k) resources_[k]->undoCreate(i);
+  });
+  auto lookup = [this](const std::string& other) -> Result<ContainerInfo> {
+    WHARF_ASSIGN_OR_RETURN(ContainerPtr o, find(other));
+    return o->rec.info;
+  };
+  for (ContainerResources* r : resources_) {
+    WHARF_TRY(r->create(i, img.defaults, lookup));
+    ++createdResources;
+  }
   // Nothing half-created survives an error.
   ScopeGuard undo([&] { (void)fs::removeAll(dir); });
   // Private parent; upper/ keeps 0755, the mode of the container's "/" (engine/data_root.h).
@@ -193,22 +225,25 @@ Result<std::string> Engine::createContainer(const ContainerSpec& spec,
   WHARF_TRY(fs::writeFileAtomic(i.logPath, "", 0640));
   WHARF_TRY(persist(*c));
   undo.dismiss();
+  undoResources.dismiss();
   containers_[id] = c;
   log::info("created container {} ({})", id.substr(0, 12), name);
+  publish(*c, "create");
   return id;
 }
 
-Result<ContainerInfo> Engine::inspectContainer(const std::string& idOrName) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+Result<ContainerInfo> ContainerManager::inspectContainer(const std::string& idOrName) {
+  WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   ContainerInfo info = c->rec.info;
   if (networking_) info.endpoints = networking_->endpoints(info.id);
   return info;
 }
 
-Status Engine::updateEndpoint(const std::string& container, const std::string& networkName,
-                              const std::string& networkId,
-                              const std::optional<NetworkBackend::ConnectRequest>& req,
-                              bool force) {
+Status ContainerManager::updateEndpoint(const std::string& container,
+                                        const std::string& networkName,
+                                        const std::string& networkId,
+                                        const std::optional<NetworkBackend::ConnectRequest>& req,
+                                        bool force) {
   WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(container));
   ContainerInfo& i = c->rec.info;
   std::string mode = i.spec.networkMode;
@@ -217,7 +252,7 @@ Status Engine::updateEndpoint(const std::string& container, const std::string& n
               (mode.size() >= 12 && networkId.rfind(mode, 0) == 0);
   bool running = i.state.status == ContainerStatus::kRunning ||
                  i.state.status == ContainerStatus::kPaused ||
-                 i.state.status == ContainerStatus::kRestarting;
+                 i.state.status == ContainerStatus::kRestarting || c->rec.starting;
   if (!same) {
     if (!req) return forbidden("container " + i.id + " is not connected to network " + networkName);
     return notImplemented("connecting container " + i.name + " to a second network (" +
@@ -232,25 +267,22 @@ Status Engine::updateEndpoint(const std::string& container, const std::string& n
                             " is not supported yet (docs/networking.md)");
   }
   // A created container: its endpoint settings apply at its next start.
-  i.spec.networkAliases = req ? req->aliases : std::vector<std::string>{};
-  i.spec.ipv4Address = req ? req->ipv4Address : "";
-  if (req && !req->macAddress.empty()) i.spec.macAddress = req->macAddress;
-  if (networking_) WHARF_TRY(networking_->validate(i.spec));
+  ContainerSpec spec = i.spec;
+  spec.networkAliases = req ? req->aliases : std::vector<std::string>{};
+  spec.ipv4Address = req ? req->ipv4Address : "";
+  if (req && !req->macAddress.empty()) spec.macAddress = req->macAddress;
+  if (networking_) WHARF_TRY(networking_->validate(spec));
+  i.spec = std::move(spec);
   return persist(*c);
 }
 
-void Engine::releaseNetwork(const std::string& id) {
-  if (networking_) networking_->release(id);
-}
-
-Result<std::vector<ContainerInfo>> Engine::listContainers(const ListOptions& opts) {
+Result<std::vector<ContainerInfo>> ContainerManager::listContainers(const ListOptions& opts) {
   WHARF_TRY(validateFilters(opts.filters));
   // Ancestors are resolved once per call: an image reference names one image id.
   std::map<std::string, std::string> ancestorIds;
   if (auto it = opts.filters.find("ancestor"); it != opts.filters.end()) {
-    std::lock_guard lock(storeMu_);
     for (const auto& ref : it->second) {
-      auto img = images_.resolve(ref);
+      auto img = images_.resolveImage(ref);
       if (img.ok()) ancestorIds[ref] = img->id;
     }
   }
@@ -280,157 +312,109 @@ Result<std::vector<ContainerInfo>> Engine::listContainers(const ListOptions& opt
   return out;
 }
 
-void Engine::removeContainer(const std::string& idOrName, bool force, bool removeVolumes,
-                             std::function<void(Status)> done) {
-  (void)removeVolumes;  // no volumes yet
+void ContainerManager::removeContainer(const std::string& idOrName, bool force, bool removeVolumes,
+                                       std::function<void(Status)> done) {
   auto found = find(idOrName);
   if (!found.ok()) return done(std::move(found).error());
   ContainerPtr c = *found;
-  if (c->removing) {
-    return done(conflict("removal of container " + c->rec.info.name + " is already in progress"));
+  const ContainerInfo& i = c->rec.info;
+  if (i.state.status == ContainerStatus::kRemoving || c->pendingRemove) {
+    return done(conflict("removal of container " + i.name + " is already in progress"));
   }
-  if (c->rec.info.state.status == ContainerStatus::kRestarting) {
+  if (i.state.status == ContainerStatus::kRestarting && !c->rec.starting) {
     if (!force) {
-      return done(conflict("You cannot remove a restarting container " + c->rec.info.id +
+      return done(conflict("You cannot remove a restarting container " + i.id +
                            ". Stop the container before attempting removal or force remove"));
     }
     cancelRestart(*c);
   }
-  bool running = c->rec.info.state.status == ContainerStatus::kRunning || c->starting;
-  if (running && !force) {
-    return done(conflict("cannot remove container \"/" + c->rec.info.name +
+  bool live = i.state.status == ContainerStatus::kRunning ||
+              i.state.status == ContainerStatus::kPaused || c->rec.starting;
+  if (live && !force) {
+    if (i.state.status == ContainerStatus::kPaused) {
+      return done(conflict("cannot remove container \"/" + i.name +
+                           "\": container is paused and must be unpaused first"));
+    }
+    return done(conflict("cannot remove container \"/" + i.name +
                          "\": container is running: stop the container before removing or "
                          "force remove"));
   }
-  if (running) {
-    c->removing = true;
-    (void)killInit(*c, SIGKILL);
-    c->exitWaiters.push_back([this, c, done](Result<WaitResult>) { doRemove(c, done); });
+  if (live) {
+    // Killed now (a paused one is thawed first so that it can die); removed once its exit is
+    // recorded and its resources released. A start in progress is killed as soon as it runs,
+    // or abandoned before the shim is launched (container_start.cpp).
+    c->pendingRemove = std::move(done);
+    c->pendingRemoveVolumes = removeVolumes;
+    setManuallyStopped(*c, true);
+    if (c->shim) {
+      if (i.state.status == ContainerStatus::kPaused) (void)c->shim->resume();
+      (void)c->shim->kill(SIGKILL);
+    }
     return;
   }
-  doRemove(c, std::move(done));
+  doRemove(c, removeVolumes, done);
 }
 
-void Engine::doRemove(ContainerPtr c, std::function<void(Status)> done) {
+void ContainerManager::doRemove(const ContainerPtr& c, bool removeVolumes,
+                                const std::function<void(Status)>& done) {
   const std::string id = c->rec.info.id;
   // Both a forced remove and AutoRemove may ask once the container exits.
-  if (!containers_.count(id)) return done(okStatus());
+  if (!containers_.count(id) || c->rec.info.state.status == ContainerStatus::kRemoving)
+    return done(okStatus());
   // Nothing is deleted under a live container: a shim that still runs it (whatever the
-  // record says) or an overlay that is still mounted stops the removal here.
-  if (c->rec.shimPid > 0 && isShimOf(c->rec.shimPid, id)) {
+  // record says) stops the removal here.
+  if (c->rec.shimPid > 0 && shims_.isShimOf(c->rec.shimPid, id)) {
     return done(conflict("cannot remove container " + id + ": its shim (pid " +
                          std::to_string(c->rec.shimPid) + ") is still running"));
   }
-  c->removing = true;
-  if (auto m = isMountPoint(c->rec.info.rootfsPath); !m.ok() || *m) c->rec.mounted = true;
+  if (Status st = transition(*c, Transition::kRemoving); !st.ok()) return done(std::move(st));
+  (void)persist(*c);
+  auto fail = [this, c, id, done](Error e) {
+    (void)transition(*c, Transition::kDead);
+    (void)persist(*c);
+    done(std::move(e).context("remove container " + id));
+  };
+  if (auto m = rootfs_.isMounted(c->rec.info.rootfsPath); !m.ok() || *m) c->rec.mounted = true;
   Status st = unmountRootfs(*c);
   if (st.ok()) {
-    auto still = isMountPoint(c->rec.info.rootfsPath);
+    auto still = rootfs_.isMounted(c->rec.info.rootfsPath);
     if (!still.ok())
       st = std::move(still).error();
     else if (*still)
       st = internalError("unmount " + c->rec.info.rootfsPath + ": still mounted");
   }
-  if (!st.ok()) {
-    c->removing = false;
-    (void)persist(*c);
-    return done(std::move(st).error().context("remove container " + id));
-  }
-  (void)runtime_.remove(id, true);  // usually already gone: the shim removes it
-  releaseNetwork(id);
-  st = fs::removeAll(bundleDir(id));
-  if (st.ok()) st = fs::removeAll(containerDir(id));
-  if (st.ok()) {
-    std::lock_guard lock(storeMu_);
-    st = db_.deleteContainer(id);
-  }
-  if (!st.ok()) {
-    c->removing = false;
-    return done(std::move(st).error().context("remove container " + id));
-  }
-  containers_.erase(id);
-  cancelRestart(*c);
-  c->shimWatch.reset();
-  ++c->epoch;
-  wakeReaders(*c);
-  WaitResult r{c->rec.info.state.exitCode, c->rec.info.state.error};
-  auto waiters = std::move(c->removeWaiters);
-  auto exitWaiters = std::move(c->exitWaiters);
-  for (auto& w : waiters) w(r);
-  // Whoever waited for an exit that will never come now learns the container is gone.
-  for (auto& w : exitWaiters) w(r);
-  log::info("removed container {}", id.substr(0, 12));
-  done(okStatus());
+  if (!st.ok()) return fail(std::move(st).error());
+  // The components' resources go first (endpoints, anonymous volumes), then the files.
+  forEachResource(
+      0,
+      [c, removeVolumes](ContainerResources* r, std::function<void()> next) {
+        r->remove(c->rec.info, removeVolumes, std::move(next));
+      },
+      [this, c, id, fail, done] {
+        Status st = fs::removeAll(bundleDir(id));
+        if (st.ok()) st = fs::removeAll(containerDir(id));
+        if (st.ok()) st = db_.deleteContainer(id);
+        if (!st.ok()) return fail(std::move(st).error());
+        (void)transition(*c, Transition::kRemoved);
+        containers_.erase(id);
+        if (c->restartTimer) c->restartTimer->cancel();
+        c->shim.reset();
+        publish(*c, "destroy");
+        WaitResult r{c->rec.info.state.exitCode, c->rec.info.state.error};
+        auto waiters = std::move(c->removeWaiters);
+        endRun(*c, r);  // whoever waited for an exit that will never come learns it is gone
+        for (auto& w : waiters) w(r);
+        log::info("removed container {}", id.substr(0, 12));
+        done(okStatus());
+      });
 }
 
-void Engine::wakeReaders(Container& c) {
-  auto& w = c.logWakers;
-  w.erase(std::remove_if(w.begin(), w.end(), [](const std::function<bool()>& f) { return !f(); }),
-          w.end());
-}
-
-Result<std::unique_ptr<LogReader>> Engine::readLogs(const std::string& idOrName,
-                                                    const LogOptions& opts) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
-  std::weak_ptr<Container> weak = c;
-  auto done = [weak] {
-    auto c = weak.lock();
-    // A container restarting by policy will write more: keep following it.
-    return !c || c->removing ||
-           (c->rec.info.state.status != ContainerStatus::kRunning &&
-            c->rec.info.state.status != ContainerStatus::kRestarting && !c->starting);
-  };
-  WHARF_ASSIGN_OR_RETURN(auto reader,
-                         JsonFileLogReader::open(io_, c->rec.info.logPath, opts, false, done));
-  if (opts.follow) c->logWakers.push_back(reader->waker());
-  return std::unique_ptr<LogReader>(std::move(reader));
-}
-
-Result<std::unique_ptr<LogReader>> Engine::attachOutput(const std::string& idOrName, bool stdoutOn,
-                                                        bool stderrOn) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
-  LogOptions opts;
-  opts.follow = true;
-  opts.stdoutOn = stdoutOn;
-  opts.stderrOn = stderrOn;
-  std::weak_ptr<Container> weak = c;
-  uint64_t epoch0 = c->epoch;
-  auto done = [weak, epoch0] {
-    auto c = weak.lock();
-    return !c || c->epoch > epoch0;
-  };
-  // From the current end: a container attached before its start gets everything it writes.
-  WHARF_ASSIGN_OR_RETURN(auto reader,
-                         JsonFileLogReader::open(io_, c->rec.info.logPath, opts, true, done));
-  c->logWakers.push_back(reader->waker());
-  return std::unique_ptr<LogReader>(std::move(reader));
-}
-
-Result<std::unique_ptr<StdinWriter>> Engine::attachStdin(const std::string& idOrName) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
-  if (!c->rec.info.spec.openStdin) {
-    return invalidArgument("container " + c->rec.info.id + " was not created with OpenStdin");
-  }
-  if (!c->stdinPipe) c->stdinPipe = std::make_shared<StdinPipe>(io_);
-  return std::unique_ptr<StdinWriter>(new PipeStdinWriter(c->stdinPipe));
-}
-
-Status Engine::resizeTty(const std::string& idOrName, int height, int width) {
-  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
-  const ContainerInfo& i = c->rec.info;
-  if (i.state.status != ContainerStatus::kRunning) {
-    return conflict("Container " + i.id + " is not running");
-  }
-  if (!i.spec.tty || height <= 0 || width <= 0) return okStatus();
-  // The shim reads resize requests from a FIFO in the bundle (engine/shim/shim.h).
-  std::string path = c->rec.bundle + "/control";
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd) return sysError("open " + path);
-  std::string msg = "resize " + std::to_string(height) + " " + std::to_string(width) + "\n";
-  if (::write(fd.get(), msg.data(), msg.size()) != static_cast<ssize_t>(msg.size())) {
-    return sysError("write " + path);
-  }
-  return okStatus();
+void ContainerManager::forEachResource(
+    size_t n, std::function<void(ContainerResources*, std::function<void()>)> fn,
+    std::function<void()> done) {
+  if (n >= resources_.size()) return done();
+  ContainerResources* r = resources_[n];
+  fn(r, [this, n, fn, done]() mutable { forEachResource(n + 1, std::move(fn), std::move(done)); });
 }
 
 }  // namespace wharf::engine

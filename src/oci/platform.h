@@ -1,14 +1,14 @@
 #pragma once
-// Platforms as image indexes name them (image-spec: os, architecture, variant), in GOOS/GOARCH
-// terms, with containerd's normalisation: "aarch64" is arm64, "x86_64" amd64, arm64's
-// default variant v8 is the same as none, and arm without a variant is v7.
+// Platforms as image indexes and the Engine API name them (image-spec: os, architecture, variant),
+// in GOOS/GOARCH terms, with containerd's normalisation: "aarch64" is arm64, "x86_64" amd64,
+// arm64's default variant v8 is the same as none, and arm without a variant is v7.
 
 #include <string>
 #include <string_view>
 
 #include "common/error.h"
 
-namespace wharf::image {
+namespace wharf::oci {
 
 struct Platform {
   std::string os, architecture, variant;
@@ -19,8 +19,10 @@ struct Platform {
 Result<Platform> parsePlatform(std::string_view s);
 Platform normalizePlatform(Platform p);
 Platform hostPlatform();
+// Go's GOARCH name of the machine the daemon runs on (uname(2)): "amd64", "arm64", "386"...
+std::string hostArchitecture();
 // `have` (from an index entry) satisfies `want`: same os and architecture; the variant must
 // match when `want` names one (after normalisation).
 bool platformMatches(const Platform& want, const Platform& have);
 
-}  // namespace wharf::image
+}  // namespace wharf::oci

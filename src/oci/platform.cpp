@@ -1,12 +1,12 @@
-#include "image/platform.h"
+#include "oci/platform.h"
+
+#include <sys/utsname.h>
 
 #include <algorithm>
 #include <cctype>
 #include <vector>
 
-#include "image/internal/image_util.h"
-
-namespace wharf::image {
+namespace wharf::oci {
 
 std::string Platform::str() const {
   std::string out = os + "/" + architecture;
@@ -85,7 +85,18 @@ Result<Platform> parsePlatform(std::string_view s) {
   return normalizePlatform(p);
 }
 
-Platform hostPlatform() { return normalizePlatform({"linux", internal::hostArchitecture(), ""}); }
+std::string hostArchitecture() {
+  struct utsname u {};
+  if (::uname(&u) != 0) return "unknown";
+  std::string m = u.machine;
+  if (m == "x86_64") return "amd64";
+  if (m == "aarch64") return "arm64";
+  if (m == "i386" || m == "i686") return "386";
+  if (m.rfind("armv", 0) == 0) return "arm";
+  return m;  // ppc64le, s390x, riscv64 are already spelled the same
+}
+
+Platform hostPlatform() { return normalizePlatform({"linux", hostArchitecture(), ""}); }
 
 bool platformMatches(const Platform& want, const Platform& have) {
   Platform w = normalizePlatform(want), h = normalizePlatform(have);
@@ -93,4 +104,4 @@ bool platformMatches(const Platform& want, const Platform& have) {
   return w.variant.empty() || w.variant == h.variant;
 }
 
-}  // namespace wharf::image
+}  // namespace wharf::oci

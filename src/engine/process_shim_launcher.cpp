@@ -1,0 +1,272 @@
+// ProcessShimLauncher: every direct interaction of the daemon with wharf-shim processes.
+#include "engine/process_shim_launcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "engine/exit_watch.h"
+#include "engine/shim/json_log.h"
+#include "engine/shim_scan.h"
+#include "runtime/runtime.h"
+#include "runtime/sealed_exe.h"
+
+extern char** environ;
+
+namespace wharf::engine {
+
+namespace asio = boost::asio;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+// How long adopting a shim that was still starting its container may take (it only has to
+// finish the runtime's create and start), polled without blocking the loop.
+constexpr int kAdoptPolls = 1000;
+constexpr auto kAdoptPollEvery = std::chrono::milliseconds(10);
+
+shim::ExitStatus lostShimExit() {
+  shim::ExitStatus es;
+  es.exitCode = 255;
+  es.finishedAtNanos = nowNanos();
+  es.error = "wharf-shim exited without recording the container's exit";
+  return es;
+}
+
+}  // namespace
+
+class ProcessShimLauncher::Handle final : public ShimHandle {
+ public:
+  Handle(ProcessShimLauncher& l, ShimStart s, pid_t init, pid_t shimPid, UniqueFd stdinWrite)
+      : l_(l), s_(std::move(s)), init_(init), shim_(shimPid), stdin_(std::move(stdinWrite)) {}
+
+  pid_t shimPid() const override { return shim_; }
+  pid_t initPid() const override { return init_; }
+
+  void watchExit(std::function<void(shim::ExitStatus)> onExit) override {
+    auto fd = openPidfd(shim_);
+    auto finish = [&l = l_, s = s_, init = init_, onExit = std::move(onExit)] {
+      l.collectExit(s, init, onExit);
+    };
+    if (!fd.ok() || !::wharf::engine::isShimOf(shim_, s_.id)) {
+      // Already gone (or the pid is someone else's now): what it left says how it ended.
+      asio::post(l_.io_, std::move(finish));
+      return;
+    }
+    // Reports only a verified exit: a stale epoll event must never pass for the shim's death
+    // (engine/exit_watch.h).
+    watch_ = std::make_unique<ProcessExitWatch>(l_.io_, std::move(*fd));
+    watch_->wait(std::move(finish));
+  }
+
+  Status kill(int signal) override {
+    Status st = l_.runtime_.kill(s_.id, signal);
+    if (st.ok()) return st;
+    // The runtime's state may be gone while the process is not (a crashed shim).
+    if (init_ > 0 && ::kill(init_, signal) == 0) return okStatus();
+    return st;
+  }
+  Status pause() override { return l_.runtime_.pause(s_.id); }
+  Status resume() override { return l_.runtime_.resume(s_.id); }
+
+  Status resize(int height, int width) override {
+    // The shim reads resize requests from a FIFO in the bundle (engine/shim/shim.h).
+    std::string path = s_.bundle + "/control";
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) return sysError("open " + path);
+    std::string msg = "resize " + std::to_string(height) + " " + std::to_string(width) + "\n";
+    if (::write(fd.get(), msg.data(), msg.size()) != static_cast<ssize_t>(msg.size()))
+      return sysError("write " + path);
+    return okStatus();
+  }
+
+  UniqueFd takeStdin() override { return std::move(stdin_); }
+
+ private:
+  ProcessShimLauncher& l_;
+  ShimStart s_;
+  pid_t init_, shim_;
+  UniqueFd stdin_;
+  std::unique_ptr<ProcessExitWatch> watch_;
+};
+
+ProcessShimLauncher::ProcessShimLauncher(asio::io_context& io, asio::thread_pool& pool,
+                                         runtime::Runtime& runtime, stdfs::path shimPath)
+    : io_(io), pool_(pool), runtime_(runtime), shimPath_(std::move(shimPath)) {
+  if (shimPath_.empty()) {
+    std::error_code ec;
+    stdfs::path self = stdfs::read_symlink("/proc/self/exe", ec);
+    shimPath_ = self.parent_path() / "wharf-shim";
+  }
+  if (auto copy = runtime::openReadOnlyCopy(shimPath_.string()); copy.ok())
+    shimExe_ = std::move(*copy);
+  else
+    log::warn("{}: every shim will make its own read-only copy", copy.error().message());
+}
+
+void ProcessShimLauncher::launch(const ShimStart& s, LaunchDone done) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return done(sysError("pipe"));
+  UniqueFd readEnd(p[0]), writeEnd(p[1]);
+  // `-i`: the init reads the pipe the shim gets as fd 4; the daemon writes what attach sends.
+  UniqueFd stdinRead, stdinWrite;
+  if (s.openStdin) {
+    int sp[2];
+    if (::pipe2(sp, O_CLOEXEC) != 0) return done(sysError("pipe"));
+    stdinRead.reset(sp[0]);
+    stdinWrite.reset(sp[1]);
+  }
+  std::string runtimeRoot = runtime_.root().string();
+  std::string shimLog = (stdfs::path(s.bundle) / "shim.log").string();
+  std::vector<std::string> args = {
+      shimPath_.string(), "--id",       s.id,    "--bundle", s.bundle,
+      "--runtime-root",   runtimeRoot,  "--log", s.logPath,  "--exit-file",
+      s.exitFile,         "--ready-fd", "3"};
+  if (stdinRead) {
+    args.push_back("--stdin-fd");
+    args.push_back("4");
+  }
+  if (s.tty) {
+    args.push_back("--tty");
+    args.push_back("1");
+  }
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  // The shim's own complaints (it has nowhere else to say them once detached).
+  posix_spawn_file_actions_addopen(&fa, 2, shimLog.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&fa, writeEnd.get(), 3);
+  if (stdinRead) posix_spawn_file_actions_adddup2(&fa, stdinRead.get(), 4);
+  // The shim's executable: our read-only copy, reached as /proc/self/fd/N in the child (the
+  // shim closes it first thing), so the shim starts protected (runtime/sealed_exe.h).
+  int firstFree = stdinRead ? 5 : 4;
+  std::string exePath = shimPath_.string();
+  if (shimExe_) {
+    posix_spawn_file_actions_adddup2(&fa, shimExe_.get(), firstFree);
+    exePath = "/proc/self/fd/" + std::to_string(firstFree++);
+  }
+  // Client sockets and the lock file must not leak into a process that outlives us.
+  posix_spawn_file_actions_addclosefrom_np(&fa, firstFree);
+  // The shim, and through it the container's init, starts with default signal dispositions
+  // and nothing blocked, whatever the daemon ignores (SIGPIPE, SIGHUP).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t child = -1;
+  int rc = ::posix_spawn(&child, exePath.c_str(), &fa, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&fa);
+  writeEnd.reset();
+  stdinRead.reset();
+  if (rc != 0) return done(sysError("start " + shimPath_.string(), rc));
+
+  auto pipe = std::make_shared<asio::posix::stream_descriptor>(io_, readEnd.release());
+  auto buf = std::make_shared<std::string>();
+  auto stdinFd = std::make_shared<UniqueFd>(std::move(stdinWrite));
+  asio::async_read(*pipe, asio::dynamic_buffer(*buf),
+                   [this, s, child, pipe, buf, stdinFd, done = std::move(done)](
+                       const boost::system::error_code&, size_t) mutable {
+                     // EOF (or any error) ends the message: the shim closed its end.
+                     onReady(s, child, *buf, std::move(*stdinFd), done);
+                   });
+}
+
+void ProcessShimLauncher::onReady(const ShimStart& s, pid_t child, const std::string& msg,
+                                  UniqueFd stdinWrite, const LaunchDone& done) {
+  int ws = 0;
+  ::waitpid(child, &ws, 0);  // the shim's first process exits right after its fork
+  if (msg.rfind("ok ", 0) == 0) {
+    int initPid = 0, shimPid = 0;
+    if (std::sscanf(msg.c_str(), "ok %d %d", &initPid, &shimPid) == 2) {
+      return done(std::unique_ptr<ShimHandle>(
+          new Handle(*this, s, initPid, shimPid, std::move(stdinWrite))));
+    }
+  }
+  Error e =
+      internalError("wharf-shim failed to start the container (see " + s.bundle + "/shim.log)");
+  if (msg.rfind("err ", 0) == 0) {
+    size_t sp = msg.find(' ', 4);
+    int cat = std::atoi(msg.substr(4, sp - 4).c_str());
+    std::string text = sp == std::string::npos ? "" : msg.substr(sp + 1);
+    e = Error(static_cast<ErrorCategory>(cat), text);
+  }
+  done(std::move(e));
+}
+
+std::map<std::string, pid_t> ProcessShimLauncher::liveShims() { return findShims(); }
+
+bool ProcessShimLauncher::isShimOf(pid_t pid, const std::string& id) {
+  return ::wharf::engine::isShimOf(pid, id);
+}
+
+bool ProcessShimLauncher::runtimeHas(const std::string& id) { return runtime_.state(id).ok(); }
+
+void ProcessShimLauncher::adopt(const ShimStart& s, pid_t shimPid, LaunchDone done) {
+  pollAdopt(s, shimPid, kAdoptPolls, std::move(done));
+}
+
+void ProcessShimLauncher::pollAdopt(const ShimStart& s, pid_t shimPid, int triesLeft,
+                                    LaunchDone done) {
+  auto st = runtime_.state(s.id);
+  bool settled =
+      st.ok() && (st->status == "running" || st->status == "paused" || st->status == "stopped");
+  bool shimAlive = ::wharf::engine::isShimOf(shimPid, s.id);
+  if (settled || !shimAlive || fs::exists(s.exitFile) || triesLeft <= 0) {
+    if (!settled && !shimAlive && !fs::exists(s.exitFile) && !st.ok()) {
+      return done(internalError("wharf-shim failed to start the container (see " + s.bundle +
+                                "/shim.log)"));
+    }
+    int init = st.ok() ? st->pid : 0;
+    return done(std::unique_ptr<ShimHandle>(new Handle(*this, s, init, shimPid, UniqueFd())));
+  }
+  auto timer = std::make_shared<asio::steady_timer>(io_, kAdoptPollEvery);
+  timer->async_wait([this, timer, s, shimPid, triesLeft,
+                     done = std::move(done)](const boost::system::error_code&) mutable {
+    pollAdopt(s, shimPid, triesLeft - 1, std::move(done));
+  });
+}
+
+void ProcessShimLauncher::collectExit(const ShimStart& s, pid_t initPid,
+                                      std::function<void(shim::ExitStatus)> done) {
+  auto st = shim::readExitFile(s.exitFile);
+  if (st.ok()) return done(*st);
+  // The shim died without a word (it was killed, or crashed): make sure the container is not
+  // left running unwatched. Only reached once the shim's exit is verified.
+  log::warn("shim of {} exited without an exit file: {}", s.id, st.error().message());
+  if (Status k = runtime_.kill(s.id, SIGKILL); !k.ok() && initPid > 0) ::kill(initPid, SIGKILL);
+  asio::post(pool_, [this, id = s.id, done = std::move(done)]() mutable {
+    (void)runtime_.remove(id, true);  // waits for the init to die: never on the loop
+    asio::post(io_, [done = std::move(done)] { done(lostShimExit()); });
+  });
+}
+
+void ProcessShimLauncher::cleanup(const std::string& id, std::function<void()> done) {
+  asio::post(pool_, [this, id, done = std::move(done)]() mutable {
+    (void)runtime_.remove(id, true);
+    asio::post(io_, std::move(done));
+  });
+}
+
+}  // namespace wharf::engine
