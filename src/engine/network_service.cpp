@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/time.h"
 #include "network/manager.h"
 
 namespace wharf::engine {
@@ -142,8 +143,12 @@ Result<std::vector<std::string>> NetworkService::pruneNetworks(const Filters& fi
       for (const auto& v : vs) {
         if (k == "label" && !labelMatches(n.labels, v)) keep = true;
         if (k == "label!" && labelMatches(n.labels, v)) keep = true;
-        // "until" compares RFC 3339 strings of the same shape, or is ignored when not one.
-        if (k == "until" && v.size() >= 10 && v[4] == '-' && n.created > v) keep = true;
+        // "until": docker's timestamp (a duration, Unix seconds or RFC 3339), as dockerd.
+        if (k == "until") {
+          WHARF_ASSIGN_OR_RETURN(int64_t until, parseTimestamp(v, nowNanos()));
+          auto created = parseRfc3339(n.created);
+          if (created.ok() && *created > until) keep = true;
+        }
       }
     }
     if (keep) continue;
