@@ -94,5 +94,21 @@ TEST_F(NetworkServiceTest, ConnectAndDisconnectGoToTheContainerManager) {
   EXPECT_EQ(*pruned, std::vector<std::string>{"n"});
 }
 
+TEST_F(NetworkServiceTest, PruneUntilTakesDockerTimestamps) {
+  NetworkCreateRequest r;
+  r.name = "fresh";
+  ASSERT_TRUE(service_->createNetwork(r).ok());
+  // Created just now: newer than an hour ago and than 2001, so kept.
+  for (const char* until : {"1h", "2001-01-01T00:00:00Z", "978307200"}) {
+    auto kept = service_->pruneNetworks({{"until", {until}}});
+    ASSERT_TRUE(kept.ok()) << until;
+    EXPECT_TRUE(kept->empty()) << until;
+  }
+  EXPECT_FALSE(service_->pruneNetworks({{"until", {"yesterday"}}}).ok());
+  auto pruned = service_->pruneNetworks({{"until", {"2200-01-01T00:00:00Z"}}});
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(*pruned, std::vector<std::string>{"fresh"});
+}
+
 }  // namespace
 }  // namespace wharf::engine
