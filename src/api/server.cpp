@@ -352,6 +352,7 @@ void addAllRoutes(Router& router, RouteContextPtr ctx) {
   addEventRoutes(router, ctx);
   addContainerRoutes(router, ctx);
   addExecRoutes(router, ctx);
+  addNetworkRoutes(router, ctx);
   addVolumeRoutes(router, ctx);
   addImageRoutes(router, std::move(ctx));
   addNotImplementedRoutes(router);
@@ -481,10 +482,10 @@ class Server::Impl {
 
 Server::Server(asio::io_context& io, engine::ContainerBackend& containers,
                engine::ImageBackend& images, engine::SystemBackend& system, ServerConfig cfg,
-               engine::VolumeBackend* volumes)
+               engine::VolumeBackend* volumes, engine::NetworkBackend* networks)
     : impl_(std::make_unique<Impl>(
-          io, std::make_shared<const RouteContext>(
-                  RouteContext{io, containers, images, system, std::move(cfg), volumes}))) {}
+          io, std::make_shared<const RouteContext>(RouteContext{
+                  io, containers, images, system, std::move(cfg), volumes, networks}))) {}
 
 Server::~Server() { impl_->stop(); }
 

@@ -32,10 +32,10 @@ struct ServerConfig {
 
 class Server {
  public:
-  // volumes: optional; without it the volume endpoints answer 501.
+  // volumes, networks: optional; without them their endpoints answer 501.
   Server(boost::asio::io_context& io, engine::ContainerBackend& containers,
          engine::ImageBackend& images, engine::SystemBackend& system, ServerConfig cfg,
-         engine::VolumeBackend* volumes = nullptr);
+         engine::VolumeBackend* volumes = nullptr, engine::NetworkBackend* networks = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -89,6 +89,14 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"pull", cmdPull},
         {"push", cmdPush}}},
       {"system", {{"info", cmdInfo}, {"events", cmdEvents}}},
+      {"network",
+       {{"create", cmdNetworkCreate},
+        {"ls", cmdNetworkLs},
+        {"list", cmdNetworkLs},
+        {"inspect", cmdNetworkInspect},
+        {"rm", cmdNetworkRm},
+        {"remove", cmdNetworkRm},
+        {"prune", cmdNetworkPrune}}},
       {"volume",
        {{"create", cmdVolumeCreate},
         {"ls", cmdVolumeLs},
@@ -109,7 +117,8 @@ void printUsage(std::ostream& out) {
         << "\n";
   }
   out << "\nManagement Commands:\n  container Manage containers\n  image     Manage images\n"
-         "  system    Manage wharf\n  volume    Manage volumes\n\nGlobal Options:\n"
+         "  network   Manage networks\n  system    Manage wharf\n  volume    Manage "
+         "volumes\n\nGlobal Options:\n"
          "  -D, --debug              Enable debug mode\n"
          "  -H, --host string        Daemon socket to connect to (default "
       << client::kDefaultHost
@@ -124,11 +133,11 @@ void printUsage(std::ostream& out) {
 // "not a wharf command", which reads like a typo.
 bool isDockerCommandNotBuilt(const std::string& cmd) {
   static const std::set<std::string> kDocker = {
-      "builder",  "buildx",  "build",   "checkpoint", "commit",  "compose", "config",
-      "context",  "cp",      "diff",    "export",     "history", "login",   "logout",
-      "manifest", "network", "node",    "plugin",     "port",    "push",    "rename",
-      "search",   "secret",  "service", "stack",      "stats",   "swarm",   "top",
-      "trust",    "update",  "init",    "scout",      "debug",   "sbom"};
+      "builder",  "buildx",  "build",  "checkpoint", "commit",  "compose", "config",
+      "context",  "cp",      "diff",   "export",     "history", "login",   "logout",
+      "manifest", "node",    "plugin", "port",       "push",    "rename",  "search",
+      "secret",   "service", "stack",  "stats",      "swarm",   "top",     "trust",
+      "update",   "init",    "scout",  "debug",      "sbom"};
   return kDocker.count(cmd) > 0;
 }
 

@@ -10,6 +10,24 @@
 
 namespace wharf::cli {
 
+// docker inspect prints json.MarshalIndent output: 4 spaces, and HTML characters escaped.
+std::string dockerIndent(const OrderedJson& v) {
+  std::string s = v.dump(4, ' ', false, OrderedJson::error_handler_t::replace);
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '<')
+      out += "\\u003c";
+    else if (c == '>')
+      out += "\\u003e";
+    else if (c == '&')
+      out += "\\u0026";
+    else
+      out += c;
+  }
+  return out;
+}
+
 namespace {
 
 // Runs fn on each id; like docker, prints the name on success, the error on stderr otherwise,
@@ -27,24 +45,6 @@ int forEach(Context& ctx, const std::vector<std::string>& ids, Fn fn) {
     }
   }
   return rc;
-}
-
-// docker inspect prints json.MarshalIndent output: 4 spaces, and HTML characters escaped.
-std::string dockerIndent(const OrderedJson& v) {
-  std::string s = v.dump(4, ' ', false, OrderedJson::error_handler_t::replace);
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    if (c == '<')
-      out += "\\u003c";
-    else if (c == '>')
-      out += "\\u003e";
-    else if (c == '&')
-      out += "\\u0026";
-    else
-      out += c;
-  }
-  return out;
 }
 
 enum class InspectType { kAny, kContainer, kImage, kVolume };

@@ -100,6 +100,13 @@ void addRunFlags(CLI::App& app, RunOptions& o, bool forRun) {
   app.add_option("-h,--hostname", o.hostname, "Container host name");
   addMulti(app, "-l,--label", o.labels, "Set meta data on a container");
   app.add_option("--network,--net", o.network, "Connect a container to a network");
+  app.add_option("--ip", o.ip, "IPv4 address (e.g., 172.30.100.104)");
+  app.add_option("--mac-address", o.macAddress, "Container MAC address (e.g., 92:d0:c6:0a:29:33)");
+  addMulti(app, "--network-alias", o.networkAliases, "Add network-scoped alias for the container");
+  addMulti(app, "--dns", o.dns, "Set custom DNS servers");
+  addMulti(app, "--dns-search", o.dnsSearch, "Set custom DNS search domains");
+  addMulti(app, "--dns-option", o.dnsOptions, "Set DNS options");
+  addMulti(app, "--add-host", o.addHosts, "Add a custom host-to-IP mapping (host:ip)");
   addMulti(app, "--cap-add", o.capAdd, "Add Linux capabilities");
   addMulti(app, "--cap-drop", o.capDrop, "Drop Linux capabilities");
   addMulti(app, "--security-opt", o.securityOpt, "Security Options");
@@ -278,9 +285,22 @@ Result<Json> buildCreateBody(const RunOptions& o, const std::vector<std::string>
   host["ReadonlyRootfs"] = o.readOnly;
   host["SecurityOpt"] = o.securityOpt.empty() ? Json() : Json(o.securityOpt);
   if (o.init) host["Init"] = true;
+  host["Dns"] = o.dns;
+  host["DnsSearch"] = o.dnsSearch;
+  host["DnsOptions"] = o.dnsOptions;
+  host["ExtraHosts"] = o.addHosts.empty() ? Json() : Json(o.addHosts);
   WHARF_TRY(addVolumeFlags(o, body, host));
   body["HostConfig"] = host;
-  body["NetworkingConfig"] = {{"EndpointsConfig", Json::object()}};
+  // The endpoint on the network the container starts on, as docker's CLI sends it.
+  Json endpoints = Json::object();
+  if (!o.ip.empty() || !o.macAddress.empty() || !o.networkAliases.empty()) {
+    Json ep = Json::object();
+    if (!o.ip.empty()) ep["IPAMConfig"] = {{"IPv4Address", o.ip}};
+    if (!o.macAddress.empty()) ep["MacAddress"] = o.macAddress;
+    if (!o.networkAliases.empty()) ep["Aliases"] = o.networkAliases;
+    endpoints[o.network.empty() ? "default" : o.network] = ep;
+  }
+  body["NetworkingConfig"] = {{"EndpointsConfig", endpoints}};
   return body;
 }
 

@@ -30,6 +30,9 @@ struct RunOptions {
   std::string hostname;
   std::vector<std::string> labels;
   std::string network;
+  // Networking: --ip --network-alias --mac-address --dns --dns-search --dns-option --add-host
+  std::string ip, macAddress;
+  std::vector<std::string> networkAliases, dns, dnsSearch, dnsOptions, addHosts;
   std::vector<std::string> capAdd;
   std::vector<std::string> capDrop;
   std::vector<std::string> securityOpt;

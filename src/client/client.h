@@ -157,6 +157,12 @@ class Client {
   // POST /images/{name}/push?tag=: JSON progress messages to onMessage.
   Status imagePush(const std::string& ref, const std::function<void(const Json&)>& onMessage);
   // The archive's bytes, in order, to onData (which may fail to stop the transfer).
+  // Networks (client_networks.cpp): bodies and replies as the Engine API has them.
+  Result<Json> networkCreate(const Json& body);
+  Result<Json> networkList(const Json& filters);
+  Result<OrderedJson> networkInspectOrdered(const std::string& idOrName);
+  Status networkRemove(const std::string& idOrName);
+  Result<Json> networkPrune(const Json& filters);
   Status imageSave(const std::vector<std::string>& names,
                    const std::function<Status(std::string_view)>& onData);
 

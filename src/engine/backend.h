@@ -165,12 +165,28 @@ struct ContainerSpec {
   std::vector<std::string> securityOpt;
   std::string restartPolicy;  // "", "no", "always", "on-failure", "unless-stopped"
   int restartMaxRetries = 0;
+  // Networking: HostConfig.Dns, DnsSearch, DnsOptions, ExtraHosts ("name:ip"), and the
+  // endpoint of NetworkingConfig.EndpointsConfig[networkMode] (--ip, --network-alias,
+  // --mac-address).
+  std::vector<std::string> dns, dnsSearch, dnsOptions, extraHosts;
+  std::string ipv4Address;
+  std::vector<std::string> networkAliases;
+  std::string macAddress;
   // ---- volumes and mounts (engine/volume_manager.h) ----
   std::vector<std::string> binds;            // HostConfig.Binds (`-v`)
   std::vector<volume::MountRequest> mounts;  // HostConfig.Mounts (`--mount`)
   std::map<std::string, std::string> tmpfs;  // HostConfig.Tmpfs (`--tmpfs`): path -> options
   std::vector<std::string> volumesFrom;      // HostConfig.VolumesFrom
   std::vector<std::string> volumes;          // Config.Volumes: anonymous volumes
+};
+
+// A running container's place on one network (NetworkSettings.Networks[name]).
+struct ContainerEndpoint {
+  std::string network;  // name
+  std::string networkId, endpointId;
+  std::string ipAddress, gateway, macAddress;
+  int prefixLen = 0;
+  std::vector<std::string> aliases;
 };
 
 enum class ContainerStatus { kCreated, kRunning, kPaused, kRestarting, kRemoving, kExited, kDead };
@@ -203,6 +219,7 @@ struct ContainerInfo {
   std::vector<std::string> lowerDirs;
   std::string hostnamePath, hostsPath, resolvConfPath;
   int restartCount = 0;
+  std::vector<ContainerEndpoint> endpoints;  // while running; filled at inspect and list
   // Resolved at create (engine/volume_manager.h): what inspect shows as Mounts.
   std::vector<volume::MountPoint> mountPoints;
 };
@@ -460,6 +477,61 @@ class SystemBackend {
     (void)q;
     return notImplemented("events are not supported");
   }
+};
+
+// ---- networks (network::Manager behind engine::NetworkService) ------------------------------
+
+struct NetworkEndpointInfo {
+  std::string containerId;
+  std::string name;  // the container's name
+  std::string endpointId;
+  std::string macAddress;
+  std::string ipv4Address;  // "172.18.0.2/16", or empty
+  std::vector<std::string> aliases;
+};
+
+struct NetworkInfo {
+  std::string id, name, driver, created;  // driver: "bridge", "host", "null"
+  bool internal = false, attachable = false;
+  std::string subnet, gateway, ipRange;  // empty for host and none
+  std::map<std::string, std::string> labels, options;
+  std::vector<NetworkEndpointInfo> containers;
+};
+
+// POST /networks/create, strings as the client sent them (validated by the network module).
+struct NetworkCreateRequest {
+  std::string name;
+  std::string driver = "bridge";
+  bool internal = false, attachable = false, enableIpv6 = false;
+  std::map<std::string, std::string> labels, options;
+  std::string subnet, ipRange, gateway;
+};
+
+class NetworkBackend {
+ public:
+  virtual ~NetworkBackend() = default;
+  virtual Result<NetworkInfo> createNetwork(const NetworkCreateRequest& req) = 0;
+  // By name, full id or unique id prefix.
+  virtual Result<NetworkInfo> inspectNetwork(const std::string& idOrName) = 0;
+  // docker's filters: driver, id, label, name, scope, type (custom|builtin), dangling.
+  virtual Result<std::vector<NetworkInfo>> listNetworks(
+      const std::map<std::string, std::vector<std::string>>& filters) = 0;
+  virtual Status removeNetwork(const std::string& idOrName) = 0;
+  // Removes the user networks no container uses; returns their names.
+  virtual Result<std::vector<std::string>> pruneNetworks(
+      const std::map<std::string, std::vector<std::string>>& filters) = 0;
+  // POST /networks/{id}/connect and /disconnect. A container is on one network (its
+  // NetworkMode): connecting a created container to that network sets its endpoint
+  // (aliases, address), disconnecting it clears them (what compose does before it starts a
+  // container); a second network is NotImplemented for now.
+  struct ConnectRequest {
+    std::string container;
+    std::string ipv4Address, macAddress;
+    std::vector<std::string> aliases;
+  };
+  virtual Status connectNetwork(const std::string& network, const ConnectRequest& req) = 0;
+  virtual Status disconnectNetwork(const std::string& network, const std::string& container,
+                                   bool force) = 0;
 };
 
 }  // namespace wharf::engine

@@ -14,12 +14,14 @@
 #include "common/scope_guard.h"
 #include "common/time.h"
 #include "engine/config_merge.h"
+#include "engine/container_network.h"
 #include "engine/create_checks.h"
 #include "engine/data_root.h"
 #include "engine/filters.h"
 #include "engine/names.h"
 #include "engine/shim/json_log.h"
 #include "engine/spec_builder.h"
+#include "network/etc_files.h"
 #include "store/metadata.h"
 
 namespace wharf::engine {
@@ -28,18 +30,13 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-constexpr const char* kHosts =
-    "127.0.0.1\tlocalhost\n"
-    "::1\tlocalhost ip6-localhost ip6-loopback\n"
-    "fe00::0\tip6-localnet\n"
-    "ff00::0\tip6-mcastprefix\n"
-    "ff02::1\tip6-allnodes\n"
-    "ff02::2\tip6-allrouters\n";
-
-std::string hostResolvConf() {
+// Until start writes the real ones (engine/container_network.h), a created container has
+// docker's files for its mode; a start without networking keeps these.
+std::string initialResolvConf(const ContainerSpec& spec) {
   auto text = fs::readFile("/etc/resolv.conf");
-  if (!text.ok() || text->empty()) return "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
-  return *text;
+  std::string host = text.ok() ? *text : "";
+  if (spec.networkMode == "host" && spec.dns.empty()) return host;
+  return network::resolvConf(host, {spec.dns, spec.dnsSearch, spec.dnsOptions}, false);
 }
 
 }  // namespace
@@ -161,7 +158,10 @@ Result<std::string> ContainerManager::createContainer(const ContainerSpec& spec,
     name = generateName([&](const std::string& n) { return taken(n) != nullptr; });
   }
   if (spec.image.empty()) return invalidArgument("config.Image: no image specified");
-  WHARF_TRY(checkCreateSpec(spec, [&](const std::string& other) { return find(other).ok(); }));
+  if (networking_) WHARF_TRY(networking_->validate(spec));
+  WHARF_TRY(checkCreateSpec(
+      spec, [&](const std::string& other) { return find(other).ok(); },
+      [&](const std::string&) { return networking_ != nullptr; }));
   // Options that would only fail at start (security options, capabilities, the seccomp
   // profile) fail the create instead, before anything exists.
   WHARF_TRY(validateSecurity(spec, daemonCapabilityBounding()));
@@ -215,13 +215,13 @@ Result<std::string> ContainerManager::createContainer(const ContainerSpec& spec,
   WHARF_TRY(makeDirWithMode(i.workDir, kPrivateDirMode));
   WHARF_TRY(makeDirWithMode(i.rootfsPath, kPrivateDirMode));
   WHARF_TRY(fs::writeFileAtomic(i.hostnamePath, i.spec.hostname + "\n"));
-  std::string hosts = kHosts;
+  std::string hosts = network::hostsFile({}, {});
   if (i.spec.networkMode == "host") {
     auto hostHosts = fs::readFile("/etc/hosts");
     if (hostHosts.ok()) hosts = *hostHosts;
   }
   WHARF_TRY(fs::writeFileAtomic(i.hostsPath, hosts));
-  WHARF_TRY(fs::writeFileAtomic(i.resolvConfPath, hostResolvConf()));
+  WHARF_TRY(fs::writeFileAtomic(i.resolvConfPath, initialResolvConf(i.spec)));
   WHARF_TRY(fs::writeFileAtomic(i.logPath, "", 0640));
   WHARF_TRY(persist(*c));
   undo.dismiss();
@@ -234,7 +234,46 @@ Result<std::string> ContainerManager::createContainer(const ContainerSpec& spec,
 
 Result<ContainerInfo> ContainerManager::inspectContainer(const std::string& idOrName) {
   WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
-  return c->rec.info;
+  ContainerInfo info = c->rec.info;
+  if (networking_) info.endpoints = networking_->endpoints(info.id);
+  return info;
+}
+
+Status ContainerManager::updateEndpoint(const std::string& container,
+                                        const std::string& networkName,
+                                        const std::string& networkId,
+                                        const std::optional<NetworkBackend::ConnectRequest>& req,
+                                        bool force) {
+  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(container));
+  ContainerInfo& i = c->rec.info;
+  std::string mode = i.spec.networkMode;
+  if (mode.empty() || mode == "default") mode = "bridge";
+  bool same = mode == networkName || mode == networkId ||
+              (mode.size() >= 12 && networkId.rfind(mode, 0) == 0);
+  bool running = i.state.status == ContainerStatus::kRunning ||
+                 i.state.status == ContainerStatus::kPaused ||
+                 i.state.status == ContainerStatus::kRestarting || c->rec.starting;
+  if (!same) {
+    if (!req) return forbidden("container " + i.id + " is not connected to network " + networkName);
+    return notImplemented("connecting container " + i.name + " to a second network (" +
+                          networkName + ") is not supported yet (docs/networking.md)");
+  }
+  if (running) {
+    if (req)
+      return forbidden("endpoint with name " + i.name + " already exists in network " +
+                       networkName);
+    if (!force)
+      return notImplemented("disconnecting running container " + i.name +
+                            " is not supported yet (docs/networking.md)");
+  }
+  // A created container: its endpoint settings apply at its next start.
+  ContainerSpec spec = i.spec;
+  spec.networkAliases = req ? req->aliases : std::vector<std::string>{};
+  spec.ipv4Address = req ? req->ipv4Address : "";
+  if (req && !req->macAddress.empty()) spec.macAddress = req->macAddress;
+  if (networking_) WHARF_TRY(networking_->validate(spec));
+  i.spec = std::move(spec);
+  return persist(*c);
 }
 
 Result<std::vector<ContainerInfo>> ContainerManager::listContainers(const ListOptions& opts) {
@@ -263,6 +302,7 @@ Result<std::vector<ContainerInfo>> ContainerManager::listContainers(const ListOp
     if (!all && !running) continue;
     if (!matchesFilters(i, opts.filters, ancestor)) continue;
     out.push_back(i);
+    if (networking_ && running) out.back().endpoints = networking_->endpoints(i.id);
   }
   // Newest first, as docker lists them.
   std::sort(out.begin(), out.end(), [](const ContainerInfo& a, const ContainerInfo& b) {

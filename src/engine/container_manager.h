@@ -28,6 +28,7 @@
 #include "engine/container_images.h"
 #include "engine/container_resources.h"
 #include "engine/internal/container.h"
+#include "engine/network_service.h"
 #include "engine/rootfs.h"
 #include "engine/shim_launcher.h"
 #include "runtime/cgroup/attach_warmup.h"
@@ -37,6 +38,8 @@ class MetadataDb;
 }
 
 namespace wharf::engine {
+
+class ContainerNetworking;
 
 struct ContainerManagerConfig {
   std::filesystem::path dataRoot = "/var/lib/wharf";
@@ -67,7 +70,7 @@ enum class Transition {
 Status checkTransition(ContainerStatus from, bool starting, Transition t);
 const char* transitionName(Transition t);
 
-class ContainerManager final : public ContainerBackend {
+class ContainerManager final : public ContainerBackend, public ContainerEndpointUpdater {
  public:
   ContainerManager(boost::asio::io_context& io, store::MetadataDb& db, ContainerImages& images,
                    ShimLauncher& shims, RootfsMounter& rootfs, EventPublisher& events,
@@ -78,6 +81,10 @@ class ContainerManager final : public ContainerBackend {
 
   // A network or volume component (container_resources.h); before restore().
   void addResources(ContainerResources* r) { resources_.push_back(r); }
+  // Networks (engine/container_network.h), for what is not a start/exit hook: checks at
+  // create, NetworkSettings in inspect and list, connect/disconnect. Without it a user
+  // network does not exist and inspect shows no endpoints.
+  void setNetworking(ContainerNetworking* networking) { networking_ = networking; }
 
   // Loads every container record and reconciles it with reality (container_restore.cpp).
   Status restore();
@@ -117,6 +124,12 @@ class ContainerManager final : public ContainerBackend {
   void startExec(const std::string& execId, bool detach,
                  std::function<void(Result<ExecStreams>)> done) override;
   Status resizeExec(const std::string& execId, int height, int width) override;
+
+  // ContainerEndpointUpdater (network connect/disconnect; container_manager.cpp)
+  Status updateEndpoint(const std::string& container, const std::string& networkName,
+                        const std::string& networkId,
+                        const std::optional<NetworkBackend::ConnectRequest>& req,
+                        bool force) override;
 
   // Tests: the container's record as it is now.
   Result<ContainerRecord> record(const std::string& idOrName);
@@ -187,6 +200,7 @@ class ContainerManager final : public ContainerBackend {
   EventPublisher& events_;
   ContainerManagerConfig cfg_;
   std::vector<ContainerResources*> resources_;
+  ContainerNetworking* networking_ = nullptr;
   std::map<std::string, ContainerPtr> containers_;  // by id
   struct ExecRecord {
     ExecInfo info;

@@ -61,7 +61,14 @@ Json specToJson(const ContainerSpec& s) {
             {"capDrop", s.capDrop},
             {"securityOpt", s.securityOpt},
             {"restartPolicy", s.restartPolicy},
-            {"restartMaxRetries", s.restartMaxRetries}};
+            {"restartMaxRetries", s.restartMaxRetries},
+            {"dns", s.dns},
+            {"dnsSearch", s.dnsSearch},
+            {"dnsOptions", s.dnsOptions},
+            {"extraHosts", s.extraHosts},
+            {"ipv4Address", s.ipv4Address},
+            {"networkAliases", s.networkAliases},
+            {"macAddress", s.macAddress}};
   if (s.entrypoint) j["entrypoint"] = *s.entrypoint;
   if (s.stopTimeout) j["stopTimeout"] = *s.stopTimeout;
   volumeSpecToJson(s, j);
@@ -101,6 +108,13 @@ ContainerSpec specFromJson(const Json& j) {
   get(j, "securityOpt", &s.securityOpt);
   get(j, "restartPolicy", &s.restartPolicy);
   get(j, "restartMaxRetries", &s.restartMaxRetries);
+  get(j, "dns", &s.dns);
+  get(j, "dnsSearch", &s.dnsSearch);
+  get(j, "dnsOptions", &s.dnsOptions);
+  get(j, "extraHosts", &s.extraHosts);
+  get(j, "ipv4Address", &s.ipv4Address);
+  get(j, "networkAliases", &s.networkAliases);
+  get(j, "macAddress", &s.macAddress);
   if (j.contains("entrypoint")) s.entrypoint = j["entrypoint"].get<std::vector<std::string>>();
   if (j.contains("stopTimeout")) s.stopTimeout = j["stopTimeout"].get<int>();
   volumeSpecFromJson(j, s);

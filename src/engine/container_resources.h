@@ -9,7 +9,8 @@
 //            fails the start (as a start error: the container stays created/exited with it),
 //            and components prepared before it are released.
 //   release  after the container's init exited (or its start failed after prepare), before
-//            a restart by policy prepares again. Must not fail the caller; log instead.
+//            a restart by policy prepares again; after an exit, before the exit is recorded
+//            (a waiter may start it again at once). Must not fail the caller; log instead.
 //   remove   when the container is removed (after release): delete what belongs to the
 //            container for good (anonymous volumes when `removeVolumes`, endpoints).
 // Optional (default: nothing to do):

@@ -130,8 +130,13 @@ void ContainerManager::onShimExit(const ContainerPtr& c, const shim::ExitStatus&
         "(disk full?)",
         i.id.substr(0, 12), es.logDroppedBytes);
   }
-  setExited(c, es);
-  releaseResources(c, [this, c] { afterRun(c, false); });
+  // Resources go before the exit is recorded (as moby's Cleanup before SetStopped): waiters
+  // woken by the exit may start the container again at once (restart), and that start's
+  // prepare must not be undone by this run's release.
+  releaseResources(c, [this, c, es] {
+    setExited(c, es);
+    afterRun(c, false);
+  });
 }
 
 void ContainerManager::afterRun(const ContainerPtr& c, bool startFailed) {

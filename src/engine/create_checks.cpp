@@ -7,7 +7,8 @@ namespace wharf::engine {
 namespace {
 
 Status checkNetworkMode(const std::string& mode,
-                        const std::function<bool(const std::string&)>& containerExists) {
+                        const std::function<bool(const std::string&)>& containerExists,
+                        const std::function<bool(const std::string&)>& networkExists) {
   // The modes wharf knows; user-defined networks do not exist yet, so any other name is a
   // network that is not there (docker: 404 "network X not found").
   if (mode.empty() || mode == "default" || mode == "bridge" || mode == "none" || mode == "host")
@@ -19,13 +20,15 @@ Status checkNetworkMode(const std::string& mode,
     if (!containerExists(other)) return notFound("No such container: " + other);
     return okStatus();
   }
+  if (networkExists && networkExists(mode)) return okStatus();
   return notFound("network " + mode + " not found");
 }
 
 }  // namespace
 
 Status checkCreateSpec(const ContainerSpec& spec,
-                       const std::function<bool(const std::string&)>& containerExists) {
+                       const std::function<bool(const std::string&)>& containerExists,
+                       const std::function<bool(const std::string&)>& networkExists) {
   if (!spec.workingDir.empty() && spec.workingDir[0] != '/') {
     return invalidArgument("the working directory '" + spec.workingDir +
                            "' is invalid, it needs to be an absolute path");
@@ -39,7 +42,7 @@ Status checkCreateSpec(const ContainerSpec& spec,
         "invalid restart policy: maximum retry count can only be used with "
         "'on-failure'");
   }
-  return checkNetworkMode(spec.networkMode, containerExists);
+  return checkNetworkMode(spec.networkMode, containerExists, networkExists);
 }
 
 }  // namespace wharf::engine

@@ -11,9 +11,11 @@
 
 namespace wharf::engine {
 
-// `containerExists(idOrName)` answers for NetworkMode "container:<name|id>".
+// `containerExists(idOrName)` answers for NetworkMode "container:<name|id>",
+// `networkExists(name)` (if given) for a user-defined network.
 // InvalidArgument (400) or NotFound (404), with docker's messages.
 Status checkCreateSpec(const ContainerSpec& spec,
-                       const std::function<bool(const std::string&)>& containerExists);
+                       const std::function<bool(const std::string&)>& containerExists,
+                       const std::function<bool(const std::string&)>& networkExists = nullptr);
 
 }  // namespace wharf::engine

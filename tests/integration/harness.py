@@ -117,6 +117,12 @@ class Daemon:
         self.host = "unix://" + self.sock
         self.log_path = os.path.join(self.tmp, "wharfd.log")
         self.extra_args = list(extra_args)
+        # A default bridge (and so an nftables table, inet wharf_<bridge>) of its own: two
+        # daemons on one host never share or tear down each other's (network/firewall.h).
+        if "--bridge" not in self.extra_args and "-b" not in self.extra_args:
+            self.extra_args += ["--bridge", "wt" + secrets.token_hex(4)]
+        self.bridge = self.extra_args[self.extra_args.index("--bridge") + 1] \
+            if "--bridge" in self.extra_args else None
         self.proc = None
         self._log = None
         self.container_ids = set()
@@ -198,6 +204,7 @@ class Daemon:
         time.sleep(0.05)
         for mp in _mounts_under(self.tmp):
             subprocess.run(["umount", "-l", mp], stderr=subprocess.DEVNULL)
+        self._remove_network_state()
         for cid in ids:
             for _ in range(50):
                 left = _cgroup_dirs_for(cid)
@@ -211,6 +218,26 @@ class Daemon:
                         pass
                 time.sleep(0.02)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _remove_network_state(self):
+        """The bridges of this daemon's networks and its nftables table (a daemon stopped
+        with containers still running keeps them, as dockerd keeps docker0)."""
+        bridges = set()
+        ndir = os.path.join(self.data_root, "network")
+        if os.path.isdir(ndir):
+            for f in os.listdir(ndir):
+                try:
+                    with open(os.path.join(ndir, f)) as fh:
+                        b = json.load(fh).get("bridge")
+                except (OSError, ValueError):
+                    continue
+                if b:
+                    bridges.add(b)
+        for b in bridges:
+            subprocess.run(["ip", "link", "del", b], stderr=subprocess.DEVNULL)
+        if self.bridge:
+            table = "wharf_" + "".join(c if c.isalnum() else "_" for c in self.bridge)
+            subprocess.run(["nft", "delete", "table", "inet", table], stderr=subprocess.DEVNULL)
 
     def __enter__(self):
         return self.start()

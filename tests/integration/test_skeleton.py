@@ -110,14 +110,15 @@ class RunTest(DaemonTestCase):
         self.assertEqual(lines[0], cid[:12])  # own UTS namespace, docker's hostname
         self.assertEqual(lines[1], "pid=1")  # own PID namespace
         self.assertEqual(lines[2], "CapEff:\t00000000a80425fb")  # docker's default set
-        self.assertEqual(lines[3], "lo")  # network: loopback only
-        self.assertEqual(lines[4], "sys-ro")
-        devs = set(lines[5].split())
+        # network: its own namespace, with loopback and its veth on the default bridge
+        self.assertEqual(sorted(lines[3:5]), ["eth0", "lo"])
+        self.assertEqual(lines[5], "sys-ro")
+        devs = set(lines[6].split())
         self.assertLessEqual({"null", "zero", "full", "random", "urandom", "tty", "ptmx", "pts"},
                              devs)
         # no signal ignored or blocked, whatever the daemon's own dispositions are
-        self.assertEqual(lines[6:8], ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"])
-        self.assertIn(cid, "\n".join(lines[8:]))  # its own cgroup
+        self.assertEqual(lines[7:9], ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"])
+        self.assertIn(cid, "\n".join(lines[9:]))  # its own cgroup
         self.daemon.wharf("rm", name)
 
     def test_images_and_inspect(self):

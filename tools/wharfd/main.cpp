@@ -12,8 +12,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "api/server.h"
 #include "common/fs.h"
@@ -21,14 +23,18 @@
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "engine/container_manager.h"
+#include "engine/container_network.h"
 #include "engine/data_root.h"
 #include "engine/events.h"
 #include "engine/image_manager.h"
+#include "engine/network_resources.h"
+#include "engine/network_service.h"
 #include "engine/process_shim_launcher.h"
 #include "engine/rootfs.h"
 #include "engine/system_service.h"
 #include "engine/volume_manager.h"
 #include "image/image_service.h"
+#include "network/manager.h"
 #include "runtime/runtime.h"
 #include "store/content_store.h"
 #include "store/metadata.h"
@@ -46,7 +52,17 @@ struct DaemonConfig {
   std::string execRoot = "/run/wharf";
   std::string logLevel = "info";
   std::vector<std::string> insecureRegistries, registryMirrors;
+  std::string bridge = "wharf0";  // -b/--bridge: the default bridge network's interface
 };
+
+// The firewall table of a daemon: "wharf" for the default bridge, else one per bridge name,
+// so two daemons on one host (the tests) keep separate tables.
+std::string firewallTableFor(const std::string& bridge) {
+  if (bridge == "wharf0") return network::kFirewallTable;
+  std::string t = "wharf_";
+  for (char c : bridge) t += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return t;
+}
 
 // daemon.json keys: hosts, data-root, exec-root, log-level (others are ignored, as unknown
 // keys would be an error in dockerd: we warn instead).
@@ -67,6 +83,8 @@ Status loadConfigFile(const std::string& path, DaemonConfig* cfg, const CLI::App
         if (app.count("--log-level") == 0) cfg->logLevel = value.get<std::string>();
       } else if (key == "insecure-registries") {
         cfg->insecureRegistries = value.get<std::vector<std::string>>();
+      } else if (key == "bridge") {
+        if (app.count("--bridge") == 0) cfg->bridge = value.get<std::string>();
       } else if (key == "registry-mirrors") {
         cfg->registryMirrors = value.get<std::vector<std::string>>();
       } else {
@@ -189,18 +207,50 @@ int run(DaemonConfig cfg) {
   // Volumes: mounts prepared at each start, released at exit and removal.
   engine::VolumeManager volumes(volumeService);
   containers.addResources(&volumes);
+  // Networks: namespace, veth, address and /etc files prepared at each start, released at
+  // exit and removal; network::Manager::init (after restore) keeps only the endpoints of
+  // containers still running.
+  network::ManagerConfig ncfg;
+  ncfg.dataRoot = dataRoot;
+  ncfg.execRoot = execRoot;
+  ncfg.defaultBridge = cfg.bridge;
+  ncfg.firewallTable = firewallTableFor(cfg.bridge);
+  network::Manager networks(ncfg);
+  engine::ContainerNetworking containerNetworking(networks, [&](const std::string& id) {
+    return (dataRoot / "containers" / id / "hosts").string();
+  });
+  containers.setNetworking(&containerNetworking);
+  engine::NetworkResources networkResources(
+      containerNetworking, [&](const std::string& idOrName) -> Result<engine::ContainerInfo> {
+        return containers.inspectContainer(idOrName);
+      });
+  containers.addResources(&networkResources);
   engine::SystemServiceConfig scfg;
   scfg.dataRoot = dataRoot;
   scfg.execRoot = execRoot;
   engine::SystemService system(containers, images, events, scfg);
-  // Network modes that work today: the host's namespace and none (a private one with lo).
+  // Network drivers: bridge (network/), the host's namespace and none (a private one with lo).
+  system.addNetworkDriver("bridge");
   system.addNetworkDriver("host");
   system.addNetworkDriver("null");
   system.addVolumeDriver("local");
   Status st = containers.restore();
   if (!st.ok()) log::warn("live restore: {}", st.error().message());
 
-  api::Server server(io, containers, images, system, api::ServerConfig{}, &volumes);
+  // Networks: the containers running now keep their endpoints; the rest are released.
+  std::set<std::string> live;
+  if (auto running = containers.listContainers(engine::ListOptions{}); running.ok()) {
+    for (const auto& c : *running) live.insert(c.id);
+  }
+  st = networks.init(live);
+  if (!st.ok()) {
+    log::error("networks: {}", st.error().message());
+    return 1;
+  }
+  engine::NetworkService networkService(networks, containers);
+
+  api::Server server(io, containers, images, system, api::ServerConfig{}, &volumes,
+                     &networkService);
   for (const auto& path : socketPaths) {
     st = server.listenUnix(path);
     if (!st.ok()) {
@@ -221,6 +271,8 @@ int run(DaemonConfig cfg) {
             execRoot.string());
   io.run();
   pool.join();
+  if (Status down = networks.shutdown(); !down.ok())
+    log::warn("networks: {}", down.error().message());
   for (const auto& path : socketPaths) ::unlink(path.c_str());
   log::info("wharfd stopped");
   return 0;
@@ -251,6 +303,8 @@ int main(int argc, char** argv) {
   app.add_option("--insecure-registry", cfg.insecureRegistries,
                  "Registries reached over HTTP or unverified TLS (host[:port] or CIDR)");
   app.add_option("--registry-mirror", cfg.registryMirrors, "Registry mirrors (unused)");
+  app.add_option("-b,--bridge", cfg.bridge, "Interface of the default bridge network")
+      ->capture_default_str();
   app.add_flag("-D,--debug", debug, "Debug logging (same as --log-level debug)");
   app.add_flag("-v,--version", version, "Print the version and exit");
   CLI11_PARSE(app, argc, argv);

@@ -20,6 +20,7 @@ struct RouteContext {
   ServerConfig cfg;
   // Optional: without it the volume endpoints answer 501 (routes/volumes.cpp).
   engine::VolumeBackend* volumes = nullptr;
+  engine::NetworkBackend* networks = nullptr;  // null: the network routes answer 501
 };
 using RouteContextPtr = std::shared_ptr<const RouteContext>;
 
@@ -29,6 +30,7 @@ void addContainerRoutes(Router& router, RouteContextPtr ctx);
 void addImageRoutes(Router& router, RouteContextPtr ctx);
 void addExecRoutes(Router& router, RouteContextPtr ctx);
 void addImageTransferRoutes(Router& router, RouteContextPtr ctx);  // called by addImageRoutes
+void addNetworkRoutes(Router& router, RouteContextPtr ctx);
 void addVolumeRoutes(Router& router, RouteContextPtr ctx);
 // 501 for the Engine API endpoints not built yet (routes/not_implemented.cpp); last.
 void addNotImplementedRoutes(Router& router);

@@ -113,12 +113,10 @@ bool meaningful(const Json& v) {
 void noteIgnored(const Json& body, std::vector<std::string>& warnings) {
   static const char* kConfig[] = {"ExposedPorts", "Healthcheck", "Shell", "OnBuild"};
   static const char* kHost[] = {
-      "PortBindings",  "Memory",     "MemorySwap",     "MemoryReservation",
-      "NanoCpus",      "CpuShares",  "CpuQuota",       "CpuPeriod",
-      "CpusetCpus",    "CpusetMems", "PidsLimit",      "Devices",
-      "Dns",           "DnsSearch",  "DnsOptions",     "ExtraHosts",
-      "Links",         "Ulimits",    "Sysctls",        "PublishAllPorts",
-      "GroupAdd",      "Init",       "OomKillDisable", "BlkioWeight",
+      "PortBindings",    "Memory",   "MemorySwap", "MemoryReservation", "NanoCpus",
+      "CpuShares",       "CpuQuota", "CpuPeriod",  "CpusetCpus",        "CpusetMems",
+      "PidsLimit",       "Devices",  "Links",      "Ulimits",           "Sysctls",
+      "PublishAllPorts", "GroupAdd", "Init",       "OomKillDisable",    "BlkioWeight",
       "DeviceRequests"};
   auto note = [&](const std::string& what) {
     warnings.push_back("wharf does not support " + what + " yet; it was ignored");
@@ -187,6 +185,10 @@ Result<ContainerSpec> specFromCreateBody(const Json& body, const std::string& na
     WHARF_TRY(readStrings(*hc, "CapAdd", kH, s.capAdd));
     WHARF_TRY(readStrings(*hc, "CapDrop", kH, s.capDrop));
     WHARF_TRY(readStrings(*hc, "SecurityOpt", kH, s.securityOpt));
+    WHARF_TRY(readStrings(*hc, "Dns", kH, s.dns));
+    WHARF_TRY(readStrings(*hc, "DnsSearch", kH, s.dnsSearch));
+    WHARF_TRY(readStrings(*hc, "DnsOptions", kH, s.dnsOptions));
+    WHARF_TRY(readStrings(*hc, "ExtraHosts", kH, s.extraHosts));
     if (const Json* rp = field(*hc, "RestartPolicy")) {
       if (!rp->is_object()) return typeError(kH, "RestartPolicy", "an object", *rp);
       WHARF_TRY(readString(*rp, "Name", "HostConfig.RestartPolicy", s.restartPolicy));
@@ -200,6 +202,26 @@ Result<ContainerSpec> specFromCreateBody(const Json& body, const std::string& na
                                "'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'");
       if (s.autoRemove && s.restartPolicy != "" && s.restartPolicy != "no")
         return invalidArgument("can't create 'AutoRemove' container with restart policy");
+    }
+  }
+  WHARF_TRY(readString(body, "MacAddress", kC, s.macAddress));  // before API 1.44
+  // The endpoint of the network the container starts on (docker run --ip --network-alias
+  // --mac-address); other entries are for `network connect`, not built yet.
+  if (const Json* nc = field(body, "NetworkingConfig"); nc && nc->is_object()) {
+    if (const Json* eps = field(*nc, "EndpointsConfig"); eps && eps->is_object()) {
+      auto isDefault = [](const std::string& n) { return n.empty() || n == "default"; };
+      for (const auto& [name, ep] : eps->items()) {
+        bool same = name == s.networkMode || (isDefault(name) && isDefault(s.networkMode)) ||
+                    (name == "bridge" && isDefault(s.networkMode));
+        if (!ep.is_object() || (!same && eps->size() > 1)) continue;
+        constexpr std::string_view kE = "NetworkingConfig.EndpointsConfig";
+        WHARF_TRY(readStrings(ep, "Aliases", kE, s.networkAliases));
+        std::string mac;
+        WHARF_TRY(readString(ep, "MacAddress", kE, mac));
+        if (!mac.empty()) s.macAddress = mac;
+        if (const Json* ipam = field(ep, "IPAMConfig"); ipam && ipam->is_object())
+          WHARF_TRY(readString(*ipam, "IPv4Address", kE, s.ipv4Address));
+      }
     }
   }
   WHARF_TRY(readMountFields(body, s));

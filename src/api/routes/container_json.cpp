@@ -23,14 +23,42 @@ std::string networkName(const ContainerSpec& spec) {
   return spec.networkMode.empty() || spec.networkMode == "default" ? "bridge" : spec.networkMode;
 }
 
-// An endpoint as docker shows it under NetworkSettings.Networks; the addresses are not in
-// ContainerInfo yet, so they are empty.
-Json endpointJson() {
-  return Json{{"IPAMConfig", nullptr},   {"Links", nullptr},         {"Aliases", nullptr},
-              {"MacAddress", ""},        {"DriverOpts", nullptr},    {"GwPriority", 0},
-              {"NetworkID", ""},         {"EndpointID", ""},         {"Gateway", ""},
-              {"IPAddress", ""},         {"IPPrefixLen", 0},         {"IPv6Gateway", ""},
-              {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"DNSNames", nullptr}};
+// An endpoint as docker shows it under NetworkSettings.Networks: the addresses while the
+// container runs (`e`), empty otherwise, as docker.
+Json endpointJson(const engine::ContainerEndpoint* e = nullptr, const ContainerSpec* s = nullptr) {
+  Json j{{"IPAMConfig", nullptr},   {"Links", nullptr},         {"Aliases", nullptr},
+         {"MacAddress", ""},        {"DriverOpts", nullptr},    {"GwPriority", 0},
+         {"NetworkID", ""},         {"EndpointID", ""},         {"Gateway", ""},
+         {"IPAddress", ""},         {"IPPrefixLen", 0},         {"IPv6Gateway", ""},
+         {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"DNSNames", nullptr}};
+  if (s && !s->ipv4Address.empty()) j["IPAMConfig"] = {{"IPv4Address", s->ipv4Address}};
+  if (s && !s->networkAliases.empty()) j["Aliases"] = s->networkAliases;
+  if (!e) return j;
+  j["MacAddress"] = e->macAddress;
+  j["NetworkID"] = e->networkId;
+  j["EndpointID"] = e->endpointId;
+  j["Gateway"] = e->gateway;
+  j["IPAddress"] = e->ipAddress;
+  j["IPPrefixLen"] = e->prefixLen;
+  if (e->network != "bridge") {
+    Json names = Json::array();
+    if (s && !s->name.empty()) names.push_back(s->name);
+    for (const auto& a : e->aliases) names.push_back(a);
+    j["DNSNames"] = names;
+  }
+  return j;
+}
+
+// NetworkSettings.Networks: the running endpoints, or the configured network when stopped.
+Json networksJson(const ContainerInfo& c, const std::string& net) {
+  Json out = Json::object();
+  for (const auto& e : c.endpoints) {
+    ContainerSpec s = c.spec;
+    s.name = c.name;
+    out[e.network] = endpointJson(&e, &s);
+  }
+  if (out.empty()) out[net] = endpointJson(nullptr, &c.spec);
+  return out;
 }
 
 std::string commandLine(const std::vector<std::string>& path) {
@@ -128,7 +156,7 @@ Json containerSummaryJson(const ContainerInfo& c, int64_t now) {
       {"State", stateName(c.state.status)},
       {"Status", statusText(c.state, now)},
       {"HostConfig", {{"NetworkMode", c.spec.networkMode.empty() ? "bridge" : c.spec.networkMode}}},
-      {"NetworkSettings", {{"Networks", {{net, endpointJson()}}}}},
+      {"NetworkSettings", {{"Networks", networksJson(c, net)}}},
       {"Mounts", mountPointsJson(c)},
   };
 }
@@ -157,6 +185,10 @@ Json containerInspectJson(const ContainerInfo& c) {
       {"LogConfig", {{"Type", "json-file"}, {"Config", Json::object()}}},
       {"NetworkMode", s.networkMode.empty() ? "bridge" : s.networkMode},
       {"PortBindings", Json::object()},
+      {"Dns", s.dns},
+      {"DnsSearch", s.dnsSearch},
+      {"DnsOptions", s.dnsOptions},
+      {"ExtraHosts", stringsOrNull(s.extraHosts)},
       {"RestartPolicy",
        {{"Name", s.restartPolicy.empty() ? "no" : s.restartPolicy},
         {"MaximumRetryCount", s.restartMaxRetries}}},
@@ -243,7 +275,17 @@ Json containerInspectJson(const ContainerInfo& c) {
                        {"IPPrefixLen", 0},
                        {"IPv6Gateway", ""},
                        {"MacAddress", ""},
-                       {"Networks", {{net, endpointJson()}}}};
+                       {"Networks", networksJson(c, net)}};
+  for (const auto& e : c.endpoints) {
+    // The top-level fields describe the default bridge only (deprecated in docker, still set).
+    if (e.network != "bridge") continue;
+    networkSettings["EndpointID"] = e.endpointId;
+    networkSettings["Gateway"] = e.gateway;
+    networkSettings["IPAddress"] = e.ipAddress;
+    networkSettings["IPPrefixLen"] = e.prefixLen;
+    networkSettings["MacAddress"] = e.macAddress;
+  }
+
   std::vector<std::string> args;
   if (c.path.size() > 1) args.assign(c.path.begin() + 1, c.path.end());
   return Json{

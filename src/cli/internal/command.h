@@ -58,6 +58,9 @@ std::optional<int> requireNoArgs(Context& ctx, const std::string& path, size_t h
 int writeFormatted(Context& ctx, const std::string& format, const std::string& defaultFormat,
                    const Json& header, const std::vector<Json>& rows);
 
+// docker inspect's json.MarshalIndent output: 4 spaces, HTML characters escaped.
+std::string dockerIndent(const OrderedJson& v);
+
 // Commands: args are what follows the command words. Return the exit code.
 int cmdRun(Context& ctx, std::vector<std::string> args);
 int cmdCreate(Context& ctx, std::vector<std::string> args);
@@ -92,6 +95,12 @@ int cmdVolumeInspect(Context& ctx, std::vector<std::string> args);
 int cmdVolumeRm(Context& ctx, std::vector<std::string> args);
 int cmdVolumePrune(Context& ctx, std::vector<std::string> args);
 int cmdInfo(Context& ctx, std::vector<std::string> args);
+// network.cpp
+int cmdNetworkCreate(Context& ctx, std::vector<std::string> args);
+int cmdNetworkLs(Context& ctx, std::vector<std::string> args);
+int cmdNetworkInspect(Context& ctx, std::vector<std::string> args);
+int cmdNetworkRm(Context& ctx, std::vector<std::string> args);
+int cmdNetworkPrune(Context& ctx, std::vector<std::string> args);
 int cmdEvents(Context& ctx, std::vector<std::string> args);  // events.cpp
 int cmdPause(Context& ctx, std::vector<std::string> args);
 int cmdUnpause(Context& ctx, std::vector<std::string> args);

@@ -1,0 +1,216 @@
+// Network routes (swagger tag "Network"): GET /networks, GET /networks/{id},
+// POST /networks/create, DELETE /networks/{id}, POST /networks/prune.
+// POST /networks/{id}/connect and /disconnect (one network per container for now).
+
+#include "api/internal/container_json.h"
+#include "api/internal/routes.h"
+
+namespace wharf::api {
+
+namespace {
+
+// swagger: Network. `verbose` adds the endpoints (inspect; the list leaves them empty, as
+// dockerd does since API 1.28).
+Json networkJson(const engine::NetworkInfo& n, bool withContainers) {
+  Json config = Json::array();
+  if (!n.subnet.empty()) {
+    Json c = {{"Subnet", n.subnet}, {"Gateway", n.gateway}};
+    if (!n.ipRange.empty()) c["IPRange"] = n.ipRange;
+    config.push_back(std::move(c));
+  }
+  Json containers = Json::object();
+  if (withContainers) {
+    for (const auto& e : n.containers) {
+      containers[e.containerId] = {{"Name", e.name},
+                                   {"EndpointID", e.endpointId},
+                                   {"MacAddress", e.macAddress},
+                                   {"IPv4Address", e.ipv4Address},
+                                   {"IPv6Address", ""}};
+    }
+  }
+  return Json{{"Name", n.name},
+              {"Id", n.id},
+              {"Created", n.created},
+              {"Scope", "local"},
+              {"Driver", n.driver},
+              {"EnableIPv4", true},
+              {"EnableIPv6", false},
+              {"IPAM", {{"Driver", "default"}, {"Options", Json::object()}, {"Config", config}}},
+              {"Internal", n.internal},
+              {"Attachable", n.attachable},
+              {"Ingress", false},
+              {"ConfigFrom", {{"Network", ""}}},
+              {"ConfigOnly", false},
+              {"Containers", containers},
+              {"Options", n.options},
+              {"Labels", n.labels}};
+}
+
+Result<std::map<std::string, std::string>> stringMap(const Json& body, const char* key) {
+  std::map<std::string, std::string> out;
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return out;
+  if (!it->is_object())
+    return invalidArgument(std::string("json: cannot unmarshal ") + it->type_name() +
+                           " into Go struct field CreateRequest." + key +
+                           " of type map[string]string");
+  for (const auto& [k, v] : it->items()) {
+    if (!v.is_string())
+      return invalidArgument(std::string("json: cannot unmarshal ") + v.type_name() +
+                             " into Go struct field CreateRequest." + key + " of type string");
+    out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+Result<engine::NetworkCreateRequest> createRequest(const Json& body) {
+  if (!body.is_object()) return invalidArgument("invalid JSON: the body is not an object");
+  engine::NetworkCreateRequest r;
+  auto str = [&](const Json& obj, const char* key, std::string& out) -> Status {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return okStatus();
+    if (!it->is_string())
+      return invalidArgument(std::string("json: cannot unmarshal ") + it->type_name() +
+                             " into Go value of type string (field " + key + ")");
+    out = it->get<std::string>();
+    return okStatus();
+  };
+  auto flag = [&](const char* key, bool& out) -> Status {
+    auto it = body.find(key);
+    if (it == body.end() || it->is_null()) return okStatus();
+    if (!it->is_boolean())
+      return invalidArgument(std::string("json: cannot unmarshal ") + it->type_name() +
+                             " into Go value of type bool (field " + key + ")");
+    out = it->get<bool>();
+    return okStatus();
+  };
+  WHARF_TRY(str(body, "Name", r.name));
+  WHARF_TRY(str(body, "Driver", r.driver));
+  if (r.driver.empty()) r.driver = "bridge";
+  WHARF_TRY(flag("Internal", r.internal));
+  WHARF_TRY(flag("Attachable", r.attachable));
+  WHARF_TRY(flag("EnableIPv6", r.enableIpv6));
+  bool ingress = false, configOnly = false;
+  WHARF_TRY(flag("Ingress", ingress));
+  WHARF_TRY(flag("ConfigOnly", configOnly));
+  if (ingress || configOnly)
+    return notImplemented("ingress and config-only networks need swarm, which wharf does not have");
+  WHARF_ASSIGN_OR_RETURN(r.labels, stringMap(body, "Labels"));
+  WHARF_ASSIGN_OR_RETURN(r.options, stringMap(body, "Options"));
+  if (auto ipam = body.find("IPAM"); ipam != body.end() && ipam->is_object()) {
+    std::string driver;
+    WHARF_TRY(str(*ipam, "Driver", driver));
+    if (!driver.empty() && driver != "default")
+      return notFound("plugin \"" + driver + "\" not found");
+    if (auto cfg = ipam->find("Config"); cfg != ipam->end() && cfg->is_array()) {
+      // One IPv4 config: a second one (or IPv6) is not supported yet.
+      if (cfg->size() > 1)
+        return notImplemented("more than one IPAM config per network is not supported yet");
+      if (cfg->size() == 1) {
+        const Json& c = (*cfg)[0];
+        if (!c.is_object()) return invalidArgument("invalid IPAM config: not an object");
+        WHARF_TRY(str(c, "Subnet", r.subnet));
+        WHARF_TRY(str(c, "IPRange", r.ipRange));
+        WHARF_TRY(str(c, "Gateway", r.gateway));
+        if (r.subnet.find(':') != std::string::npos)
+          return notImplemented("IPv6 subnets are not supported yet (docs/networking.md)");
+      }
+    }
+  }
+  return r;
+}
+
+// POST /networks/{id}/connect: {"Container", "EndpointConfig": {"IPAMConfig": {"IPv4Address"},
+// "Aliases", "MacAddress"}}.
+Result<engine::NetworkBackend::ConnectRequest> connectRequest(const Json& body) {
+  engine::NetworkBackend::ConnectRequest r;
+  try {
+    if (!body.is_object()) return invalidArgument("invalid JSON: the body is not an object");
+    r.container = body.value("Container", "");
+    if (r.container.empty())
+      return invalidArgument("Container: a container name or id is required");
+    if (auto ep = body.find("EndpointConfig"); ep != body.end() && ep->is_object()) {
+      if (auto a = ep->find("Aliases"); a != ep->end() && a->is_array())
+        r.aliases = a->get<std::vector<std::string>>();
+      if (auto m = ep->find("MacAddress"); m != ep->end() && m->is_string())
+        r.macAddress = m->get<std::string>();
+      if (auto ipam = ep->find("IPAMConfig"); ipam != ep->end() && ipam->is_object())
+        r.ipv4Address = ipam->value("IPv4Address", "");
+    }
+  } catch (const Json::exception& e) {
+    return invalidArgument(std::string("invalid connect request: ") + e.what());
+  }
+  return r;
+}
+
+void addRoutes(Router& router, RouteContextPtr ctx) {
+  router.add("GET", "/networks", "NetworkList", [ctx](const Request& req, ResponderPtr r) {
+    auto filters = parseFilters(req.query("filters").value_or(""));
+    if (!filters.ok()) return replyError(*r, filters.error());
+    auto list = ctx->networks->listNetworks(*filters);
+    if (!list.ok()) return replyError(*r, list.error());
+    Json out = Json::array();
+    for (const auto& n : *list) out.push_back(networkJson(n, false));
+    replyJson(*r, 200, out);
+  });
+  router.add("GET", "/networks/{id}", "NetworkInspect", [ctx](const Request& req, ResponderPtr r) {
+    auto n = ctx->networks->inspectNetwork(req.params.at("id"));
+    if (!n.ok()) return replyError(*r, n.error());
+    replyJson(*r, 200, networkJson(*n, true));
+  });
+  router.add("POST", "/networks/create", "NetworkCreate",
+             [ctx](const Request& req, ResponderPtr r) {
+               auto body = parseJson(req.body, "request body");
+               if (!body.ok()) return replyError(*r, body.error());
+               auto cr = createRequest(*body);
+               if (!cr.ok()) return replyError(*r, cr.error());
+               auto n = ctx->networks->createNetwork(*cr);
+               if (!n.ok()) return replyError(*r, n.error());
+               replyJson(*r, 201, Json{{"Id", n->id}, {"Warning", ""}});
+             });
+  router.add("DELETE", "/networks/{id}", "NetworkDelete",
+             [ctx](const Request& req, ResponderPtr r) {
+               Status st = ctx->networks->removeNetwork(req.params.at("id"));
+               if (!st.ok()) return replyError(*r, st.error());
+               replyEmpty(*r, 204);
+             });
+  router.add("POST", "/networks/{id}/connect", "NetworkConnect",
+             [ctx](const Request& req, ResponderPtr r) {
+               auto body = parseJson(req.body, "request body");
+               if (!body.ok()) return replyError(*r, body.error());
+               auto cr = connectRequest(*body);
+               if (!cr.ok()) return replyError(*r, cr.error());
+               Status st = ctx->networks->connectNetwork(req.params.at("id"), *cr);
+               if (!st.ok()) return replyError(*r, st.error());
+               replyEmpty(*r, 200);
+             });
+  router.add(
+      "POST", "/networks/{id}/disconnect", "NetworkDisconnect",
+      [ctx](const Request& req, ResponderPtr r) {
+        auto body = parseJson(req.body, "request body");
+        if (!body.ok()) return replyError(*r, body.error());
+        if (!body->is_object() || !body->contains("Container") || !(*body)["Container"].is_string())
+          return replyError(*r, invalidArgument("Container: a container name or id is required"));
+        bool force = body->value("Force", false);
+        Status st = ctx->networks->disconnectNetwork(
+            req.params.at("id"), (*body)["Container"].get<std::string>(), force);
+        if (!st.ok()) return replyError(*r, st.error());
+        replyEmpty(*r, 200);
+      });
+  router.add("POST", "/networks/prune", "NetworkPrune", [ctx](const Request& req, ResponderPtr r) {
+    auto filters = parseFilters(req.query("filters").value_or(""));
+    if (!filters.ok()) return replyError(*r, filters.error());
+    auto removed = ctx->networks->pruneNetworks(*filters);
+    if (!removed.ok()) return replyError(*r, removed.error());
+    replyJson(*r, 200, Json{{"NetworksDeleted", *removed}});
+  });
+}
+
+}  // namespace
+
+void addNetworkRoutes(Router& router, RouteContextPtr ctx) {
+  if (!ctx->networks) return;  // a daemon without networks: the 501 routes answer
+  addRoutes(router, std::move(ctx));
+}
+
+}  // namespace wharf::api

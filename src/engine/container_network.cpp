@@ -1,0 +1,213 @@
+#include "engine/container_network.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/scope_guard.h"
+#include "common/unique_fd.h"
+#include "network/etc_files.h"
+#include "network/manager.h"
+#include "network/network_mode.h"
+
+namespace wharf::engine {
+
+namespace {
+
+using network::NetworkMode;
+
+// Below this line the hosts file lists the peers on user networks; it is rewritten as they
+// come and go.
+constexpr const char* kPeersMarker = "# peers on user networks (wharf)\n";
+
+// In place (not renamed over): the file is bind-mounted into running containers, and a bind
+// mount keeps the inode it was made with.
+Status writeInPlace(const std::string& path, const std::string& text) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) return sysError("open " + path);
+  size_t off = 0;
+  while (off < text.size()) {
+    ssize_t n = ::write(fd.get(), text.data() + off, text.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return sysError("write " + path);
+    }
+    off += static_cast<size_t>(n);
+  }
+  return okStatus();
+}
+
+std::string networkNameOf(const NetworkMode& m) {
+  return m.kind == NetworkMode::Kind::kUser ? m.target : "bridge";
+}
+
+}  // namespace
+
+ContainerNetworking::ContainerNetworking(network::Manager& manager,
+                                         std::function<std::string(const std::string&)> hostsPathOf)
+    : manager_(manager), hostsPathOf_(std::move(hostsPathOf)) {}
+
+Status ContainerNetworking::validate(const ContainerSpec& spec) {
+  WHARF_ASSIGN_OR_RETURN(NetworkMode mode, NetworkMode::parse(spec.networkMode));
+  bool ownNet = mode.kind == NetworkMode::Kind::kBridge || mode.kind == NetworkMode::Kind::kUser;
+  if (mode.kind == NetworkMode::Kind::kUser) {
+    WHARF_ASSIGN_OR_RETURN(network::Network n, manager_.find(mode.target));
+    if (n.driver == "host" || n.driver == "null") {
+      // "--network <id of host>" is the host mode under another name: keep it simple.
+      return invalidArgument("use --network " + n.name + " by its name");
+    }
+  }
+  if (!spec.ipv4Address.empty()) {
+    if (!network::parseIpv4(spec.ipv4Address))
+      return invalidArgument("invalid IPv4 address: " + spec.ipv4Address);
+    if (mode.kind != NetworkMode::Kind::kUser)
+      return invalidArgument(
+          "user specified IP address is supported on user defined networks only");
+  }
+  if (!spec.networkAliases.empty() && mode.kind != NetworkMode::Kind::kUser)
+    return invalidArgument(
+        "network-scoped alias is supported only for containers in user "
+        "defined networks");
+  if (!spec.macAddress.empty() && !network::parseMac(spec.macAddress))
+    return invalidArgument(spec.macAddress + " is not a valid mac address");
+  if (!spec.macAddress.empty() && !ownNet)
+    return invalidArgument("conflicting options: mac-address and the network mode");
+  for (const auto& h : spec.extraHosts)
+    WHARF_TRY(network::parseExtraHost(h, manager_.hostGateway()));
+  for (const auto& d : spec.dns) {
+    if (!network::parseIpv4(d) && d.find(':') == std::string::npos)
+      return invalidArgument(d + " is not an ip address");
+  }
+  return okStatus();
+}
+
+Result<std::string> ContainerNetworking::prepare(const ContainerInfo& c,
+                                                 const std::string& joinPath) {
+  WHARF_ASSIGN_OR_RETURN(NetworkMode mode, NetworkMode::parse(c.spec.networkMode));
+  if (mode.kind == NetworkMode::Kind::kHost) {
+    WHARF_TRY(writeFiles(c, true));
+    return std::string();
+  }
+  if (mode.kind == NetworkMode::Kind::kNone) {
+    WHARF_TRY(writeFiles(c, false));
+    return std::string();
+  }
+  if (mode.kind == NetworkMode::Kind::kContainer) {
+    WHARF_TRY(writeFiles(c, false));
+    return joinPath;
+  }
+  std::string net = networkNameOf(mode);
+  network::EndpointRequest req;
+  if (!c.spec.ipv4Address.empty()) req.ip = network::parseIpv4(c.spec.ipv4Address);
+  req.aliases = c.spec.networkAliases;
+  req.mac = c.spec.macAddress;
+  ScopeGuard undo([&] { release(c.id); });
+  WHARF_TRY_CTX(manager_.createSandbox(c.id), "network namespace");
+  WHARF_ASSIGN_OR_RETURN(network::Endpoint ep, manager_.allocate(net, c.id, c.name, req));
+  (void)ep;
+  WHARF_TRY_CTX(manager_.plug(c.id, net, "eth0", true), "connect to network " + net);
+  WHARF_TRY(writeFiles(c, false));
+  if (mode.kind == NetworkMode::Kind::kUser) refreshPeers(net, "");
+  undo.dismiss();
+  return manager_.netnsPath(c.id);
+}
+
+void ContainerNetworking::release(const std::string& containerId) {
+  // The namespace goes first: the kernel then deletes the veth with it, off our path.
+  if (Status st = manager_.removeSandbox(containerId); !st.ok())
+    log::warn("container {}: {}", containerId.substr(0, 12), st.error().message());
+  for (const auto& n : manager_.networksOf(containerId)) {
+    if (Status st = manager_.release(n.id, containerId); !st.ok())
+      log::warn("container {}: {}", containerId.substr(0, 12), st.error().message());
+    if (!n.predefined()) refreshPeers(n.id, containerId);
+  }
+}
+
+std::vector<ContainerEndpoint> ContainerNetworking::endpoints(
+    const std::string& containerId) const {
+  std::vector<ContainerEndpoint> out;
+  for (const auto& n : manager_.networksOf(containerId)) {
+    const network::Endpoint& ep = n.endpoints.at(containerId);
+    ContainerEndpoint e;
+    e.network = n.name;
+    e.networkId = n.id;
+    e.endpointId = ep.id;
+    if (n.isBridge()) {
+      e.ipAddress = network::formatIpv4(ep.ip);
+      e.gateway = network::formatIpv4(n.gateway);
+      e.prefixLen = n.subnet.bits;
+    }
+    e.macAddress = ep.mac;
+    e.aliases = ep.aliases;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Status ContainerNetworking::writeFiles(const ContainerInfo& c, bool hostNetwork) {
+  WHARF_TRY(writeInPlace(c.hostnamePath, c.spec.hostname + "\n"));
+  auto hostResolv = fs::readFile("/etc/resolv.conf");
+  std::string hostText = hostResolv.ok() ? *hostResolv : "";
+  network::DnsOptions dns{c.spec.dns, c.spec.dnsSearch, c.spec.dnsOptions};
+  std::string resolv;
+  if (hostNetwork && dns.servers.empty() && dns.search.empty() && dns.options.empty()) {
+    resolv = hostText;  // the host's own view, loopback resolvers included
+  } else {
+    resolv = network::resolvConf(hostText, dns, false);
+  }
+  WHARF_TRY(writeInPlace(c.resolvConfPath, resolv));
+
+  std::vector<network::HostsEntry> extra, own;
+  for (const auto& h : c.spec.extraHosts) {
+    WHARF_ASSIGN_OR_RETURN(network::HostsEntry e,
+                           network::parseExtraHost(h, manager_.hostGateway()));
+    extra.push_back(std::move(e));
+  }
+  std::string hosts;
+  if (hostNetwork) {
+    auto hostHosts = fs::readFile("/etc/hosts");
+    hosts = hostHosts.ok() ? *hostHosts : network::hostsFile({}, {});
+    for (const auto& e : extra) {
+      hosts += e.ip;
+      for (const auto& n : e.names) hosts += "\t" + n;
+      hosts += "\n";
+    }
+  } else {
+    for (const auto& e : endpoints(c.id)) {
+      if (!e.ipAddress.empty()) own.push_back({e.ipAddress, {c.spec.hostname}});
+    }
+    hosts = network::hostsFile(extra, own);
+  }
+  return writeInPlace(c.hostsPath, hosts + kPeersMarker);
+}
+
+void ContainerNetworking::refreshPeers(const std::string& network, const std::string& except) {
+  auto n = manager_.find(network);
+  if (!n.ok()) return;
+  // Every container on this network gets its peers (on all of its user networks) anew.
+  for (const auto& [cid, ep] : n->endpoints) {
+    std::string path = hostsPathOf_(cid);
+    auto text = fs::readFile(path);
+    if (!text.ok()) continue;
+    std::string head = *text;
+    if (size_t m = head.find(kPeersMarker); m != std::string::npos) head.resize(m);
+    std::string peers;
+    std::set<std::string> seen;
+    for (const auto& mine : manager_.networksOf(cid)) {
+      if (mine.predefined()) continue;
+      for (const auto& [pid, pep] : mine.endpoints) {
+        if (pid == cid || pid == except || !seen.insert(pid + mine.id).second) continue;
+        peers += network::formatIpv4(pep.ip) + "\t" + pep.containerName;
+        for (const auto& a : pep.aliases) peers += " " + a;
+        peers += " " + pid.substr(0, 12) + "\n";
+      }
+    }
+    if (Status st = writeInPlace(path, head + kPeersMarker + peers); !st.ok())
+      log::warn("update {}: {}", path, st.error().message());
+  }
+}
+
+}  // namespace wharf::engine

@@ -1,0 +1,48 @@
+#pragma once
+// IP address management for bridge networks (docker's default IPAM, as it behaves):
+//  - a network without --subnet gets the first pool subnet that overlaps neither another
+//    network nor a route of the host (so a VPN's or the LAN's range is never shadowed);
+//  - addresses are handed out from the --ip-range (or the subnet) without the network,
+//    broadcast and gateway addresses, round-robin after the last one given, so an address
+//    just released is not reused at once (a peer's ARP cache may still name it).
+// The functions are pure: the caller (network::Manager) persists what was allocated in the
+// network's record before using it, so a restarted daemon never hands out an address in use.
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "network/address.h"
+
+namespace wharf::network {
+
+// A pool the daemon carves subnets of `size` bits from (daemon.json default-address-pools).
+struct AddressPool {
+  Prefix base;
+  int size = 16;
+};
+
+// Docker's defaults: 172.17.0.0/16 ... 172.31.0.0/16, then 192.168.0.0/16 in /20s.
+std::vector<AddressPool> defaultAddressPools();
+
+// The IPv4 destinations routed on the host (/proc/net/route), without the default route.
+std::vector<Prefix> hostRoutes();
+
+// The first subnet of the pools overlapping none of `taken`; Unavailable when all are.
+Result<Prefix> chooseSubnet(const std::vector<AddressPool>& pools,
+                            const std::vector<Prefix>& taken);
+
+struct AddressRange {
+  Prefix subnet;
+  std::optional<Prefix> ipRange;  // --ip-range: dynamic addresses come from here
+  Ipv4 gateway = 0;
+};
+
+// An address for an endpoint: `requested` (--ip) if free and in the subnet; else the next
+// free dynamic one after `last`. `used` holds every address in use (gateway included).
+Result<Ipv4> allocateAddress(const AddressRange& r, const std::set<Ipv4>& used,
+                             std::optional<Ipv4> requested, Ipv4 last);
+
+}  // namespace wharf::network
