@@ -240,6 +240,31 @@ static int pauseOrUnpause(Context& ctx, std::vector<std::string> args, bool paus
   });
 }
 
+int cmdRename(Context& ctx, std::vector<std::string> args) {
+  std::vector<std::string> names;
+  CLI::App app;
+  const char* usage = "CONTAINER NEW_NAME";
+  initApp(app, "wharf rename", usage);
+  app.add_option("names", names)->allow_extra_args(true)->group("");
+  if (auto rc = parseArgs(ctx, app, "wharf rename", std::move(args))) return *rc;
+  if (names.size() != 2) {
+    ctx.io.err << "\"wharf rename\" requires exactly 2 arguments.\nSee 'wharf rename --help'.\n\n"
+               << "Usage:  wharf rename " << usage << "\n\nRename a container\n";
+    return 1;
+  }
+  // docker trims both names and refuses empty ones before asking the daemon.
+  if (names[0].empty() || names[1].empty()) {
+    ctx.io.err << "Error: Neither old nor new names may be empty\n";
+    return 1;
+  }
+  auto r = ctx.client().containerRename(names[0], names[1]);
+  if (!r.ok()) {
+    ctx.io.err << ctx.describe(r.error()) << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 int cmdPause(Context& ctx, std::vector<std::string> args) {
   return pauseOrUnpause(ctx, std::move(args), true);
 }

@@ -169,6 +169,10 @@ Result<Json> Client::containerPause(const std::string& id) {
   return callJson("POST", "/containers/" + pathId(id) + "/pause");
 }
 
+Result<Json> Client::containerRename(const std::string& id, const std::string& newName) {
+  return callJson("POST", "/containers/" + pathId(id) + "/rename?name=" + urlEncode(newName));
+}
+
 Result<Json> Client::containerUnpause(const std::string& id) {
   return callJson("POST", "/containers/" + pathId(id) + "/unpause");
 }

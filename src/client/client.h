@@ -91,6 +91,7 @@ class Client {
                              const std::string& signal = "");
   Result<Json> containerRestart(const std::string& id, std::optional<int> timeout);
   Result<Json> containerKill(const std::string& id, const std::string& signal);
+  Result<Json> containerRename(const std::string& id, const std::string& newName);
   Result<Json> containerPause(const std::string& id);
   Result<Json> containerUnpause(const std::string& id);
   // GET /events: calls onEvent for each event until the stream ends (until reached) or

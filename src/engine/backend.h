@@ -367,6 +367,12 @@ class ContainerBackend {
     (void)width;
     return notFound("No such exec instance: " + execId);
   }
+  // `docker rename` (moby's daemon/rename.go): InvalidArgument for an empty or unchanged
+  // name, Conflict when another container has it; publishes "rename" with the old name.
+  virtual Status renameContainer(const std::string& idOrName, const std::string& newName) {
+    (void)newName;
+    return notImplemented("renaming " + idOrName + " is not supported yet");
+  }
   // `docker pause` / `unpause` (the cgroup freezer). Conflict (409) with docker's message when
   // the container is not running / not paused.
   virtual Status pauseContainer(const std::string& idOrName) {

@@ -135,6 +135,41 @@ std::set<std::string> ContainerManager::imagesInUse() const {
   return out;
 }
 
+namespace {
+
+Error nameInUse(const std::string& name, const std::string& byId) {
+  return conflict(
+      "Conflict. The container name \"/" + name + "\" is already in use by container \"" + byId +
+      "\". You have to remove (or rename) that container to be able to reuse that name.");
+}
+
+}  // namespace
+
+Status ContainerManager::renameContainer(const std::string& idOrName, const std::string& newName) {
+  if (idOrName.empty() || newName.empty())
+    return invalidArgument("Neither old nor new names may be empty");
+  WHARF_ASSIGN_OR_RETURN(ContainerPtr c, find(idOrName));
+  WHARF_ASSIGN_OR_RETURN(std::string name, validateName(newName));
+  const std::string oldName = c->rec.info.name;
+  if (name == oldName)
+    return invalidArgument("Renaming a container with the same name as its current name");
+  for (const auto& [id, other] : containers_) {
+    if (other->rec.info.name == name) {
+      Error e = nameInUse(name, id);
+      return conflict("Error when allocating new name: " + e.message());
+    }
+  }
+  c->rec.info.name = name;
+  // The record is the truth after a daemon restart: if it cannot be written, the rename
+  // did not happen.
+  if (Status st = persist(*c); !st.ok()) {
+    c->rec.info.name = oldName;
+    return st;
+  }
+  publish(*c, "rename", {{"oldName", "/" + oldName}});
+  return okStatus();
+}
+
 Result<std::string> ContainerManager::createContainer(const ContainerSpec& spec,
                                                       std::vector<std::string>* warnings) {
   (void)warnings;
@@ -149,10 +184,7 @@ Result<std::string> ContainerManager::createContainer(const ContainerSpec& spec,
   if (!spec.name.empty()) {
     WHARF_ASSIGN_OR_RETURN(name, validateName(spec.name));
     if (const Container* other = taken(name)) {
-      return conflict("Conflict. The container name \"/" + name +
-                      "\" is already in use by container \"" + other->rec.info.id +
-                      "\". You have to remove (or rename) that container to be able to reuse "
-                      "that name.");
+      return nameInUse(name, other->rec.info.id);
     }
   } else {
     name = generateName([&](const std::string& n) { return taken(n) != nullptr; });

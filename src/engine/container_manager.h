@@ -113,6 +113,7 @@ class ContainerManager final : public ContainerBackend, public ContainerEndpoint
                                                   bool stderrOn) override;
   Result<std::unique_ptr<StdinWriter>> attachStdin(const std::string& idOrName) override;
   Status resizeTty(const std::string& idOrName, int height, int width) override;
+  Status renameContainer(const std::string& idOrName, const std::string& newName) override;
   Status pauseContainer(const std::string& idOrName) override;
   Status unpauseContainer(const std::string& idOrName) override;
   void restartContainer(const std::string& idOrName, std::optional<int> timeoutSeconds,

@@ -121,6 +121,39 @@ class EngineCoreTest(DaemonTestCase):
         status, body = api(self.daemon, "GET", "/events?since=yesterday")
         self.assertEqual(status, 400, body)
 
+    @unittest.skipUnless(harness.docker_cli(), "the docker CLI is not installed")
+    def test_rename_through_both_clis_with_its_event(self):
+        old, new, third = self.name(), self.name(), self.name()
+        t0 = time.time()
+        self.assertExit(self.daemon.wharf("run", "-d", "--name", old, "busybox", "sleep", "60"), 0)
+        self.assertExit(self.daemon.docker("rename", old, new), 0)
+        info = self.daemon.inspect(new)
+        self.assertEqual(info["Name"], "/" + new)
+        self.assertEqual(info["State"]["Status"], "running")
+        self.assertIsNone(self.daemon.inspect(old))
+        # The name is taken: docker's 409; the same name: 400; both leave the name as it was.
+        self.assertExit(self.daemon.wharf("run", "-d", "--name", third, "busybox", "true"), 0)
+        r = self.daemon.wharf("rename", new, third)
+        self.assertExit(r, 1)
+        self.assertIn("Error when allocating new name: Conflict. The container name "
+                      f"\"/{third}\" is already in use", r.err)
+        r = self.daemon.docker("rename", new, new)
+        self.assertNotEqual(r.code, 0)
+        self.assertIn("Renaming a container with the same name as its current name", r.err)
+        r = self.daemon.wharf("rename", new)
+        self.assertExit(r, 1)
+        self.assertIn('"wharf rename" requires exactly 2 arguments.', r.err)
+        self.assertEqual(self.daemon.inspect(new)["Name"], "/" + new)
+        # ps shows the new name; the event carries the old one.
+        r = self.daemon.wharf("ps", "--filter", f"name={new}", "--format", "{{.Names}}")
+        self.assertEqual(r.out.strip(), new)
+        status, evs = events_between(self.daemon, t0, time.time() + 0.5, {"event": ["rename"]})
+        self.assertEqual(status, 200)
+        self.assertEqual(len(evs), 1, evs)
+        self.assertEqual(evs[0]["Actor"]["Attributes"]["oldName"], "/" + old)
+        self.assertEqual(evs[0]["Actor"]["Attributes"]["name"], new)
+        self.assertExit(self.daemon.wharf("rm", "-f", new, third), 0)
+
     def test_pause_unpause_ps_and_refusals(self):
         name = self.name()
         self.assertExit(self.daemon.wharf("run", "-d", "--name", name, "busybox", "sleep", "300"), 0)

@@ -285,6 +285,13 @@ void addContainerRoutes(Router& router, RouteContextPtr ctx) {
   router.add("GET", "/containers/{id}/logs", "ContainerLogs", bind(containerLogs));
   router.add("POST", "/containers/{id}/stop", "ContainerStop", bind(stopContainer));
   router.add("POST", "/containers/{id}/restart", "ContainerRestart", bind(restartContainer));
+  router.add("POST", "/containers/{id}/rename", "ContainerRename",
+             [ctx](const Request& req, ResponderPtr r) {
+               auto st = ctx->containers.renameContainer(req.params.at("id"),
+                                                         req.query("name").value_or(""));
+               if (!st.ok()) return replyError(*r, st.error());
+               replyEmpty(*r, 204);
+             });
   router.add("POST", "/containers/{id}/pause", "ContainerPause",
              [ctx](const Request& req, ResponderPtr r) {
                auto st = ctx->containers.pauseContainer(req.params.at("id"));

@@ -22,7 +22,6 @@ constexpr Missing kMissing[] = {
     {"GET", "/containers/{id}/export", "container export"},
     {"GET", "/containers/{id}/stats", "container stats"},
     {"POST", "/containers/{id}/update", "container update"},
-    {"POST", "/containers/{id}/rename", "container rename"},
     {"GET", "/containers/{id}/attach/ws", "attach over websocket"},
     {"GET", "/containers/{id}/archive", "copying files from containers (cp)"},
     {"HEAD", "/containers/{id}/archive", "copying files from containers (cp)"},

@@ -103,6 +103,7 @@ int cmdNetworkRm(Context& ctx, std::vector<std::string> args);
 int cmdNetworkPrune(Context& ctx, std::vector<std::string> args);
 int cmdEvents(Context& ctx, std::vector<std::string> args);  // events.cpp
 int cmdPause(Context& ctx, std::vector<std::string> args);
+int cmdRename(Context& ctx, std::vector<std::string> args);
 int cmdUnpause(Context& ctx, std::vector<std::string> args);
 
 }  // namespace wharf::cli

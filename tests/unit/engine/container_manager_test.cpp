@@ -283,6 +283,42 @@ TEST_F(ContainerManagerTest, PauseUnpauseAndTheirRefusals) {
   EXPECT_EQ(events_.actions(id), (std::vector<std::string>{"create", "start", "pause", "unpause"}));
 }
 
+TEST_F(ContainerManagerTest, RenameChecksNamesAndPublishesTheOldOne) {
+  ContainerSpec a;
+  a.name = "first";
+  std::string id = create(a);
+  ContainerSpec b;
+  b.name = "second";
+  std::string other = create(b);
+  Status st = mgr_->renameContainer("first", "second");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().category(), ErrorCategory::kConflict);
+  EXPECT_EQ(st.error().message(),
+            "Error when allocating new name: Conflict. The container name \"/second\" is already "
+            "in use by container \"" + other +
+                "\". You have to remove (or rename) that container to be able to reuse that name.");
+  EXPECT_EQ(mgr_->renameContainer("first", "first").error().category(),
+            ErrorCategory::kInvalidArgument);
+  EXPECT_EQ(mgr_->renameContainer("first", "").error().message(),
+            "Neither old nor new names may be empty");
+  EXPECT_EQ(mgr_->renameContainer("first", "bad/name").error().category(),
+            ErrorCategory::kInvalidArgument);
+  EXPECT_EQ(mgr_->renameContainer("nosuch", "x").error().category(), ErrorCategory::kNotFound);
+  ASSERT_TRUE(mgr_->renameContainer("/first", "third").ok());
+  EXPECT_EQ(mgr_->inspectContainer("third")->name, "third");
+  EXPECT_FALSE(mgr_->inspectContainer("first").ok());
+  EXPECT_EQ(mgr_->record(id)->info.name, "third");
+  ASSERT_FALSE(events_.events.empty());
+  const auto& e = events_.events.back();
+  EXPECT_EQ(e.action, "rename");
+  EXPECT_EQ(e.attributes.at("oldName"), "/first");
+  EXPECT_EQ(e.attributes.at("name"), "third");
+  // The old name is free again.
+  ContainerSpec c;
+  c.name = "first";
+  EXPECT_FALSE(create(c).empty());
+}
+
 TEST_F(ContainerManagerTest, StopOfAPausedContainerThawsIt) {
   std::string id = create();
   ASSERT_TRUE(start(id).ok());
