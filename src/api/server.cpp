@@ -351,6 +351,7 @@ void addAllRoutes(Router& router, RouteContextPtr ctx) {
   addSystemRoutes(router, ctx);
   addEventRoutes(router, ctx);
   addContainerRoutes(router, ctx);
+  addExecRoutes(router, ctx);
   addNetworkRoutes(router, ctx);
   addVolumeRoutes(router, ctx);
   addImageRoutes(router, std::move(ctx));

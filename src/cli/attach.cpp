@@ -68,7 +68,7 @@ Status pump(Context& ctx, client::HijackedConn& conn, const AttachPlan& plan) {
   bool stdinOpen = plan.stdinOn;
   char buf[32 * 1024];
   while (true) {
-    if (int sig = gPendingSignal; sig != 0) {
+    if (int sig = gPendingSignal; sig != 0 && !plan.id.empty()) {
       gPendingSignal = 0;
       (void)ctx.client().containerKill(plan.id, signalName(sig));
     }
@@ -100,6 +100,13 @@ Status pump(Context& ctx, client::HijackedConn& conn, const AttachPlan& plan) {
 }
 
 }  // namespace
+
+Status pumpHijacked(Context& ctx, client::HijackedConn& conn, bool tty, bool stdinOn) {
+  AttachPlan plan;  // no id: no signal is proxied
+  plan.tty = tty;
+  plan.stdinOn = stdinOn;
+  return pump(ctx, conn, plan);
+}
 
 int runAttached(Context& ctx, const AttachPlan& plan) {
   client::Client& c = ctx.client();

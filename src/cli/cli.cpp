@@ -34,6 +34,7 @@ const std::map<std::string, Entry>& topLevel() {
       {"attach",
        {cmdAttach,
         "Attach local standard input, output, and error streams to a running container"}},
+      {"exec", {cmdExec, "Execute a command in a running container"}},
       {"pull", {cmdPull, "Download an image from a registry"}},
       {"wait", {cmdWait, "Block until one or more containers stop, then print their exit codes"}},
       {"rm", {cmdRm, "Remove one or more containers"}},
@@ -61,6 +62,7 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"create", cmdCreate},
         {"start", cmdStart},
         {"stop", cmdStop},
+        {"exec", cmdExec},
         {"kill", cmdKill},
         {"restart", cmdRestart},
         {"pause", cmdPause},
@@ -131,11 +133,11 @@ void printUsage(std::ostream& out) {
 // "not a wharf command", which reads like a typo.
 bool isDockerCommandNotBuilt(const std::string& cmd) {
   static const std::set<std::string> kDocker = {
-      "builder", "buildx",   "build",   "checkpoint", "commit", "compose", "config",
-      "context", "cp",       "diff",    "exec",       "export", "history", "login",
-      "logout",  "manifest", "node",    "plugin",     "port",   "push",    "rename",
-      "search",  "secret",   "service", "stack",      "stats",  "swarm",   "top",
-      "trust",   "update",   "init",    "scout",      "debug",  "sbom"};
+      "builder",  "buildx",  "build",  "checkpoint", "commit",  "compose", "config",
+      "context",  "cp",      "diff",   "export",     "history", "login",   "logout",
+      "manifest", "node",    "plugin", "port",       "push",    "rename",  "search",
+      "secret",   "service", "stack",  "stats",      "swarm",   "top",     "trust",
+      "update",   "init",    "scout",  "debug",      "sbom"};
   return kDocker.count(cmd) > 0;
 }
 

@@ -124,6 +124,14 @@ class Client {
   Status containerLogs(const std::string& id, const LogsOptions& opts,
                        const std::function<Status(std::string_view)>& onData);
 
+  // exec (client_exec.cpp). execCreate returns {"Id": ...}; execStart hijacks the connection
+  // (the exec's streams) unless detach, which returns once the process runs.
+  Result<Json> execCreate(const std::string& container, const Json& body);
+  Result<HijackedConn> execStartAttached(const std::string& execId, bool tty);
+  Status execStartDetached(const std::string& execId, bool tty);
+  Result<Json> execInspect(const std::string& execId);
+  Result<Json> execResize(const std::string& execId, int height, int width);
+
   // POST /images/create?fromImage=&tag=: calls onProgress for each JSON progress message;
   // a message carrying "error" fails the pull with its text.
   Status imagePull(const std::string& ref, const std::function<void(const Json&)>& onProgress,

@@ -275,6 +275,37 @@ class StdinWriter {
   virtual void close() = 0;
 };
 
+// `POST /containers/{id}/exec` (swagger ExecConfig), in the engine's terms.
+struct ExecConfig {
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;  // "K=V", added to the container's
+  std::string workingDir;        // "": the container's
+  std::string user;              // "": the container's
+  bool tty = false;
+  bool privileged = false;
+  bool attachStdin = false, attachStdout = false, attachStderr = false;
+  std::string detachKeys;
+  int consoleHeight = 0, consoleWidth = 0;
+};
+
+// `GET /exec/{id}/json`.
+struct ExecInfo {
+  std::string id;
+  std::string containerId;
+  ExecConfig config;
+  bool running = false;
+  bool started = false;
+  std::optional<int> exitCode;  // null until it ended (or failed to start)
+  int pid = 0;
+};
+
+// A started, attached exec: its output (ends after the process exited; its exit code is then
+// in inspectExec) and, with AttachStdin, its stdin.
+struct ExecStreams {
+  std::unique_ptr<LogReader> output;
+  std::unique_ptr<StdinWriter> input;  // null without AttachStdin
+};
+
 class ContainerBackend {
  public:
   virtual ~ContainerBackend() = default;
@@ -314,6 +345,27 @@ class ContainerBackend {
     (void)height;
     (void)width;
     return notImplemented("resizing the TTY of " + idOrName + " is not supported yet");
+  }
+
+  // exec (moby's daemon/exec.go): create checks the container runs (409 otherwise); start
+  // runs the process in the container; a start error (e.g. the command is missing) is
+  // returned and recorded as exit code 126/127 in the exec's inspect.
+  virtual Result<std::string> createExec(const std::string& idOrName, const ExecConfig& cfg) {
+    (void)cfg;
+    return notImplemented("exec into " + idOrName + " is not supported yet");
+  }
+  virtual Result<ExecInfo> inspectExec(const std::string& execId) {
+    return notFound("No such exec instance: " + execId);
+  }
+  virtual void startExec(const std::string& execId, bool detach,
+                         std::function<void(Result<ExecStreams>)> done) {
+    (void)detach;
+    done(notFound("No such exec instance: " + execId));
+  }
+  virtual Status resizeExec(const std::string& execId, int height, int width) {
+    (void)height;
+    (void)width;
+    return notFound("No such exec instance: " + execId);
   }
   // `docker pause` / `unpause` (the cgroup freezer). Conflict (409) with docker's message when
   // the container is not running / not paused.

@@ -403,6 +403,7 @@ void ContainerManager::doRemove(const ContainerPtr& c, bool removeVolumes,
         WaitResult r{c->rec.info.state.exitCode, c->rec.info.state.error};
         auto waiters = std::move(c->removeWaiters);
         endRun(*c, r);  // whoever waited for an exit that will never come learns it is gone
+        forgetExecs(*c);
         for (auto& w : waiters) w(r);
         log::info("removed container {}", id.substr(0, 12));
         done(okStatus());

@@ -118,6 +118,13 @@ class ContainerManager final : public ContainerBackend, public ContainerEndpoint
   void restartContainer(const std::string& idOrName, std::optional<int> timeoutSeconds,
                         std::function<void(Status)> done) override;
 
+  // container_exec.cpp: exec (moby's daemon/exec.go) through the shim's task API.
+  Result<std::string> createExec(const std::string& idOrName, const ExecConfig& cfg) override;
+  Result<ExecInfo> inspectExec(const std::string& execId) override;
+  void startExec(const std::string& execId, bool detach,
+                 std::function<void(Result<ExecStreams>)> done) override;
+  Status resizeExec(const std::string& execId, int height, int width) override;
+
   // ContainerEndpointUpdater (network connect/disconnect; container_manager.cpp)
   Status updateEndpoint(const std::string& container, const std::string& networkName,
                         const std::string& networkId,
@@ -170,6 +177,15 @@ class ContainerManager final : public ContainerBackend, public ContainerEndpoint
   // container_restore.cpp
   void reconcile(const ContainerPtr& c, pid_t liveShimPid);
   void removeOrphans(const std::set<std::string>& known, const std::map<std::string, pid_t>& shims);
+  // container_exec.cpp: attaches and execs go through the shim's task API.
+  Result<std::unique_ptr<LogReader>> attachSession(const ContainerPtr& c, shim::TaskRequest req,
+                                                   std::shared_ptr<ShimSession>* session);
+  void connectWaitingAttaches(Container& c, ShimHandle& shim);
+  void endWaitingAttaches(Container& c);
+  void forgetExecs(Container& c);
+  void publishExec(const std::string& execId, const std::string& action,
+                   const std::map<std::string, std::string>& extra = {});
+  void execExited(const std::string& execId, int code);
   // container_manager.cpp
   void doRemove(const ContainerPtr& c, bool removeVolumes, const std::function<void(Status)>& done);
   // Calls fn(resource, next) for each registered component in order, then done.
@@ -186,6 +202,11 @@ class ContainerManager final : public ContainerBackend, public ContainerEndpoint
   std::vector<ContainerResources*> resources_;
   ContainerNetworking* networking_ = nullptr;
   std::map<std::string, ContainerPtr> containers_;  // by id
+  struct ExecRecord {
+    ExecInfo info;
+    std::shared_ptr<ShimStream> waiter;  // a detached exec's wait for its exit
+  };
+  std::map<std::string, ExecRecord> execs_;  // by exec id
   // Pays the kernel's first-cgroup-attach wait while a container's start is on its way
   // (create, start), so the shim's init does not (runtime/cgroup/attach_warmup.h).
   runtime::CgroupAttachPrewarmer cgroupPrewarm_;

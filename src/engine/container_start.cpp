@@ -100,19 +100,15 @@ void ContainerManager::prepareResources(const ContainerPtr& c, std::shared_ptr<o
 }
 
 void ContainerManager::launchShim(const ContainerPtr& c, StartDone done) {
-  shims_.launch(shimStartFor(*c),
-                [this, c, done = std::move(done)](Result<std::unique_ptr<ShimHandle>> h) mutable {
-                  if (!h.ok()) return failStart(c, std::move(h).error(), done);
-                  UniqueFd stdinFd = (*h)->takeStdin();
-                  setRunning(c, std::move(*h), false);
-                  if (stdinFd) {
-                    if (!c->stdinPipe) c->stdinPipe = std::make_shared<StdinPipe>(io_);
-                    c->stdinPipe->connect(std::move(stdinFd));
-                  }
-                  // A forced remove arrived while it was starting: it is waiting for this exit.
-                  if (c->pendingRemove && c->shim) (void)c->shim->kill(SIGKILL);
-                  done(okStatus(), false);
-                });
+  shims_.launch(
+      shimStartFor(*c), [this, c](ShimHandle& h) { connectWaitingAttaches(*c, h); },
+      [this, c, done = std::move(done)](Result<std::unique_ptr<ShimHandle>> h) mutable {
+        if (!h.ok()) return failStart(c, std::move(h).error(), done);
+        setRunning(c, std::move(*h), false);
+        // A forced remove arrived while it was starting: it is waiting for this exit.
+        if (c->pendingRemove && c->shim) (void)c->shim->kill(SIGKILL);
+        done(okStatus(), false);
+      });
 }
 
 void ContainerManager::failStart(const ContainerPtr& c, Error e, const StartDone& done) {

@@ -259,11 +259,9 @@ void ContainerManager::setManuallyStopped(Container& c, bool stopped) {
 }
 
 void ContainerManager::endRun(Container& c, const WaitResult& r) {
-  // This run's stdin is over; a later attach and start get a fresh pipe.
-  if (c.stdinPipe) {
-    c.stdinPipe->disconnect();
-    c.stdinPipe.reset();
-  }
+  // Attaches waiting for a start that failed (or a removal) end now; live ones end with the
+  // shim's stream.
+  endWaitingAttaches(c);
   ++c.runsEnded;
   wakeReaders(c);
   auto waiters = std::move(c.exitWaiters);

@@ -2,11 +2,13 @@
 #include "engine/process_shim_launcher.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
@@ -18,6 +20,7 @@
 #include "common/time.h"
 #include "engine/exit_watch.h"
 #include "engine/shim/json_log.h"
+#include "engine/shim_client.h"
 #include "engine/shim_scan.h"
 #include "runtime/runtime.h"
 #include "runtime/sealed_exe.h"
@@ -48,8 +51,8 @@ shim::ExitStatus lostShimExit() {
 
 class ProcessShimLauncher::Handle final : public ShimHandle {
  public:
-  Handle(ProcessShimLauncher& l, ShimStart s, pid_t init, pid_t shimPid, UniqueFd stdinWrite)
-      : l_(l), s_(std::move(s)), init_(init), shim_(shimPid), stdin_(std::move(stdinWrite)) {}
+  Handle(ProcessShimLauncher& l, ShimStart s, pid_t init, pid_t shimPid)
+      : l_(l), s_(std::move(s)), init_(init), shim_(shimPid) {}
 
   pid_t shimPid() const override { return shim_; }
   pid_t initPid() const override { return init_; }
@@ -81,23 +84,27 @@ class ProcessShimLauncher::Handle final : public ShimHandle {
   Status resume() override { return l_.runtime_.resume(s_.id); }
 
   Status resize(int height, int width) override {
-    // The shim reads resize requests from a FIFO in the bundle (engine/shim/shim.h).
-    std::string path = s_.bundle + "/control";
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-    if (!fd) return sysError("open " + path);
-    std::string msg = "resize " + std::to_string(height) + " " + std::to_string(width) + "\n";
-    if (::write(fd.get(), msg.data(), msg.size()) != static_cast<ssize_t>(msg.size()))
-      return sysError("write " + path);
+    shim::TaskRequest req;
+    req.op = "resize";
+    req.rows = static_cast<unsigned>(std::min(height, 65535));
+    req.cols = static_cast<unsigned>(std::min(width, 65535));
+    WHARF_TRY(call(req));
     return okStatus();
   }
 
-  UniqueFd takeStdin() override { return std::move(stdin_); }
+  Result<shim::TaskReply> call(const shim::TaskRequest& r) override {
+    return callShim(s_.bundle, r);
+  }
+
+  Result<std::shared_ptr<ShimStream>> stream(const shim::TaskRequest& r,
+                                             ShimStream::ReplyFn onReply) override {
+    return ShimStream::open(l_.io_, s_.bundle, r, std::move(onReply));
+  }
 
  private:
   ProcessShimLauncher& l_;
   ShimStart s_;
   pid_t init_, shim_;
-  UniqueFd stdin_;
   std::unique_ptr<ProcessExitWatch> watch_;
 };
 
@@ -115,27 +122,20 @@ ProcessShimLauncher::ProcessShimLauncher(asio::io_context& io, asio::thread_pool
     log::warn("{}: every shim will make its own read-only copy", copy.error().message());
 }
 
-void ProcessShimLauncher::launch(const ShimStart& s, LaunchDone done) {
+void ProcessShimLauncher::launch(const ShimStart& s, BeforeStart beforeStart, LaunchDone done) {
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return done(sysError("pipe"));
   UniqueFd readEnd(p[0]), writeEnd(p[1]);
-  // `-i`: the init reads the pipe the shim gets as fd 4; the daemon writes what attach sends.
-  UniqueFd stdinRead, stdinWrite;
-  if (s.openStdin) {
-    int sp[2];
-    if (::pipe2(sp, O_CLOEXEC) != 0) return done(sysError("pipe"));
-    stdinRead.reset(sp[0]);
-    stdinWrite.reset(sp[1]);
-  }
   std::string runtimeRoot = runtime_.root().string();
   std::string shimLog = (stdfs::path(s.bundle) / "shim.log").string();
   std::vector<std::string> args = {
       shimPath_.string(), "--id",       s.id,    "--bundle", s.bundle,
       "--runtime-root",   runtimeRoot,  "--log", s.logPath,  "--exit-file",
       s.exitFile,         "--ready-fd", "3"};
-  if (stdinRead) {
-    args.push_back("--stdin-fd");
-    args.push_back("4");
+  // `-i`: the shim owns the container's stdin; attaches write it over the task socket.
+  if (s.openStdin) {
+    args.push_back("--stdin");
+    args.push_back("1");
   }
   if (s.tty) {
     args.push_back("--tty");
@@ -153,10 +153,9 @@ void ProcessShimLauncher::launch(const ShimStart& s, LaunchDone done) {
   // The shim's own complaints (it has nowhere else to say them once detached).
   posix_spawn_file_actions_addopen(&fa, 2, shimLog.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_adddup2(&fa, writeEnd.get(), 3);
-  if (stdinRead) posix_spawn_file_actions_adddup2(&fa, stdinRead.get(), 4);
   // The shim's executable: our read-only copy, reached as /proc/self/fd/N in the child (the
   // shim closes it first thing), so the shim starts protected (runtime/sealed_exe.h).
-  int firstFree = stdinRead ? 5 : 4;
+  int firstFree = 4;
   std::string exePath = shimPath_.string();
   if (shimExe_) {
     posix_spawn_file_actions_adddup2(&fa, shimExe_.get(), firstFree);
@@ -179,30 +178,42 @@ void ProcessShimLauncher::launch(const ShimStart& s, LaunchDone done) {
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   writeEnd.reset();
-  stdinRead.reset();
   if (rc != 0) return done(sysError("start " + shimPath_.string(), rc));
 
   auto pipe = std::make_shared<asio::posix::stream_descriptor>(io_, readEnd.release());
   auto buf = std::make_shared<std::string>();
-  auto stdinFd = std::make_shared<UniqueFd>(std::move(stdinWrite));
   asio::async_read(*pipe, asio::dynamic_buffer(*buf),
-                   [this, s, child, pipe, buf, stdinFd, done = std::move(done)](
-                       const boost::system::error_code&, size_t) mutable {
+                   [this, s, child, pipe, buf, beforeStart = std::move(beforeStart),
+                    done = std::move(done)](const boost::system::error_code&, size_t) mutable {
                      // EOF (or any error) ends the message: the shim closed its end.
-                     onReady(s, child, *buf, std::move(*stdinFd), done);
+                     onReady(s, child, *buf, beforeStart, done);
                    });
 }
 
 void ProcessShimLauncher::onReady(const ShimStart& s, pid_t child, const std::string& msg,
-                                  UniqueFd stdinWrite, const LaunchDone& done) {
+                                  const BeforeStart& beforeStart, const LaunchDone& done) {
   int ws = 0;
   ::waitpid(child, &ws, 0);  // the shim's first process exits right after its fork
-  if (msg.rfind("ok ", 0) == 0) {
+  if (msg.rfind("created ", 0) == 0) {
     int initPid = 0, shimPid = 0;
-    if (std::sscanf(msg.c_str(), "ok %d %d", &initPid, &shimPid) == 2) {
-      return done(std::unique_ptr<ShimHandle>(
-          new Handle(*this, s, initPid, shimPid, std::move(stdinWrite))));
+    if (std::sscanf(msg.c_str(), "created %d %d", &initPid, &shimPid) != 2)
+      return done(internalError("wharf-shim's ready message is malformed: " + msg));
+    auto handle = std::make_unique<Handle>(*this, s, initPid, shimPid);
+    // Whoever attached before the start gets the first byte: connected while the init still
+    // waits before its execve, then the init starts (engine/shim/task_protocol.h).
+    if (beforeStart) beforeStart(*handle);
+    shim::TaskRequest req;
+    req.op = "start";
+    auto rep = handle->call(req);
+    if (rep.ok()) return done(std::unique_ptr<ShimHandle>(std::move(handle)));
+    // The shim is there but the init did not start: it must not run unwatched. The shim
+    // exits once its init is gone; wait for it (bounded) so its exit file is final.
+    ::kill(initPid, SIGKILL);
+    if (auto fd = openPidfd(shimPid); fd.ok()) {
+      struct pollfd pfd = {fd->get(), POLLIN, 0};
+      ::poll(&pfd, 1, 2000);
     }
+    return done(std::move(rep).error());
   }
   Error e =
       internalError("wharf-shim failed to start the container (see " + s.bundle + "/shim.log)");
@@ -230,6 +241,15 @@ void ProcessShimLauncher::adopt(const ShimStart& s, pid_t shimPid, LaunchDone do
 void ProcessShimLauncher::pollAdopt(const ShimStart& s, pid_t shimPid, int triesLeft,
                                     LaunchDone done) {
   auto st = runtime_.state(s.id);
+  if (st.ok() && st->status == "created" && ::wharf::engine::isShimOf(shimPid, s.id)) {
+    // The old daemon died between the shim's "created" and its "start": start it now
+    // (attaches that waited for it died with that daemon).
+    shim::TaskRequest req;
+    req.op = "start";
+    if (auto rep = callShim(s.bundle, req, std::chrono::milliseconds(1000)); !rep.ok())
+      log::warn("restore: start container {}: {}", s.id.substr(0, 12), rep.error().message());
+    st = runtime_.state(s.id);
+  }
   bool settled =
       st.ok() && (st->status == "running" || st->status == "paused" || st->status == "stopped");
   bool shimAlive = ::wharf::engine::isShimOf(shimPid, s.id);
@@ -239,7 +259,7 @@ void ProcessShimLauncher::pollAdopt(const ShimStart& s, pid_t shimPid, int tries
                                 "/shim.log)"));
     }
     int init = st.ok() ? st->pid : 0;
-    return done(std::unique_ptr<ShimHandle>(new Handle(*this, s, init, shimPid, UniqueFd())));
+    return done(std::unique_ptr<ShimHandle>(new Handle(*this, s, init, shimPid)));
   }
   auto timer = std::make_shared<asio::steady_timer>(io_, kAdoptPollEvery);
   timer->async_wait([this, timer, s, shimPid, triesLeft,

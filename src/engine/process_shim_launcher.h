@@ -1,9 +1,9 @@
 #pragma once
-// ProcessShimLauncher: the ShimLauncher over today's wharf-shim process protocol (engine/shim/
-// shim.h): spawned with posix_spawn from a read-only copy of its binary, a ready pipe ("ok
-// <init> <shim>" or "err <category> <text>"), the exit file, a resize FIFO in the bundle, the
-// init's stdin as a pipe the daemon owns, pause/kill through the runtime library. The shim
-// task API replaces it behind the same interface.
+// ProcessShimLauncher: the ShimLauncher over wharf-shim processes (engine/shim/shim.h):
+// spawned with posix_spawn from a read-only copy of its binary, a ready pipe ("created <init>
+// <shim>" or "err <category> <text>"), then the shim's task API on its socket in the bundle
+// (engine/shim/task_protocol.h: start, attach, exec, resize, wait ...), the exit file;
+// pause/kill through the runtime library. The shim owns the container's stdin (`-i`).
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -24,7 +24,7 @@ class ProcessShimLauncher final : public ShimLauncher {
   ProcessShimLauncher(boost::asio::io_context& io, boost::asio::thread_pool& pool,
                       runtime::Runtime& runtime, std::filesystem::path shimPath);
 
-  void launch(const ShimStart& s, LaunchDone done) override;
+  void launch(const ShimStart& s, BeforeStart beforeStart, LaunchDone done) override;
   std::map<std::string, pid_t> liveShims() override;
   bool isShimOf(pid_t pid, const std::string& id) override;
   void adopt(const ShimStart& s, pid_t shimPid, LaunchDone done) override;
@@ -36,8 +36,8 @@ class ProcessShimLauncher final : public ShimLauncher {
   class Handle;
 
  private:
-  void onReady(const ShimStart& s, pid_t child, const std::string& msg, UniqueFd stdinWrite,
-               const LaunchDone& done);
+  void onReady(const ShimStart& s, pid_t child, const std::string& msg,
+               const BeforeStart& beforeStart, const LaunchDone& done);
   void pollAdopt(const ShimStart& s, pid_t shimPid, int triesLeft, LaunchDone done);
 
   boost::asio::io_context& io_;

@@ -1,9 +1,9 @@
 #pragma once
 // The seam in front of wharf-shim: ALL direct interaction of the daemon with a shim process
-// (spawning it, learning its pids, watching it exit, signalling, pausing, resizing, stdin,
-// finding it again after a daemon restart) goes through these two interfaces. The
-// ContainerManager only sees them; unit tests use a fake (tests/unit/engine/fake_shim.h), and
-// the shim task API replaces ProcessShimLauncher behind the same interface.
+// (spawning it, learning its pids, watching it exit, signalling, pausing, and the task API's
+// requests: attach, exec, resize, ...; finding it again after a daemon restart) goes through
+// these two interfaces. The ContainerManager only sees them; production uses
+// ProcessShimLauncher (the shim task API), unit tests a fake (tests/unit/fakes/fake_shim.h).
 //
 // Threading: every method is called on the daemon's io_context thread; callbacks run there.
 
@@ -17,6 +17,8 @@
 #include "common/error.h"
 #include "common/unique_fd.h"
 #include "engine/shim/exit_file.h"
+#include "engine/shim/task_protocol.h"
+#include "engine/shim_client.h"
 
 namespace wharf::engine {
 
@@ -27,8 +29,13 @@ struct ShimStart {
   std::string logPath;   // the json-file log
   std::string exitFile;  // where the shim records the exit status
   bool tty = false;
-  bool openStdin = false;  // the container reads a stdin the daemon writes (`run -i`)
+  bool openStdin = false;  // the shim keeps the container's stdin open (`run -i`)
 };
+
+class ShimHandle;
+// Called once the shim created the container and before its init runs (launch only): the
+// attaches made before the start connect here, so they get the first byte.
+using BeforeStart = std::function<void(ShimHandle&)>;
 
 // One live shim and its container's init. Destroying the handle stops watching; the shim and
 // its container keep running (live restore).
@@ -46,10 +53,19 @@ class ShimHandle {
   // The cgroup freezer.
   virtual Status pause() = 0;
   virtual Status resume() = 0;
+  // The init's pty (a `resize` request).
   virtual Status resize(int height, int width) = 0;
-  // With ShimStart::openStdin: the write end of the init's stdin, once (invalid afterwards,
-  // and for an adopted shim).
-  virtual UniqueFd takeStdin() = 0;
+  // A one-shot task request (resize of an exec, exec-state ...), answered at once.
+  virtual Result<shim::TaskReply> call(const shim::TaskRequest& r) = 0;
+  // A streaming task request (attach, exec, wait): onReply once with the shim's answer, then
+  // the stream's frames (engine/shim_client.h).
+  virtual Result<std::shared_ptr<ShimStream>> stream(const shim::TaskRequest& r,
+                                                     ShimStream::ReplyFn onReply) = 0;
+  // Runs a process in the container (an `exec` request): a stream as above.
+  Result<std::shared_ptr<ShimStream>> exec(const shim::TaskRequest& r,
+                                           ShimStream::ReplyFn onReply) {
+    return stream(r, std::move(onReply));
+  }
 };
 
 class ShimLauncher {
@@ -58,7 +74,8 @@ class ShimLauncher {
   using LaunchDone = std::function<void(Result<std::unique_ptr<ShimHandle>>)>;
   // Spawns a shim for the prepared bundle; `done` once the init runs (or the start failed,
   // with the shim's error: NotFound for a missing executable, Forbidden for permission).
-  virtual void launch(const ShimStart& s, LaunchDone done) = 0;
+  // beforeStart (may be empty) runs between the shim's "created" and its init's start.
+  virtual void launch(const ShimStart& s, BeforeStart beforeStart, LaunchDone done) = 0;
 
   // ---- live restore ----
   // Every live shim, by container id (found by what the kernel says, not by a record).

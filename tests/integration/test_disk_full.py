@@ -6,7 +6,7 @@ import subprocess
 import time
 import unittest
 
-from harness import Daemon, require_root
+from harness import Daemon, random_name, require_root
 
 
 @require_root
@@ -35,6 +35,30 @@ class DiskFullTest(unittest.TestCase):
             r = d.wharf("rm", cid)
             self.assertEqual(r.code, 0, f"{r}\n{d.log()}")
             self.assertFalse(os.path.exists(os.path.join(d.data_root, "containers", cid)))
+        finally:
+            d.stop()
+
+    def test_attached_output_on_a_full_data_root(self):
+        # Attach streams from the shim, not from the json log: when the log cannot take the
+        # output, the attached client still gets all of it (issue 9, point 5).
+        d = Daemon()
+        try:
+            os.makedirs(d.data_root)
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m,mode=0710", "tmpfs",
+                            d.data_root], check=True)
+            d.start()
+            d.bootstrap_busybox()
+            name = random_name()
+            r = d.wharf("run", "--name", name, "--pull", "never", "busybox", "sh",
+                        "-c", "head -c 40000000 /dev/zero | tr '\\0' a; echo; echo after",
+                        timeout=180)
+            self.assertEqual(r.code, 0, r.err)
+            lines = r.out.split("\n")
+            self.assertEqual(len(lines[0]), 40000000)
+            self.assertEqual(lines[1], "after")
+            self.assertTrue(d.ping())
+            r = d.wharf("rm", name)
+            self.assertEqual(r.code, 0, f"{r}\n{d.log()}")
         finally:
             d.stop()
 

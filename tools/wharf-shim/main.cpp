@@ -21,7 +21,6 @@ int main(int argc, char** argv) {
   // Whatever the daemon held open (client sockets, the lock file) must not stay open here:
   // a leaked client socket would keep that client's stream open for the container's life.
   std::vector<int> keep = {opts.readyFd};
-  if (opts.stdinFd >= 0) keep.push_back(opts.stdinFd);
   std::sort(keep.begin(), keep.end());
   unsigned from = 3;
   for (int fd : keep) {

@@ -28,6 +28,7 @@ void addSystemRoutes(Router& router, RouteContextPtr ctx);
 void addEventRoutes(Router& router, RouteContextPtr ctx);  // GET /events (routes/events.cpp)
 void addContainerRoutes(Router& router, RouteContextPtr ctx);
 void addImageRoutes(Router& router, RouteContextPtr ctx);
+void addExecRoutes(Router& router, RouteContextPtr ctx);
 void addImageTransferRoutes(Router& router, RouteContextPtr ctx);  // called by addImageRoutes
 void addNetworkRoutes(Router& router, RouteContextPtr ctx);
 void addVolumeRoutes(Router& router, RouteContextPtr ctx);

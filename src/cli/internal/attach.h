@@ -23,4 +23,9 @@ struct AttachPlan {
 // start, 125 for a daemon error during attach or wait).
 int runAttached(Context& ctx, const AttachPlan& plan);
 
+// Copies a hijacked stream to our stdout/stderr (demultiplexed unless tty) and, with stdinOn,
+// our stdin to it (shutting down our side at its EOF), until the daemon closes the stream.
+// Used by exec, which proxies no signals.
+Status pumpHijacked(Context& ctx, client::HijackedConn& conn, bool tty, bool stdinOn);
+
 }  // namespace wharf::cli

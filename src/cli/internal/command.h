@@ -67,6 +67,7 @@ int cmdCreate(Context& ctx, std::vector<std::string> args);
 int cmdStart(Context& ctx, std::vector<std::string> args);
 int cmdStop(Context& ctx, std::vector<std::string> args);
 int cmdAttach(Context& ctx, std::vector<std::string> args);
+int cmdExec(Context& ctx, std::vector<std::string> args);  // exec.cpp
 int cmdRestart(Context& ctx, std::vector<std::string> args);
 int cmdPull(Context& ctx, std::vector<std::string> args);
 int cmdKill(Context& ctx, std::vector<std::string> args);

@@ -6,12 +6,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "engine/backend.h"
 #include "engine/container_record.h"
+#include "engine/shim/task_protocol.h"
 #include "engine/shim_launcher.h"
-#include "engine/stdin_pipe.h"
+#include "engine/shim_session.h"
 
 namespace wharf::engine {
 
@@ -21,7 +24,14 @@ struct Container {
   std::vector<std::function<void(Result<WaitResult>)>> exitWaiters;
   std::vector<std::function<void(Result<WaitResult>)>> removeWaiters;
   std::vector<std::function<bool()>> logWakers;
-  std::shared_ptr<StdinPipe> stdinPipe;  // with OpenStdin, from attach or start to exit
+  // Attaches made before the shim exists (`docker run` attaches, then starts): connected to
+  // the shim once it reports "created", before its init runs; ended if it never does.
+  struct WaitingAttach {
+    std::weak_ptr<ShimSession> session;
+    shim::TaskRequest request;
+  };
+  std::vector<WaitingAttach> waitingAttaches;
+  std::set<std::string> execIds;  // its exec instances (container_exec.cpp)
   // Counts ended runs (exits, failed starts, removal): an attach ends when it changes.
   uint64_t runsEnded = 0;
   std::unique_ptr<boost::asio::steady_timer> restartTimer;  // a restart by policy is due

@@ -432,7 +432,7 @@ TEST_F(ServerTest, EndpointsNotBuiltYetAre501NamingTheFeature) {
   for (auto [method, path, feature] :
        {std::tuple{"PUT", "/v1.51/volumes/x", "cluster volumes"},
         std::tuple{"GET", "/v1.51/volumes", "volumes"}, std::tuple{"POST", "/build", "image build"},
-        std::tuple{"POST", "/containers/abc/exec", "exec"},
+        std::tuple{"GET", "/containers/abc/top", "container top"},
         std::tuple{"GET", "/images/busybox/history", "image history"}}) {
     RawClient c(sock_);
     c.request(method, path);

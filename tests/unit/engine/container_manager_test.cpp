@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "common/random.h"
 #include "common/time.h"
 #include "engine/container_record.h"
+#include "engine/shim/task_protocol.h"
 #include "fakes/fake_shim.h"
 #include "store/metadata.h"
 
@@ -375,6 +377,108 @@ TEST_F(ContainerManagerTest, RestartChangesPidAndStartedAt) {
   EXPECT_NE(before.pid, after.pid);
   EXPECT_NE(before.startedAt, after.startedAt);
   EXPECT_EQ(events_.actions(id).back(), "restart");
+}
+
+// The test plays the shim on a stream's peer socket: the reply line, then frames.
+void shimReplies(int fd, const shim::TaskReply& rep, const std::string& frames = {}) {
+  std::string out = shim::encodeReply(rep) + frames;
+  ASSERT_EQ(::write(fd, out.data(), out.size()), static_cast<ssize_t>(out.size()));
+}
+
+TEST_F(ContainerManagerTest, AttachBeforeStartConnectsBeforeTheInitRunsAndEndsOnAFailedStart) {
+  ContainerSpec spec;
+  spec.openStdin = true;
+  std::string id = create(spec);
+  // `docker run -i`: attach first (nothing to connect to yet), then start.
+  auto out = mgr_->attachOutput(id, true, true);
+  ASSERT_TRUE(out.ok()) << out.error().message();
+  auto in = mgr_->attachStdin(id);
+  ASSERT_TRUE(in.ok()) << in.error().message();
+  ASSERT_TRUE(start(id).ok());
+  auto t = shims_.last(id);
+  ASSERT_EQ(t->streams.size(), 2u) << "both attaches were connected before the start returned";
+  EXPECT_EQ(t->streams[0].first.op, "attach");
+  EXPECT_TRUE(t->streams[0].first.stdoutOn);
+  EXPECT_TRUE(t->streams[1].first.stdinOn);
+  // A live attach goes to the shim at once.
+  ASSERT_TRUE(mgr_->attachOutput(id, true, false).ok());
+  EXPECT_EQ(t->streams.size(), 3u);
+  EXPECT_TRUE(mgr_->resizeTty(id, 24, 80).ok());
+  t->exit(0);
+  ASSERT_TRUE(runUntil([&] { return status(id) == ContainerStatus::kExited; }));
+
+  // An attach waiting for a start that fails ends (the reader sees the end).
+  auto waiting = mgr_->attachOutput(id, true, true);
+  ASSERT_TRUE(waiting.ok());
+  shims_.failNext = notFound("exec: \"nope\": executable file not found in $PATH");
+  ASSERT_FALSE(start(id).ok());
+  std::optional<Result<std::optional<LogEntry>>> got;
+  (*waiting)->next([&](Result<std::optional<LogEntry>> e) { got = std::move(e); });
+  ASSERT_TRUE(runUntil([&] { return got.has_value(); }));
+  ASSERT_TRUE(got->ok());
+  EXPECT_FALSE(got->value().has_value());
+}
+
+TEST_F(ContainerManagerTest, ExecRunsThroughTheShimAndPublishesItsEvents) {
+  std::string id = create();
+  ExecConfig cfg;
+  cfg.cmd = {"sh", "-c", "exit 3"};
+  auto refused = mgr_->createExec(id, cfg);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().category(), ErrorCategory::kConflict);
+  EXPECT_NE(refused.error().message().find("is not running"), std::string::npos);
+  ASSERT_TRUE(start(id).ok());
+  auto execId = mgr_->createExec(id, cfg);
+  ASSERT_TRUE(execId.ok()) << execId.error().message();
+
+  // Detached: the exec request, then a wait request for its exit.
+  std::optional<Result<ExecStreams>> started;
+  mgr_->startExec(*execId, true, [&](Result<ExecStreams> r) { started = std::move(r); });
+  auto t = shims_.last(id);
+  ASSERT_EQ(t->streams.size(), 1u);
+  EXPECT_EQ(t->streams[0].first.op, "exec");
+  EXPECT_EQ(t->streams[0].first.args, cfg.cmd);
+  EXPECT_TRUE(t->streams[0].first.detach);
+  shim::TaskReply rep;
+  rep.pid = 4242;
+  shimReplies(t->streams[0].second.get(), rep);
+  ASSERT_TRUE(runUntil([&] { return started.has_value(); }));
+  ASSERT_TRUE(started->ok()) << started->error().message();
+  auto info = mgr_->inspectExec(*execId);
+  ASSERT_TRUE(info.ok());
+  EXPECT_TRUE(info->running);
+  EXPECT_EQ(info->pid, 4242);
+  ASSERT_EQ(t->streams.size(), 2u);
+  EXPECT_EQ(t->streams[1].first.op, "wait");
+  shim::TaskReply exited;
+  exited.exitCode = 3;
+  shimReplies(t->streams[1].second.get(), exited);
+  ASSERT_TRUE(runUntil([&] { return !mgr_->inspectExec(*execId)->running; }));
+  EXPECT_EQ(mgr_->inspectExec(*execId)->exitCode, 3);
+  // A second start is refused as docker does.
+  std::optional<Result<ExecStreams>> again;
+  mgr_->startExec(*execId, true, [&](Result<ExecStreams> r) { again = std::move(r); });
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->error().category(), ErrorCategory::kConflict);
+
+  std::vector<std::string> execEvents;
+  for (const auto& e : events_.events) {
+    if (e.actorId != id || e.action.rfind("exec_", 0) != 0) continue;
+    execEvents.push_back(e.action);
+    EXPECT_EQ(e.attributes.at("execID"), *execId);
+    if (e.action == "exec_die") {
+      EXPECT_EQ(e.attributes.at("exitCode"), "3");
+    }
+  }
+  EXPECT_EQ(execEvents, (std::vector<std::string>{"exec_create: sh -c exit 3",
+                                                  "exec_start: sh -c exit 3", "exec_die"}));
+  // Removing the container forgets its execs.
+  t->exit(0);
+  ASSERT_TRUE(runUntil([&] { return status(id) == ContainerStatus::kExited; }));
+  std::optional<Status> removed;
+  mgr_->removeContainer(id, false, false, [&](Status st) { removed = std::move(st); });
+  ASSERT_TRUE(runUntil([&] { return removed.has_value(); }));
+  EXPECT_EQ(mgr_->inspectExec(*execId).error().category(), ErrorCategory::kNotFound);
 }
 
 TEST(ContainerTransitions, TableRefusesWhatIsInvalid) {

@@ -14,7 +14,7 @@ bool parse(std::vector<std::string> args, ShimOptions* out) {
 TEST(ShimArgs, ParsesTheDaemonsCommandLine) {
   ShimOptions o;
   ASSERT_TRUE(parse({"wharf-shim", "--id", "abc", "--bundle", "/b", "--runtime-root", "/r", "--log",
-                     "/l", "--exit-file", "/e", "--ready-fd", "3", "--stdin-fd", "4"},
+                     "/l", "--exit-file", "/e", "--ready-fd", "3", "--stdin", "1"},
                     &o));
   EXPECT_EQ(o.id, "abc");
   EXPECT_EQ(o.bundle, "/b");
@@ -22,7 +22,7 @@ TEST(ShimArgs, ParsesTheDaemonsCommandLine) {
   EXPECT_EQ(o.logPath, "/l");
   EXPECT_EQ(o.exitFile, "/e");
   EXPECT_EQ(o.readyFd, 3);
-  EXPECT_EQ(o.stdinFd, 4);
+  EXPECT_TRUE(o.openStdin);
 }
 
 TEST(ShimArgs, RejectsIncompleteOrUnknown) {

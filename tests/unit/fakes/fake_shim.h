@@ -3,6 +3,7 @@
 // container_images.h, EventPublisher): no processes, no mounts, everything on one io_context.
 
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -18,6 +19,7 @@
 #include "engine/container_images.h"
 #include "engine/rootfs.h"
 #include "engine/shim/json_log.h"
+#include "engine/shim_client.h"
 #include "engine/shim_launcher.h"
 
 namespace wharf::fakes {
@@ -34,6 +36,9 @@ struct FakeTask {
   int pendingExit = -1;  // a signal that will end it once thawed
   std::function<void(shim::ExitStatus)> onExit;
   std::vector<std::pair<int, int>> resizes;
+  // Task requests: one-shot ones, and streams (the test plays the shim on the peer socket).
+  std::vector<shim::TaskRequest> calls;
+  std::vector<std::pair<shim::TaskRequest, UniqueFd>> streams;
   boost::asio::io_context* io = nullptr;
 
   void exit(int code) {
@@ -83,7 +88,20 @@ class FakeShimLauncher : public engine::ShimLauncher {
       t->resizes.emplace_back(h, w);
       return okStatus();
     }
-    UniqueFd takeStdin() override { return UniqueFd(); }
+    Result<shim::TaskReply> call(const shim::TaskRequest& r) override {
+      if (t->exited) return unavailable("the fake shim has exited");
+      t->calls.push_back(r);
+      return shim::TaskReply{};
+    }
+    Result<std::shared_ptr<engine::ShimStream>> stream(
+        const shim::TaskRequest& r, engine::ShimStream::ReplyFn onReply) override {
+      if (t->exited) return unavailable("the fake shim has exited");
+      int sv[2];
+      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return sysError("socketpair");
+      t->streams.emplace_back(r, UniqueFd(sv[1]));
+      return engine::ShimStream::adopt(*t->io, UniqueFd(sv[0]), r, std::move(onReply));
+    }
   };
 
   // What the next launch does: fail with this error, or (hold) wait for release().
@@ -96,7 +114,8 @@ class FakeShimLauncher : public engine::ShimLauncher {
     for (auto& f : h) f();
   }
 
-  void launch(const engine::ShimStart& s, LaunchDone done) override {
+  void launch(const engine::ShimStart& s, engine::BeforeStart beforeStart,
+              LaunchDone done) override {
     ++launches;
     if (failNext) {
       Error e = *failNext;
@@ -110,9 +129,12 @@ class FakeShimLauncher : public engine::ShimLauncher {
     t->shim = nextPid_++;
     t->io = &io_;
     tasks[s.id].push_back(t);
-    auto go = [this, done, t] {
-      boost::asio::post(io_,
-                        [done, t] { done(std::unique_ptr<engine::ShimHandle>(new Handle(t))); });
+    auto go = [this, done, t, beforeStart] {
+      boost::asio::post(io_, [done, t, beforeStart] {
+        auto h = std::make_unique<Handle>(t);
+        if (beforeStart) beforeStart(*h);
+        done(std::unique_ptr<engine::ShimHandle>(std::move(h)));
+      });
     };
     if (holdLaunches)
       held.push_back(go);
