@@ -16,6 +16,7 @@
 
 #include "common/digest.h"
 #include "common/json.h"
+#include "common/json_read.h"
 #include "image/image_service.h"
 #include "image/internal/image_util.h"
 #include "image/reference.h"
@@ -110,9 +111,10 @@ Result<std::vector<Image>> ImageService::loadArchive(const std::filesystem::path
   Status failed = okStatus();
   for (size_t i = 0; i < manifest.size() && failed.ok(); ++i) {
     const Json& ent = manifest[i];
-    const std::string where = "load: manifest.json[" + std::to_string(i) + "]";
+    const std::string where = json::element("load: manifest.json", i);
     auto member = [&](const Json& v, const std::string& field) -> Result<Member> {
-      if (!v.is_string()) return invalidArgument(where + "." + field + ": expected a string");
+      if (!v.is_string())
+        return invalidArgument(json::typeMismatch(json::member(where, field), "a string", v));
       auto it = members.find(cleanName(v.get<std::string>()));
       if (it == members.end())
         return invalidArgument(where + "." + field + ": \"" + v.get<std::string>() +

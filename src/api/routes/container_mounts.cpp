@@ -4,107 +4,50 @@
 // (volume/mount_spec.h), as dockerd's are its volume/mounts package's.
 
 #include "api/internal/container_json.h"
+#include "common/json_read.h"
 
 namespace wharf::api {
 
 namespace {
 
-Error typeError(const std::string& where, const char* want) {
-  return invalidArgument("invalid JSON: " + where + ": expected " + want);
-}
-
-Status readStringList(const Json& obj, const char* key, const std::string& where,
-                      std::vector<std::string>& out) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return okStatus();
-  if (!it->is_array()) return typeError(where + "." + key, "an array of strings");
-  for (const auto& e : *it) {
-    if (!e.is_string()) return typeError(where + "." + key, "an array of strings");
-    out.push_back(e.get<std::string>());
-  }
-  return okStatus();
-}
-
-Status readMap(const Json& obj, const char* key, const std::string& where,
-               std::map<std::string, std::string>& out) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return okStatus();
-  if (!it->is_object()) return typeError(where + "." + key, "an object of strings");
-  for (const auto& [k, v] : it->items()) {
-    if (!v.is_string()) return typeError(where + "." + key, "an object of strings");
-    out[k] = v.get<std::string>();
-  }
-  return okStatus();
-}
-
-template <typename T>
-Status readField(const Json& obj, const char* key, const std::string& where, T& out,
-                 const char* want) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return okStatus();
-  try {
-    out = it->get<T>();
-  } catch (const Json::exception&) {
-    return typeError(where + "." + key, want);
-  }
-  if constexpr (std::is_same_v<T, std::string>) {
-    if (!it->is_string()) return typeError(where + "." + key, want);
-  } else if constexpr (std::is_same_v<T, bool>) {
-    if (!it->is_boolean()) return typeError(where + "." + key, want);
-  } else {
-    if (!it->is_number_integer()) return typeError(where + "." + key, want);
-  }
-  return okStatus();
-}
-
-const Json* object(const Json& obj, const char* key, const std::string& where, Status* st) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return nullptr;
-  if (!it->is_object()) {
-    *st = typeError(where + "." + key, "an object");
-    return nullptr;
-  }
-  return &*it;
-}
+using json::read;
 
 Result<volume::MountRequest> readMount(const Json& j, const std::string& where) {
-  if (!j.is_object()) return typeError(where, "an object");
+  if (!j.is_object()) return json::typeError(where, "an object", j);
   volume::MountRequest m;
-  WHARF_TRY(readField(j, "Type", where, m.type, "a string"));
-  WHARF_TRY(readField(j, "Source", where, m.source, "a string"));
-  WHARF_TRY(readField(j, "Target", where, m.target, "a string"));
-  WHARF_TRY(readField(j, "ReadOnly", where, m.readOnly, "a boolean"));
-  Status st;
-  if (const Json* b = object(j, "BindOptions", where, &st)) {
+  WHARF_TRY(read(j, "Type", where, m.type));
+  WHARF_TRY(read(j, "Source", where, m.source));
+  WHARF_TRY(read(j, "Target", where, m.target));
+  WHARF_TRY(read(j, "ReadOnly", where, m.readOnly));
+  WHARF_ASSIGN_OR_RETURN(const Json* b, json::object(j, "BindOptions", where));
+  if (b) {
     std::string w = where + ".BindOptions";
     m.hasBindOptions = true;
-    WHARF_TRY(readField(*b, "Propagation", w, m.propagation, "a string"));
-    WHARF_TRY(readField(*b, "NonRecursive", w, m.nonRecursive, "a boolean"));
-    WHARF_TRY(readField(*b, "CreateMountpoint", w, m.createMountpoint, "a boolean"));
+    WHARF_TRY(read(*b, "Propagation", w, m.propagation));
+    WHARF_TRY(read(*b, "NonRecursive", w, m.nonRecursive));
+    WHARF_TRY(read(*b, "CreateMountpoint", w, m.createMountpoint));
   }
-  WHARF_TRY(st);
-  if (const Json* v = object(j, "VolumeOptions", where, &st)) {
+  WHARF_ASSIGN_OR_RETURN(const Json* v, json::object(j, "VolumeOptions", where));
+  if (v) {
     std::string w = where + ".VolumeOptions";
     m.hasVolumeOptions = true;
-    WHARF_TRY(readField(*v, "NoCopy", w, m.noCopy, "a boolean"));
-    WHARF_TRY(readMap(*v, "Labels", w, m.volumeLabels));
-    WHARF_TRY(readField(*v, "Subpath", w, m.subpath, "a string"));
-    Status dst;
-    if (const Json* d = object(*v, "DriverConfig", w, &dst)) {
-      WHARF_TRY(readField(*d, "Name", w + ".DriverConfig", m.volumeDriver, "a string"));
-      WHARF_TRY(readMap(*d, "Options", w + ".DriverConfig", m.volumeDriverOptions));
+    WHARF_TRY(read(*v, "NoCopy", w, m.noCopy));
+    WHARF_TRY(read(*v, "Labels", w, m.volumeLabels));
+    WHARF_TRY(read(*v, "Subpath", w, m.subpath));
+    WHARF_ASSIGN_OR_RETURN(const Json* d, json::object(*v, "DriverConfig", w));
+    if (d) {
+      WHARF_TRY(read(*d, "Name", w + ".DriverConfig", m.volumeDriver));
+      WHARF_TRY(read(*d, "Options", w + ".DriverConfig", m.volumeDriverOptions));
     }
-    WHARF_TRY(dst);
   }
-  WHARF_TRY(st);
-  if (const Json* t = object(j, "TmpfsOptions", where, &st)) {
+  WHARF_ASSIGN_OR_RETURN(const Json* t, json::object(j, "TmpfsOptions", where));
+  if (t) {
     std::string w = where + ".TmpfsOptions";
     m.hasTmpfsOptions = true;
-    WHARF_TRY(readField(*t, "SizeBytes", w, m.tmpfsSizeBytes, "an integer"));
-    WHARF_TRY(readField(*t, "Mode", w, m.tmpfsMode, "an integer"));
+    WHARF_TRY(read(*t, "SizeBytes", w, m.tmpfsSizeBytes));
+    WHARF_TRY(read(*t, "Mode", w, m.tmpfsMode));
     if (m.tmpfsSizeBytes < 0) return invalidArgument(w + ".SizeBytes: must not be negative");
   }
-  WHARF_TRY(st);
   return m;
 }
 
@@ -144,21 +87,20 @@ Json mountRequestJson(const volume::MountRequest& m) {
 
 Status readMountFields(const Json& body, engine::ContainerSpec& s) {
   // Config.Volumes: {"/path": {}}.
-  if (auto it = body.find("Volumes"); it != body.end() && !it->is_null()) {
-    if (!it->is_object()) return typeError("Config.Volumes", "an object");
-    for (const auto& [path, v] : it->items()) s.volumes.push_back(path);
-  }
+  WHARF_ASSIGN_OR_RETURN(const Json* volumes, json::object(body, "Volumes", "Config"));
+  if (volumes)
+    for (const auto& [path, v] : volumes->items()) s.volumes.push_back(path);
   auto hc = body.find("HostConfig");
   if (hc == body.end() || !hc->is_object()) return okStatus();
   const std::string kH = "HostConfig";
-  WHARF_TRY(readStringList(*hc, "Binds", kH, s.binds));
-  WHARF_TRY(readStringList(*hc, "VolumesFrom", kH, s.volumesFrom));
-  WHARF_TRY(readMap(*hc, "Tmpfs", kH, s.tmpfs));
-  if (auto it = hc->find("Mounts"); it != hc->end() && !it->is_null()) {
-    if (!it->is_array()) return typeError(kH + ".Mounts", "an array");
-    for (size_t i = 0; i < it->size(); ++i) {
+  WHARF_TRY(read(*hc, "Binds", kH, s.binds));
+  WHARF_TRY(read(*hc, "VolumesFrom", kH, s.volumesFrom));
+  WHARF_TRY(read(*hc, "Tmpfs", kH, s.tmpfs));
+  WHARF_ASSIGN_OR_RETURN(const Json* mounts, json::array(*hc, "Mounts", kH));
+  if (mounts) {
+    for (size_t i = 0; i < mounts->size(); ++i) {
       WHARF_ASSIGN_OR_RETURN(volume::MountRequest m,
-                             readMount((*it)[i], kH + ".Mounts[" + std::to_string(i) + "]"));
+                             readMount((*mounts)[i], json::element(kH + ".Mounts", i)));
       s.mounts.push_back(std::move(m));
     }
   }

@@ -4,6 +4,7 @@
 
 #include "api/internal/container_json.h"
 #include "api/internal/routes.h"
+#include "common/json_read.h"
 
 namespace wharf::api {
 
@@ -46,46 +47,13 @@ Json networkJson(const engine::NetworkInfo& n, bool withContainers) {
               {"Labels", n.labels}};
 }
 
-Result<std::map<std::string, std::string>> stringMap(const Json& body, const char* key) {
-  std::map<std::string, std::string> out;
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return out;
-  if (!it->is_object())
-    return invalidArgument(std::string("json: cannot unmarshal ") + it->type_name() +
-                           " into Go struct field CreateRequest." + key +
-                           " of type map[string]string");
-  for (const auto& [k, v] : it->items()) {
-    if (!v.is_string())
-      return invalidArgument(std::string("json: cannot unmarshal ") + v.type_name() +
-                             " into Go struct field CreateRequest." + key + " of type string");
-    out[k] = v.get<std::string>();
-  }
-  return out;
-}
-
 Result<engine::NetworkCreateRequest> createRequest(const Json& body) {
   if (!body.is_object()) return invalidArgument("invalid JSON: the body is not an object");
   engine::NetworkCreateRequest r;
-  auto str = [&](const Json& obj, const char* key, std::string& out) -> Status {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return okStatus();
-    if (!it->is_string())
-      return invalidArgument(std::string("json: cannot unmarshal ") + it->type_name() +
-                             " into Go value of type string (field " + key + ")");
-    out = it->get<std::string>();
-    return okStatus();
-  };
-  auto flag = [&](const char* key, bool& out) -> Status {
-    auto it = body.find(key);
-    if (it == body.end() || it->is_null()) return okStatus();
-    if (!it->is_boolean())
-      return invalidArgument(std::string("json: cannot unmarshal ") + it->type_name() +
-                             " into Go value of type bool (field " + key + ")");
-    out = it->get<bool>();
-    return okStatus();
-  };
-  WHARF_TRY(str(body, "Name", r.name));
-  WHARF_TRY(str(body, "Driver", r.driver));
+  // Typed reads name the field's path in their errors (common/json_read.h).
+  auto flag = [&](const char* key, bool& out) { return json::read(body, key, "", out); };
+  WHARF_TRY(json::read(body, "Name", "", r.name));
+  WHARF_TRY(json::read(body, "Driver", "", r.driver));
   if (r.driver.empty()) r.driver = "bridge";
   WHARF_TRY(flag("Internal", r.internal));
   WHARF_TRY(flag("Attachable", r.attachable));
@@ -95,23 +63,25 @@ Result<engine::NetworkCreateRequest> createRequest(const Json& body) {
   WHARF_TRY(flag("ConfigOnly", configOnly));
   if (ingress || configOnly)
     return notImplemented("ingress and config-only networks need swarm, which wharf does not have");
-  WHARF_ASSIGN_OR_RETURN(r.labels, stringMap(body, "Labels"));
-  WHARF_ASSIGN_OR_RETURN(r.options, stringMap(body, "Options"));
-  if (auto ipam = body.find("IPAM"); ipam != body.end() && ipam->is_object()) {
+  WHARF_TRY(json::read(body, "Labels", "", r.labels));
+  WHARF_TRY(json::read(body, "Options", "", r.options));
+  WHARF_ASSIGN_OR_RETURN(const Json* ipam, json::object(body, "IPAM", ""));
+  if (ipam) {
     std::string driver;
-    WHARF_TRY(str(*ipam, "Driver", driver));
+    WHARF_TRY(json::read(*ipam, "Driver", "IPAM", driver));
     if (!driver.empty() && driver != "default")
       return notFound("plugin \"" + driver + "\" not found");
-    if (auto cfg = ipam->find("Config"); cfg != ipam->end() && cfg->is_array()) {
+    WHARF_ASSIGN_OR_RETURN(const Json* cfg, json::array(*ipam, "Config", "IPAM"));
+    if (cfg) {
       // One IPv4 config: a second one (or IPv6) is not supported yet.
       if (cfg->size() > 1)
         return notImplemented("more than one IPAM config per network is not supported yet");
       if (cfg->size() == 1) {
         const Json& c = (*cfg)[0];
-        if (!c.is_object()) return invalidArgument("invalid IPAM config: not an object");
-        WHARF_TRY(str(c, "Subnet", r.subnet));
-        WHARF_TRY(str(c, "IPRange", r.ipRange));
-        WHARF_TRY(str(c, "Gateway", r.gateway));
+        if (!c.is_object()) return json::typeError("IPAM.Config[0]", "an object", c);
+        WHARF_TRY(json::read(c, "Subnet", "IPAM.Config[0]", r.subnet));
+        WHARF_TRY(json::read(c, "IPRange", "IPAM.Config[0]", r.ipRange));
+        WHARF_TRY(json::read(c, "Gateway", "IPAM.Config[0]", r.gateway));
         if (r.subnet.find(':') != std::string::npos)
           return notImplemented("IPv6 subnets are not supported yet (docs/networking.md)");
       }

@@ -3,6 +3,7 @@
 
 #include "api/internal/container_json.h"
 #include "api/internal/routes.h"
+#include "common/json_read.h"
 
 namespace wharf::api {
 
@@ -26,34 +27,15 @@ Result<volume::Filters> filtersOf(const Request& req) {
   return parseFilters(req.query("filters").value_or(""));
 }
 
-Status readStringMap(const Json& body, const char* key, std::map<std::string, std::string>& out) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return okStatus();
-  if (!it->is_object())
-    return invalidArgument(std::string("invalid JSON: ") + key + ": expected an object of strings");
-  for (const auto& [k, v] : it->items()) {
-    if (!v.is_string())
-      return invalidArgument(std::string("invalid JSON: ") + key +
-                             ": expected an object of strings");
-    out[k] = v.get<std::string>();
-  }
-  return okStatus();
-}
-
 Result<volume::CreateRequest> createRequestOf(const Request& req) {
   volume::CreateRequest out;
   if (req.body.empty()) return out;
   WHARF_ASSIGN_OR_RETURN(Json body, parseJson(req.body, "request body"));
   if (!body.is_object()) return invalidArgument("invalid JSON: the body must be an object");
-  for (const char* key : {"Name", "Driver"}) {
-    auto it = body.find(key);
-    if (it == body.end() || it->is_null()) continue;
-    if (!it->is_string())
-      return invalidArgument(std::string("invalid JSON: ") + key + ": expected a string");
-    (std::string(key) == "Name" ? out.name : out.driver) = it->get<std::string>();
-  }
-  WHARF_TRY(readStringMap(body, "DriverOpts", out.options));
-  WHARF_TRY(readStringMap(body, "Labels", out.labels));
+  WHARF_TRY(json::read(body, "Name", "", out.name));
+  WHARF_TRY(json::read(body, "Driver", "", out.driver));
+  WHARF_TRY(json::read(body, "DriverOpts", "", out.options));
+  WHARF_TRY(json::read(body, "Labels", "", out.labels));
   if (auto it = body.find("ClusterVolumeSpec"); it != body.end() && !it->is_null())
     return notImplemented("cluster volumes need swarm mode, which wharf does not support");
   return out;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/json.h"
+#include "common/json_read.h"
 
 namespace wharf::oci::json_walk {
 
@@ -19,19 +20,14 @@ struct ParseError {
   throw ParseError{path + ": " + msg};
 }
 
+// Paths and type names as every JSON reader of wharf's spells them (common/json_read.h).
 inline std::string join(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
+  return json::member(path, key);
 }
 
-inline std::string index(const std::string& path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
+inline std::string index(const std::string& path, size_t i) { return json::element(path, i); }
 
-inline std::string typeName(const Json& j) {
-  if (j.is_number_integer()) return "integer";
-  if (j.is_number()) return "number";
-  return j.type_name();
-}
+inline std::string typeName(const Json& j) { return json::typeName(j); }
 
 inline void expectObject(const Json& j, const std::string& path) {
   if (!j.is_object()) fail(path, "expected an object, got " + typeName(j));

@@ -157,7 +157,8 @@ TEST(CreateBodyMounts, WrongTypesNameTheField) {
       Json::parse(R"({"Image":"b","HostConfig":{"Mounts":[{"Type":"bind","ReadOnly":"yes"}]}})"),
       "");
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().message(), "invalid JSON: HostConfig.Mounts[0].ReadOnly: expected a boolean");
+  EXPECT_EQ(s.error().message(),
+            "invalid JSON: HostConfig.Mounts[0].ReadOnly: expected a boolean, got string");
   s = specFromCreateBody(Json::parse(R"({"Image":"b","HostConfig":{"Binds":"/a:/b"}})"), "");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().category(), ErrorCategory::kInvalidArgument);
