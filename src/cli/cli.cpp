@@ -29,6 +29,7 @@ const std::map<std::string, Entry>& topLevel() {
       {"kill", {cmdKill, "Kill one or more running containers"}},
       {"restart", {cmdRestart, "Restart one or more containers"}},
       {"pause", {cmdPause, "Pause all processes within one or more containers"}},
+      {"port", {cmdPort, "List port mappings or a specific mapping for the container"}},
       {"unpause", {cmdUnpause, "Unpause all processes within one or more containers"}},
       {"events", {cmdEvents, "Get real time events from the server"}},
       {"attach",
@@ -64,6 +65,7 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"kill", cmdKill},
         {"restart", cmdRestart},
         {"pause", cmdPause},
+        {"port", cmdPort},
         {"unpause", cmdUnpause},
         {"wait", cmdWait},
         {"rm", cmdRm},
@@ -133,7 +135,7 @@ bool isDockerCommandNotBuilt(const std::string& cmd) {
   static const std::set<std::string> kDocker = {
       "builder", "buildx",   "build",   "checkpoint", "commit", "compose", "config",
       "context", "cp",       "diff",    "exec",       "export", "history", "login",
-      "logout",  "manifest", "node",    "plugin",     "port",   "push",    "rename",
+      "logout",  "manifest", "node",    "plugin",     "push",    "rename",
       "search",  "secret",   "service", "stack",      "stats",  "swarm",   "top",
       "trust",   "update",   "init",    "scout",      "debug",  "sbom"};
   return kDocker.count(cmd) > 0;
