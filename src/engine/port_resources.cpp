@@ -92,7 +92,9 @@ Status PortResources::create(ContainerInfo& c, const ImageDefaults& image,
   WHARF_ASSIGN_OR_RETURN(network::NetworkMode mode, network::NetworkMode::parse(c.spec.networkMode));
   if (mode.kind == network::NetworkMode::Kind::kContainer)
     return invalidArgument("conflicting options: port publishing and the container type network mode");
-  return portRequests(c.spec).status();
+  auto reqs = portRequests(c.spec);
+  if (!reqs.ok()) return std::move(reqs).error();
+  return okStatus();
 }
 
 std::string PortResources::holderOf(const std::string& self, const std::string& proto, Ipv4 ip,
