@@ -34,6 +34,13 @@ Result<Ipv4> parseHostIp(const std::string& ip) {
 
 std::string hostIpText(Ipv4 ip) { return network::formatIpv4(ip); }
 
+// An errno as Go prints it ("address already in use"), the way docker's messages read.
+std::string goErrnoText(int err) {
+  std::string text = std::strerror(err);
+  if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z') text[0] = static_cast<char>(text[0] - 'A' + 'a');
+  return text;
+}
+
 }  // namespace
 
 Result<std::vector<PortRequest>> portRequests(const ContainerSpec& spec) {
@@ -163,7 +170,7 @@ Status PortResources::publish(const ContainerInfo& c) {
       }
       lastError = "failed to bind host port for " +
                   joinHostPort(h.published.hostIp, std::to_string(p)) + ":" + ep.ipAddress +
-                  ":" + r.port + ": " + std::strerror(got.error().sysErrno());
+                  ":" + r.port + ": " + goErrnoText(got.error().sysErrno());
     }
     if (!h.fd) return internalError(where + (lastError.empty() ? "no free port" : lastError));
     held.push_back(std::move(h));
