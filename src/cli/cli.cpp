@@ -133,11 +133,11 @@ void printUsage(std::ostream& out) {
 // "not a wharf command", which reads like a typo.
 bool isDockerCommandNotBuilt(const std::string& cmd) {
   static const std::set<std::string> kDocker = {
-      "builder", "buildx",   "build",   "checkpoint", "commit", "compose", "config",
-      "context", "cp",       "diff",    "exec",       "export", "history", "login",
-      "logout",  "manifest", "node",    "plugin",     "push",    "rename",
-      "search",  "secret",   "service", "stack",      "stats",  "swarm",   "top",
-      "trust",   "update",   "init",    "scout",      "debug",  "sbom"};
+      "builder", "buildx",   "build", "checkpoint", "commit", "compose", "config",
+      "context", "cp",       "diff",  "exec",       "export", "history", "login",
+      "logout",  "manifest", "node",  "plugin",     "push",   "rename",  "search",
+      "secret",  "service",  "stack", "stats",      "swarm",  "top",     "trust",
+      "update",  "init",     "scout", "debug",      "sbom"};
   return kDocker.count(cmd) > 0;
 }
 

@@ -46,8 +46,8 @@ Status addEnvValue(std::string_view value, const GetEnv& getenv, std::vector<std
 
 // -p and --expose as the docker CLI sends them (nat.ParsePortSpecs): every container port
 // of a -p spec is exposed and bound; --expose adds exposed ports only.
-Result<Json> parsePorts(const std::vector<std::string>& specs, const std::vector<std::string>& expose,
-                        Json& exposed) {
+Result<Json> parsePorts(const std::vector<std::string>& specs,
+                        const std::vector<std::string>& expose, Json& exposed) {
   Json bindings = Json::object();
   for (const std::string& spec : specs) {
     WHARF_ASSIGN_OR_RETURN(std::vector<PortMapping> ms, parsePortSpec(spec));
@@ -98,8 +98,7 @@ void addRunFlags(CLI::App& app, RunOptions& o, bool forRun) {
   addMulti(app, "--tmpfs", o.tmpfs, "Mount a tmpfs directory");
   addMulti(app, "--volumes-from", o.volumesFrom, "Mount volumes from the specified container(s)");
   addMulti(app, "-p,--publish", o.publish, "Publish a container's port(s) to the host");
-  app.add_flag("-P,--publish-all", o.publishAll,
-               "Publish all exposed ports to random ports");
+  app.add_flag("-P,--publish-all", o.publishAll, "Publish all exposed ports to random ports");
   addMulti(app, "--expose", o.expose, "Expose a port or a range of ports");
   app.add_option("--restart", o.restart, "Restart policy to apply when a container exits");
   app.add_option("--stop-signal", o.stopSignal, "Signal to stop the container");

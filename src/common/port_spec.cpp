@@ -46,7 +46,8 @@ Result<PortRange> parsePortRange(std::string_view s) {
   r.last = dash == std::string_view::npos ? r.first : portNumber(s.substr(dash + 1));
   if (r.first < 0 || r.last < 0)
     return invalidArgument("invalid port '" + std::string(s) + "': invalid syntax");
-  if (r.last < r.first) return invalidArgument("invalid range specified for port: " + std::string(s));
+  if (r.last < r.first)
+    return invalidArgument("invalid range specified for port: " + std::string(s));
   return r;
 }
 

@@ -54,10 +54,10 @@ Result<std::vector<std::string>> parseExpose(std::string_view raw);
 
 // One entry of /containers/json's Ports (swagger: Port).
 struct PortSummary {
-  std::string ip;       // "" when exposed only
+  std::string ip;  // "" when exposed only
   int privatePort = 0;
-  int publicPort = 0;   // 0 when exposed only
-  std::string type;     // "tcp"
+  int publicPort = 0;  // 0 when exposed only
+  std::string type;    // "tcp"
 };
 
 // The PORTS column of `docker ps` (the docker CLI's DisplayablePorts): sorted, consecutive

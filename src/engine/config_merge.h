@@ -25,7 +25,7 @@ struct ImageDefaults {
   std::vector<std::string> env, cmd, entrypoint;
   std::string workingDir, user, stopSignal;
   std::map<std::string, std::string> labels;
-  std::vector<std::string> volumes;  // the image's VOLUMEs (anonymous volumes at create)
+  std::vector<std::string> volumes;       // the image's VOLUMEs (anonymous volumes at create)
   std::vector<std::string> exposedPorts;  // the image's EXPOSE ("80/tcp")
 };
 

@@ -37,7 +37,8 @@ std::string hostIpText(Ipv4 ip) { return network::formatIpv4(ip); }
 // An errno as Go prints it ("address already in use"), the way docker's messages read.
 std::string goErrnoText(int err) {
   std::string text = std::strerror(err);
-  if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z') text[0] = static_cast<char>(text[0] - 'A' + 'a');
+  if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z')
+    text[0] = static_cast<char>(text[0] - 'A' + 'a');
   return text;
 }
 
@@ -58,7 +59,8 @@ Result<std::vector<PortRequest>> portRequests(const ContainerSpec& spec) {
       WHARF_ASSIGN_OR_RETURN(r.hostIp, parseHostIp(b->hostIp));
       if (!b->hostPort.empty()) {
         auto range = parsePortRange(b->hostPort);
-        if (!range.ok()) return invalidArgument("invalid port specification: \"" + b->hostPort + "\"");
+        if (!range.ok())
+          return invalidArgument("invalid port specification: \"" + b->hostPort + "\"");
         r.hostPorts = *range;
       }
     }
@@ -96,9 +98,11 @@ Status PortResources::create(ContainerInfo& c, const ImageDefaults& image,
                              const ContainerLookup& lookup) {
   (void)image, (void)lookup;
   if (!publishes(c.spec)) return okStatus();
-  WHARF_ASSIGN_OR_RETURN(network::NetworkMode mode, network::NetworkMode::parse(c.spec.networkMode));
+  WHARF_ASSIGN_OR_RETURN(network::NetworkMode mode,
+                         network::NetworkMode::parse(c.spec.networkMode));
   if (mode.kind == network::NetworkMode::Kind::kContainer)
-    return invalidArgument("conflicting options: port publishing and the container type network mode");
+    return invalidArgument(
+        "conflicting options: port publishing and the container type network mode");
   auto reqs = portRequests(c.spec);
   if (!reqs.ok()) return std::move(reqs).error();
   return okStatus();
@@ -118,7 +122,8 @@ std::string PortResources::holderOf(const std::string& self, const std::string& 
 }
 
 Status PortResources::publish(const ContainerInfo& c) {
-  WHARF_ASSIGN_OR_RETURN(network::NetworkMode mode, network::NetworkMode::parse(c.spec.networkMode));
+  WHARF_ASSIGN_OR_RETURN(network::NetworkMode mode,
+                         network::NetworkMode::parse(c.spec.networkMode));
   // As docker: host mode discards published ports, none has nothing to publish to.
   if (mode.kind != network::NetworkMode::Kind::kBridge &&
       mode.kind != network::NetworkMode::Kind::kUser)
@@ -129,7 +134,8 @@ Status PortResources::publish(const ContainerInfo& c) {
   for (const auto& e : networking_.endpoints(c.id))
     if (!e.ipAddress.empty()) ep = e;
   auto containerIp = network::parseIpv4(ep.ipAddress);
-  if (!containerIp) return internalError("publishing ports: container " + c.name + " has no address");
+  if (!containerIp)
+    return internalError("publishing ports: container " + c.name + " has no address");
   const std::string where = "driver failed programming external connectivity on endpoint " +
                             c.name + " (" + ep.endpointId + "): ";
   std::vector<Held> held;
@@ -169,8 +175,8 @@ Status PortResources::publish(const ContainerInfo& c) {
         break;
       }
       lastError = "failed to bind host port for " +
-                  joinHostPort(h.published.hostIp, std::to_string(p)) + ":" + ep.ipAddress +
-                  ":" + r.port + ": " + goErrnoText(got.error().sysErrno());
+                  joinHostPort(h.published.hostIp, std::to_string(p)) + ":" + ep.ipAddress + ":" +
+                  r.port + ": " + goErrnoText(got.error().sysErrno());
     }
     if (!h.fd) return internalError(where + (lastError.empty() ? "no free port" : lastError));
     held.push_back(std::move(h));

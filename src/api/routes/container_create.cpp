@@ -112,11 +112,11 @@ bool meaningful(const Json& v) {
 // silently running a container without the ports or mounts the user asked for.
 void noteIgnored(const Json& body, std::vector<std::string>& warnings) {
   static const char* kConfig[] = {"Healthcheck", "Shell", "OnBuild"};
-  static const char* kHost[] = {
-      "Memory",   "MemorySwap",  "MemoryReservation", "NanoCpus", "CpuShares",
-      "CpuQuota", "CpuPeriod",   "CpusetCpus",        "CpusetMems", "PidsLimit",
-      "Devices",  "Links",       "Ulimits",           "Sysctls",    "GroupAdd",
-      "Init",     "OomKillDisable", "BlkioWeight",    "DeviceRequests"};
+  static const char* kHost[] = {"Memory",         "MemorySwap",  "MemoryReservation", "NanoCpus",
+                                "CpuShares",      "CpuQuota",    "CpuPeriod",         "CpusetCpus",
+                                "CpusetMems",     "PidsLimit",   "Devices",           "Links",
+                                "Ulimits",        "Sysctls",     "GroupAdd",          "Init",
+                                "OomKillDisable", "BlkioWeight", "DeviceRequests"};
   auto note = [&](const std::string& what) {
     warnings.push_back("wharf does not support " + what + " yet; it was ignored");
   };
