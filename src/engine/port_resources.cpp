@@ -1,5 +1,8 @@
 #include "engine/port_resources.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <set>
 
@@ -33,6 +36,12 @@ Result<Ipv4> parseHostIp(const std::string& ip) {
 }
 
 std::string hostIpText(Ipv4 ip) { return network::formatIpv4(ip); }
+
+Status writeSysfs(const std::string& path, const std::string& value) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd || ::write(fd.get(), value.data(), value.size()) < 0) return sysError("write " + path);
+  return okStatus();
+}
 
 // An errno as Go prints it ("address already in use"), the way docker's messages read.
 std::string goErrnoText(int err) {
@@ -189,6 +198,16 @@ Status PortResources::publish(const ContainerInfo& c) {
                      {"hostIp", h.published.hostIp},
                      {"hostPort", h.published.hostPort},
                      {"containerIp", network::formatIpv4(h.containerIp)}});
+  }
+  // A container reaching its own published port through the host comes back on the bridge
+  // port it left by: the bridge forwards that only in hairpin mode (docker sets it too when it
+  // runs without its userland proxy).
+  for (const auto& n : manager_.networksOf(c.id)) {
+    const std::string& veth = n.endpoints.at(c.id).hostVeth;
+    if (veth.empty()) continue;
+    std::string path = "/sys/class/net/" + veth + "/brport/hairpin_mode";
+    if (Status st = writeSysfs(path, "1"); !st.ok())
+      log::warn("container {}: hairpin mode: {}", c.id.substr(0, 12), st.error().message());
   }
   WHARF_TRY(fs::mkdirAll(stateDir_, 0700));
   WHARF_TRY(fs::writeFileAtomic(statePath(c.id), state.dump(), 0600));

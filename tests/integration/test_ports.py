@@ -266,6 +266,15 @@ class PortsTest(DaemonTestCase):
         for t in targets:
             out = self.run_ok("run", "--rm", "busybox", "sh", "-c", NC_GET.format(t, port))
             self.assertIn(f"hello-from-{name}", out, t)
+        # A container reaching its own published port through the host (the gateway): hairpin
+        # mode on its bridge port.
+        self_port = free_port()
+        out = self.run_ok(
+            "run", "--rm", "-p", f"{self_port}:80", "busybox", "sh", "-c",
+            "mkdir /www && echo hello-self > /www/index.html && httpd -p 80 -h /www && "
+            "gw=$(ip route | awk '/default/ {print $3}') && for i in 1 2 3 4 5; do "
+            + NC_GET.format("$gw", self_port) + " | grep hello && break; sleep 0.5; done")
+        self.assertIn("hello-self", out)
         # On a user network too.
         net = "pn-" + self.name().split("-")[1]
         self.run_ok("network", "create", net)
