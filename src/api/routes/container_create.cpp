@@ -225,6 +225,10 @@ Result<ContainerSpec> specFromCreateBody(const Json& body, const std::string& na
   }
   WHARF_TRY(readMountFields(body, s));
   WHARF_TRY(readPortFields(body, s));
+  bool publishes = s.publishAllPorts;
+  for (const auto& [key, list] : s.portBindings) publishes = publishes || !list.empty();
+  if (warnings && publishes && s.networkMode == "host")
+    warnings->push_back("Published ports are discarded when using host network mode");
   if (warnings) noteIgnored(body, *warnings);
   return s;
 }
