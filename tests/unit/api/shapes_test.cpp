@@ -253,12 +253,12 @@ TEST(Shapes, CreateWarnsAboutIgnoredFields) {
 }
 
 TEST(Shapes, CreateReadsPortFields) {
-  Json body = {{"Image", "busybox"},
-               {"ExposedPorts", {{"443/tcp", Json::object()}, {"53", Json::object()}}},
-               {"HostConfig",
-                {{"PublishAllPorts", true},
-                 {"PortBindings",
-                  {{"80/tcp", {{{"HostIp", "127.0.0.1"}, {"HostPort", "8000-8010"}}}}}}}}};
+  Json body = {
+      {"Image", "busybox"},
+      {"ExposedPorts", {{"443/tcp", Json::object()}, {"53", Json::object()}}},
+      {"HostConfig",
+       {{"PublishAllPorts", true},
+        {"PortBindings", {{"80/tcp", {{{"HostIp", "127.0.0.1"}, {"HostPort", "8000-8010"}}}}}}}}};
   auto s = api::specFromCreateBody(body, "");
   ASSERT_TRUE(s.ok()) << s.error().message();
   EXPECT_TRUE(s->publishAllPorts);
