@@ -30,6 +30,7 @@ const std::map<std::string, Entry>& topLevel() {
       {"restart", {cmdRestart, "Restart one or more containers"}},
       {"pause", {cmdPause, "Pause all processes within one or more containers"}},
       {"rename", {cmdRename, "Rename a container"}},
+      {"port", {cmdPort, "List port mappings or a specific mapping for the container"}},
       {"unpause", {cmdUnpause, "Unpause all processes within one or more containers"}},
       {"events", {cmdEvents, "Get real time events from the server"}},
       {"attach",
@@ -68,6 +69,7 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"restart", cmdRestart},
         {"pause", cmdPause},
         {"rename", cmdRename},
+        {"port", cmdPort},
         {"unpause", cmdUnpause},
         {"wait", cmdWait},
         {"rm", cmdRm},
@@ -135,10 +137,10 @@ void printUsage(std::ostream& out) {
 // "not a wharf command", which reads like a typo.
 bool isDockerCommandNotBuilt(const std::string& cmd) {
   static const std::set<std::string> kDocker = {
-      "builder", "buildx", "build",  "checkpoint", "commit", "compose", "config",   "context",
-      "cp",      "diff",   "export", "history",    "login",  "logout",  "manifest", "node",
-      "plugin",  "port",   "push",   "search",     "secret", "service", "stack",    "stats",
-      "swarm",   "top",    "trust",  "update",     "init",   "scout",   "debug",    "sbom"};
+      "builder", "buildx", "build",  "checkpoint", "commit",  "compose", "config",   "context",
+      "cp",      "diff",   "export", "history",    "login",   "logout",  "manifest", "node",
+      "plugin",  "push",   "search", "secret",     "service", "stack",   "stats",    "swarm",
+      "top",     "trust",  "update", "init",       "scout",   "debug",   "sbom"};
   return kDocker.count(cmd) > 0;
 }
 

@@ -6,6 +6,7 @@
 #include "cli/format.h"
 #include "cli/internal/command.h"
 #include "cli/ps_rows.h"
+#include "common/port_spec.h"
 
 namespace wharf::cli {
 
@@ -27,21 +28,14 @@ int64_t num(const Json& j, const char* key) {
   return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
 }
 
+// The PORTS column: /containers/json's Ports through docker's DisplayablePorts.
 std::string displayPorts(const Json& ports) {
-  std::vector<std::string> out;
+  std::vector<PortSummary> list;
   if (!ports.is_array()) return "";
-  for (const Json& p : ports) {
-    std::string priv = std::to_string(num(p, "PrivatePort")) + "/" + str(p, "Type");
-    int64_t pub = num(p, "PublicPort");
-    if (pub == 0) {
-      out.push_back(priv);
-      continue;
-    }
-    std::string ip = str(p, "IP");
-    if (ip.find(':') != std::string::npos) ip = "[" + ip + "]";
-    out.push_back(ip + ":" + std::to_string(pub) + "->" + priv);
-  }
-  return joinStrings(out, ", ");
+  for (const Json& p : ports)
+    list.push_back({str(p, "IP"), static_cast<int>(num(p, "PrivatePort")),
+                    static_cast<int>(num(p, "PublicPort")), str(p, "Type")});
+  return wharf::displayPorts(std::move(list));
 }
 
 }  // namespace

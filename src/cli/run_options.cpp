@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "common/port_spec.h"
 #include "common/unique_fd.h"
 
 namespace wharf::cli {
@@ -43,39 +44,21 @@ Status addEnvValue(std::string_view value, const GetEnv& getenv, std::vector<std
   return okStatus();
 }
 
-Result<Json> parsePorts(const std::vector<std::string>& specs, Json& exposed) {
+// -p and --expose as the docker CLI sends them (nat.ParsePortSpecs): every container port
+// of a -p spec is exposed and bound; --expose adds exposed ports only.
+Result<Json> parsePorts(const std::vector<std::string>& specs,
+                        const std::vector<std::string>& expose, Json& exposed) {
   Json bindings = Json::object();
   for (const std::string& spec : specs) {
-    std::string s = spec, proto = "tcp";
-    if (size_t slash = s.rfind('/'); slash != std::string::npos) {
-      proto = s.substr(slash + 1);
-      s = s.substr(0, slash);
+    WHARF_ASSIGN_OR_RETURN(std::vector<PortMapping> ms, parsePortSpec(spec));
+    for (const auto& m : ms) {
+      exposed[m.port] = Json::object();
+      bindings[m.port].push_back({{"HostIp", m.binding.hostIp}, {"HostPort", m.binding.hostPort}});
     }
-    std::string ip, hostPort, containerPort;
-    size_t last = s.rfind(':');
-    if (last == std::string::npos) {
-      containerPort = s;
-    } else {
-      containerPort = s.substr(last + 1);
-      std::string rest = s.substr(0, last);
-      size_t mid = rest.rfind(':');
-      if (mid == std::string::npos || rest.ends_with("]")) {
-        hostPort = mid == std::string::npos ? rest : "";
-        if (mid != std::string::npos) ip = rest;
-      } else {
-        hostPort = rest.substr(mid + 1);
-        ip = rest.substr(0, mid);
-      }
-      if (ip.size() > 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
-    }
-    if (containerPort.empty() ||
-        containerPort.find_first_not_of("0123456789-") != std::string::npos)
-      return invalidArgument("invalid containerPort: " + containerPort);
-    if (proto != "tcp" && proto != "udp" && proto != "sctp")
-      return invalidArgument("invalid proto: " + proto);
-    std::string key = containerPort + "/" + proto;
-    exposed[key] = Json::object();
-    bindings[key].push_back({{"HostIp", ip}, {"HostPort", hostPort}});
+  }
+  for (const std::string& e : expose) {
+    WHARF_ASSIGN_OR_RETURN(std::vector<std::string> keys, parseExpose(e));
+    for (const auto& k : keys) exposed[k] = Json::object();
   }
   return bindings;
 }
@@ -115,6 +98,8 @@ void addRunFlags(CLI::App& app, RunOptions& o, bool forRun) {
   addMulti(app, "--tmpfs", o.tmpfs, "Mount a tmpfs directory");
   addMulti(app, "--volumes-from", o.volumesFrom, "Mount volumes from the specified container(s)");
   addMulti(app, "-p,--publish", o.publish, "Publish a container's port(s) to the host");
+  app.add_flag("-P,--publish-all", o.publishAll, "Publish all exposed ports to random ports");
+  addMulti(app, "--expose", o.expose, "Expose a port or a range of ports");
   app.add_option("--restart", o.restart, "Restart policy to apply when a container exits");
   app.add_option("--stop-signal", o.stopSignal, "Signal to stop the container");
   app.add_option("--stop-timeout", o.stopTimeout, "Timeout (in seconds) to stop a container");
@@ -255,12 +240,13 @@ Result<Json> buildCreateBody(const RunOptions& o, const std::vector<std::string>
   if (o.stopTimeout) body["StopTimeout"] = *o.stopTimeout;
 
   Json exposed = Json::object();
-  WHARF_ASSIGN_OR_RETURN(Json bindings, parsePorts(o.publish, exposed));
+  WHARF_ASSIGN_OR_RETURN(Json bindings, parsePorts(o.publish, o.expose, exposed));
   body["ExposedPorts"] = exposed;
 
   Json host = Json::object();
   host["NetworkMode"] = o.network.empty() ? "default" : o.network;
   host["PortBindings"] = bindings;
+  host["PublishAllPorts"] = o.publishAll;
   Json restart = {{"Name", ""}, {"MaximumRetryCount", 0}};
   if (!o.restart.empty()) {
     size_t colon = o.restart.find(':');

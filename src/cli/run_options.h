@@ -40,7 +40,9 @@ struct RunOptions {
   std::vector<std::string> mounts;       // --mount CSV
   std::vector<std::string> tmpfs;        // --tmpfs /p[:opts]
   std::vector<std::string> volumesFrom;  // --volumes-from c[:ro|rw]
-  std::vector<std::string> publish;
+  std::vector<std::string> publish;      // -p specs (common/port_spec.h)
+  bool publishAll = false;               // -P
+  std::vector<std::string> expose;       // --expose
   std::string restart;
   std::string stopSignal;
   std::optional<int> stopTimeout;

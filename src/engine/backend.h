@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/port_spec.h"
 #include "common/unique_fd.h"
 #include "volume/mount_spec.h"
 #include "volume/volume_service.h"
@@ -172,12 +173,24 @@ struct ContainerSpec {
   std::string ipv4Address;
   std::vector<std::string> networkAliases;
   std::string macAddress;
+  // Published ports (engine/port_resources.h): Config.ExposedPorts (the image's added at
+  // create), HostConfig.PortBindings and PublishAllPorts, keyed as docker's ("80/tcp").
+  std::vector<std::string> exposedPorts;
+  std::map<std::string, std::vector<PortBinding>> portBindings;
+  bool publishAllPorts = false;
   // ---- volumes and mounts (engine/volume_manager.h) ----
   std::vector<std::string> binds;            // HostConfig.Binds (`-v`)
   std::vector<volume::MountRequest> mounts;  // HostConfig.Mounts (`--mount`)
   std::map<std::string, std::string> tmpfs;  // HostConfig.Tmpfs (`--tmpfs`): path -> options
   std::vector<std::string> volumesFrom;      // HostConfig.VolumesFrom
   std::vector<std::string> volumes;          // Config.Volumes: anonymous volumes
+};
+
+// A host port bound for a running container (NetworkSettings.Ports["80/tcp"][i]).
+struct PublishedPort {
+  std::string port;    // "80/tcp"
+  std::string hostIp;  // "0.0.0.0", "127.0.0.1"
+  int hostPort = 0;
 };
 
 // A running container's place on one network (NetworkSettings.Networks[name]).
@@ -220,6 +233,7 @@ struct ContainerInfo {
   std::string hostnamePath, hostsPath, resolvConfPath;
   int restartCount = 0;
   std::vector<ContainerEndpoint> endpoints;  // while running; filled at inspect and list
+  std::vector<PublishedPort> ports;          // while running; filled at inspect and list
   // Resolved at create (engine/volume_manager.h): what inspect shows as Mounts.
   std::vector<volume::MountPoint> mountPoints;
 };

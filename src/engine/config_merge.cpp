@@ -44,6 +44,13 @@ Result<MergedConfig> mergeConfig(const ContainerSpec& user, const ImageDefaults&
   std::map<std::string, std::string> labels = image.labels;
   for (const auto& [k, v] : user.labels) labels[k] = v;
   s.labels = std::move(labels);
+  // The image's EXPOSE ("80" means 80/tcp), after the container's own, without duplicates.
+  for (const auto& p : image.exposedPorts) {
+    auto key = parsePortKey(p);
+    std::string k = key.ok() ? key->toString() : p;
+    if (std::find(s.exposedPorts.begin(), s.exposedPorts.end(), k) == s.exposedPorts.end())
+      s.exposedPorts.push_back(k);
+  }
   if (s.hostname.empty()) s.hostname = containerId.substr(0, 12);
 
   m.path = *s.entrypoint;

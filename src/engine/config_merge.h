@@ -8,6 +8,7 @@
 //     (`--entrypoint ""` arrives as [""] or []). A container entrypoint drops the image's Cmd.
 //   - WorkingDir, User, StopSignal: the container's, else the image's.
 //   - Labels: the image's, overridden by the container's.
+//   - ExposedPorts: the container's and the image's (what -P publishes).
 //   - Hostname: the container's, else the first 12 characters of the id.
 
 #include <map>
@@ -24,7 +25,8 @@ struct ImageDefaults {
   std::vector<std::string> env, cmd, entrypoint;
   std::string workingDir, user, stopSignal;
   std::map<std::string, std::string> labels;
-  std::vector<std::string> volumes;  // the image's VOLUMEs (anonymous volumes at create)
+  std::vector<std::string> volumes;       // the image's VOLUMEs (anonymous volumes at create)
+  std::vector<std::string> exposedPorts;  // the image's EXPOSE ("80/tcp")
 };
 
 struct MergedConfig {

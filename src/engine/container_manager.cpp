@@ -268,6 +268,7 @@ Result<ContainerInfo> ContainerManager::inspectContainer(const std::string& idOr
   WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   ContainerInfo info = c->rec.info;
   if (networking_) info.endpoints = networking_->endpoints(info.id);
+  for (const ContainerResources* r : resources_) r->describe(info);
   return info;
 }
 
@@ -335,6 +336,8 @@ Result<std::vector<ContainerInfo>> ContainerManager::listContainers(const ListOp
     if (!matchesFilters(i, opts.filters, ancestor)) continue;
     out.push_back(i);
     if (networking_ && running) out.back().endpoints = networking_->endpoints(i.id);
+    if (running)
+      for (const ContainerResources* r : resources_) r->describe(out.back());
   }
   // Newest first, as docker lists them.
   std::sort(out.begin(), out.end(), [](const ContainerInfo& a, const ContainerInfo& b) {

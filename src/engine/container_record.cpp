@@ -69,6 +69,17 @@ Json specToJson(const ContainerSpec& s) {
             {"ipv4Address", s.ipv4Address},
             {"networkAliases", s.networkAliases},
             {"macAddress", s.macAddress}};
+  if (!s.exposedPorts.empty()) j["exposedPorts"] = s.exposedPorts;
+  if (s.publishAllPorts) j["publishAllPorts"] = true;
+  if (!s.portBindings.empty()) {
+    Json pb = Json::object();
+    for (const auto& [port, bs] : s.portBindings) {
+      Json arr = Json::array();
+      for (const auto& b : bs) arr.push_back({{"hostIp", b.hostIp}, {"hostPort", b.hostPort}});
+      pb[port] = std::move(arr);
+    }
+    j["portBindings"] = std::move(pb);
+  }
   if (s.entrypoint) j["entrypoint"] = *s.entrypoint;
   if (s.stopTimeout) j["stopTimeout"] = *s.stopTimeout;
   volumeSpecToJson(s, j);
@@ -115,6 +126,15 @@ ContainerSpec specFromJson(const Json& j) {
   get(j, "ipv4Address", &s.ipv4Address);
   get(j, "networkAliases", &s.networkAliases);
   get(j, "macAddress", &s.macAddress);
+  get(j, "exposedPorts", &s.exposedPorts);
+  get(j, "publishAllPorts", &s.publishAllPorts);
+  if (auto pb = j.find("portBindings"); pb != j.end() && pb->is_object()) {
+    for (const auto& [port, arr] : pb->items()) {
+      auto& out = s.portBindings[port];
+      for (const auto& b : arr)
+        out.push_back({b.value("hostIp", std::string()), b.value("hostPort", std::string())});
+    }
+  }
   if (j.contains("entrypoint")) s.entrypoint = j["entrypoint"].get<std::vector<std::string>>();
   if (j.contains("stopTimeout")) s.stopTimeout = j["stopTimeout"].get<int>();
   volumeSpecFromJson(j, s);

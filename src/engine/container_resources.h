@@ -20,6 +20,8 @@
 //            undoCreate, so nothing stays.
 //   restore  at daemon start, for every container found again (before its reconciliation):
 //            register what it uses; `running` when its shim still lives.
+//   describe at inspect and list: fill in what only the component knows of a running
+//            container (the host ports it published).
 //
 // All on the io_context thread; long work goes to a worker and calls back on the loop.
 
@@ -50,6 +52,7 @@ class ContainerResources {
   }
   virtual void undoCreate(const ContainerInfo& c) { (void)c; }
   virtual void restore(const ContainerInfo& c, bool running) { (void)c, (void)running; }
+  virtual void describe(ContainerInfo& c) const { (void)c; }
 };
 
 }  // namespace wharf::engine

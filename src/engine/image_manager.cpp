@@ -121,6 +121,7 @@ Result<ResolvedImage> ImageManager::resolveImage(const std::string& ref) {
   r.defaults.stopSignal = img.config.stopSignal;
   r.defaults.labels = img.config.labels;
   r.defaults.volumes = img.config.volumes;
+  r.defaults.exposedPorts = img.config.exposedPorts;
   return r;
 }
 

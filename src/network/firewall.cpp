@@ -61,7 +61,10 @@ std::string firewallScript(const FirewallState& state, const std::string& table)
     << "    type nat hook postrouting priority srcnat; policy accept;\n"
     << "    ip saddr @masq oifname != @bridges masquerade\n"
     << "    ip saddr 127.0.0.0/8 oifname @bridges masquerade\n"
-    << "    ct status dnat oifname @bridges iifname . oifname @same masquerade\n"
+    // A container reaching a published port (hairpin, its own included): iifname is not
+    // known at postrouting, so the source subnet says it. Without this the reply would go
+    // straight back over the bridge, past the DNAT's conntrack entry (unless br_netfilter).
+    << "    ct status dnat oifname @bridges ip saddr @masq masquerade\n"
     << "  }\n"
     << "}\n";
   for (const auto& b : state.bridges) {

@@ -17,7 +17,8 @@
 //                       outbound -> accept. Accepted packets get mark 0x10000000.
 //     chain prerouting / output (nat, dstnat): published ports of local addresses -> DNAT
 //     chain postrouting (nat, srcnat): masquerade the subnets going out another interface,
-//                       and 127.0.0.0/8 sources sent to a bridge (published ports on localhost)
+//                       127.0.0.0/8 sources sent to a bridge (published ports on localhost),
+//                       and containers' traffic DNATed to a bridge (hairpin)
 //   }
 //
 // An accept in one table does not outvote a drop in another at the same hook: with Debian's

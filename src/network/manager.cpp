@@ -485,13 +485,20 @@ Status Manager::unplug(const std::string& containerId, const std::string& networ
 }
 
 Status Manager::setPorts(const std::string& containerId, std::vector<PortRule> ports) {
-  if (ports.empty()) {
-    if (ports_.erase(containerId) == 0) return okStatus();
+  // Always rebuilt, even when the list was already gone (removeSandbox drops it first).
+  bool none = ports.empty();
+  if (none) {
+    ports_.erase(containerId);
   } else {
     ports_[containerId] = std::move(ports);
   }
+  if (!cfg_.touchHost || (none && !hostReady_)) return okStatus();
   if (!hostReady_) return ensureHost();
   return applyFirewall();
+}
+
+void Manager::restorePorts(const std::string& containerId, std::vector<PortRule> ports) {
+  if (!ports.empty()) ports_[containerId] = std::move(ports);
 }
 
 std::string Manager::hostGateway() const {

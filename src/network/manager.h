@@ -93,8 +93,11 @@ class Manager {
               bool defaultRoute);
   Status unplug(const std::string& containerId, const std::string& network);
 
-  // Published ports: the firewall's DNAT maps follow this list.
+  // Published ports: the firewall's DNAT maps follow this list (rebuilt at each call).
   Status setPorts(const std::string& containerId, std::vector<PortRule> ports);
+  // Live restore, before init(): the ports of a running container, recorded only; init()
+  // puts them in the table it rebuilds.
+  void restorePorts(const std::string& containerId, std::vector<PortRule> ports);
 
   // The default bridge's gateway ("host-gateway" of --add-host).
   std::string hostGateway() const;

@@ -29,6 +29,7 @@
 #include "engine/image_manager.h"
 #include "engine/network_resources.h"
 #include "engine/network_service.h"
+#include "engine/port_resources.h"
 #include "engine/process_shim_launcher.h"
 #include "engine/rootfs.h"
 #include "engine/system_service.h"
@@ -225,6 +226,9 @@ int run(DaemonConfig cfg) {
         return containers.inspectContainer(idOrName);
       });
   containers.addResources(&networkResources);
+  // Published ports: after the network, whose endpoint gives the container's address.
+  engine::PortResources portResources(containerNetworking, networks, execRoot / "ports");
+  containers.addResources(&portResources);
   engine::SystemServiceConfig scfg;
   scfg.dataRoot = dataRoot;
   scfg.execRoot = execRoot;

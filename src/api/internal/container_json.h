@@ -42,6 +42,15 @@ Status readMountFields(const Json& body, engine::ContainerSpec& s);
 Json mountPointsJson(const engine::ContainerInfo& c);
 void addMountFields(const engine::ContainerSpec& s, Json& hostConfig, Json& config);
 
+// Published ports (routes/container_ports.cpp): Config.ExposedPorts, HostConfig.PortBindings
+// and PublishAllPorts of a create body into the spec (docker's 400 "invalid port
+// specification" for bad keys or host ports); the same back into inspect, with
+// NetworkSettings.Ports; the Ports list of /containers/json.
+Status readPortFields(const Json& body, engine::ContainerSpec& s);
+void addPortFields(const engine::ContainerInfo& c, Json& hostConfig, Json& config,
+                   Json& networkSettings);
+Json portsSummaryJson(const engine::ContainerInfo& c);
+
 // docker's filters query value: {"label":{"a=b":true}} or the old {"label":["a=b"]}.
 Result<std::map<std::string, std::vector<std::string>>> parseFilters(const std::string& text);
 

@@ -31,13 +31,12 @@ bool meaningful(const Json& v) {
 // Fields the engine does not apply yet. Saying so in Warnings (the CLI prints them) beats
 // silently running a container without the ports or mounts the user asked for.
 void noteIgnored(const Json& body, std::vector<std::string>& warnings) {
-  static const char* kConfig[] = {"ExposedPorts", "Healthcheck", "Shell", "OnBuild"};
-  static const char* kHost[] = {
-      "PortBindings",    "Memory",   "MemorySwap", "MemoryReservation", "NanoCpus",
-      "CpuShares",       "CpuQuota", "CpuPeriod",  "CpusetCpus",        "CpusetMems",
-      "PidsLimit",       "Devices",  "Links",      "Ulimits",           "Sysctls",
-      "PublishAllPorts", "GroupAdd", "Init",       "OomKillDisable",    "BlkioWeight",
-      "DeviceRequests"};
+  static const char* kConfig[] = {"Healthcheck", "Shell", "OnBuild"};
+  static const char* kHost[] = {"Memory",         "MemorySwap",  "MemoryReservation", "NanoCpus",
+                                "CpuShares",      "CpuQuota",    "CpuPeriod",         "CpusetCpus",
+                                "CpusetMems",     "PidsLimit",   "Devices",           "Links",
+                                "Ulimits",        "Sysctls",     "GroupAdd",          "Init",
+                                "OomKillDisable", "BlkioWeight", "DeviceRequests"};
   auto note = [&](const std::string& what) {
     warnings.push_back("wharf does not support " + what + " yet; it was ignored");
   };
@@ -145,6 +144,11 @@ Result<ContainerSpec> specFromCreateBody(const Json& body, const std::string& na
     }
   }
   WHARF_TRY(readMountFields(body, s));
+  WHARF_TRY(readPortFields(body, s));
+  bool publishes = s.publishAllPorts;
+  for (const auto& [key, list] : s.portBindings) publishes = publishes || !list.empty();
+  if (warnings && publishes && s.networkMode == "host")
+    warnings->push_back("Published ports are discarded when using host network mode");
   if (warnings) noteIgnored(body, *warnings);
   return s;
 }

@@ -151,7 +151,7 @@ Json containerSummaryJson(const ContainerInfo& c, int64_t now) {
       {"ImageID", c.imageId},
       {"Command", commandLine(c.path)},
       {"Created", c.createdUnix},
-      {"Ports", Json::array()},
+      {"Ports", portsSummaryJson(c)},
       {"Labels", c.spec.labels},
       {"State", stateName(c.state.status)},
       {"Status", statusText(c.state, now)},
@@ -285,6 +285,8 @@ Json containerInspectJson(const ContainerInfo& c) {
     networkSettings["IPPrefixLen"] = e.prefixLen;
     networkSettings["MacAddress"] = e.macAddress;
   }
+
+  addPortFields(c, hostConfig, config, networkSettings);
 
   std::vector<std::string> args;
   if (c.path.size() > 1) args.assign(c.path.begin() + 1, c.path.end());

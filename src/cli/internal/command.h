@@ -102,6 +102,7 @@ int cmdNetworkInspect(Context& ctx, std::vector<std::string> args);
 int cmdNetworkRm(Context& ctx, std::vector<std::string> args);
 int cmdNetworkPrune(Context& ctx, std::vector<std::string> args);
 int cmdEvents(Context& ctx, std::vector<std::string> args);  // events.cpp
+int cmdPort(Context& ctx, std::vector<std::string> args);    // container_port.cpp
 int cmdPause(Context& ctx, std::vector<std::string> args);
 int cmdRename(Context& ctx, std::vector<std::string> args);
 int cmdUnpause(Context& ctx, std::vector<std::string> args);

@@ -241,14 +241,36 @@ TEST(Shapes, CreateWarnsAboutIgnoredFields) {
                {"ExposedPorts", Json::object()},
                {"HostConfig",
                 {{"Binds", nullptr},
-                 {"Memory", 0},
+                 {"Memory", 268435456},
                  {"ConsoleSize", {0, 0}},
                  {"LogConfig", {{"Type", ""}, {"Config", Json::object()}}},
                  {"PortBindings", {{"80/tcp", {{{"HostIp", ""}, {"HostPort", "8080"}}}}}}}}};
   auto r = h.call("POST", "/containers/create", body.dump());
   ASSERT_EQ(r->status, 201);
+  // Published ports are applied (no warning); a memory limit is not yet.
   EXPECT_EQ(r->json()["Warnings"],
-            Json::array({"wharf does not support HostConfig.PortBindings yet; it was ignored"}));
+            Json::array({"wharf does not support HostConfig.Memory yet; it was ignored"}));
+}
+
+TEST(Shapes, CreateReadsPortFields) {
+  Json body = {
+      {"Image", "busybox"},
+      {"ExposedPorts", {{"443/tcp", Json::object()}, {"53", Json::object()}}},
+      {"HostConfig",
+       {{"PublishAllPorts", true},
+        {"PortBindings", {{"80/tcp", {{{"HostIp", "127.0.0.1"}, {"HostPort", "8000-8010"}}}}}}}}};
+  auto s = api::specFromCreateBody(body, "");
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_TRUE(s->publishAllPorts);
+  EXPECT_EQ(s->exposedPorts, (std::vector<std::string>{"443/tcp", "53/tcp", "80/tcp"}));
+  ASSERT_EQ(s->portBindings.at("80/tcp").size(), 1u);
+  EXPECT_EQ(s->portBindings.at("80/tcp")[0], (PortBinding{"127.0.0.1", "8000-8010"}));
+  body["HostConfig"]["PortBindings"] = {{"80/tcp", {{{"HostIp", ""}, {"HostPort", "http"}}}}};
+  s = api::specFromCreateBody(body, "");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().rawMessage(), "invalid port specification: \"http\"");
+  body["HostConfig"]["PortBindings"] = {{"x/tcp", Json::array()}};
+  EXPECT_FALSE(api::specFromCreateBody(body, "").ok());
 }
 
 TEST(Shapes, CreateTranslatesToSpec) {
