@@ -78,7 +78,7 @@ Status ContainerNetworking::connect(const ContainerInfo& c, const std::string& n
   WHARF_TRY(writeFiles(c, false));
   writePeers(c.id, "");
   if (!n.predefined()) refreshPeers(n.id, "");
-  if (onUserNetwork(c.id)) WHARF_TRY_CTX(attachDns(c), "embedded DNS server");
+  if (onUserNetwork(c.id)) attachDns(c);
   return okStatus();
 }
 

@@ -116,7 +116,7 @@ Result<std::string> ContainerNetworking::prepare(const ContainerInfo& c,
   for (const auto& n : manager_.networksOf(c.id)) {
     if (!n.predefined()) refreshPeers(n.id, "");
   }
-  if (onUserNetwork(c.id)) WHARF_TRY_CTX(attachDns(c), "embedded DNS server");
+  if (onUserNetwork(c.id)) attachDns(c);
   undo.dismiss();
   return manager_.netnsPath(c.id);
 }
@@ -234,8 +234,8 @@ bool ContainerNetworking::onUserNetwork(const std::string& containerId) const {
   return false;
 }
 
-Status ContainerNetworking::attachDns(const ContainerInfo& c) {
-  if (!dns_) return okStatus();
+void ContainerNetworking::attachDns(const ContainerInfo& c) {
+  if (!dns_) return;
   // The container's --dns, else the daemon's, else the host's resolvers: all of them, the
   // loopback ones too, since the server forwards from the host's namespace.
   std::vector<std::string> servers = c.spec.dns.empty() ? daemonDns_ : c.spec.dns;
@@ -243,13 +243,14 @@ Status ContainerNetworking::attachDns(const ContainerInfo& c) {
     auto host = fs::readFile("/etc/resolv.conf");
     if (host.ok()) servers = network::resolvConfNameservers(*host);
   }
-  return dns_->attach(c.id, manager_.netnsPath(c.id), network::parseDnsUpstreams(servers));
+  // Not fatal, as in docker: the container runs, its names still resolve through /etc/hosts.
+  if (Status st = dns_->attach(c.id, manager_.netnsPath(c.id), network::parseDnsUpstreams(servers));
+      !st.ok())
+    log::warn("container {}: embedded DNS server: {}", c.id.substr(0, 12), st.error().message());
 }
 
 void ContainerNetworking::resume(const ContainerInfo& c) {
-  if (!dns_ || !onUserNetwork(c.id) || !network::isNetnsMount(manager_.netnsPath(c.id))) return;
-  if (Status st = attachDns(c); !st.ok())
-    log::warn("container {}: embedded DNS server: {}", c.id.substr(0, 12), st.error().message());
+  if (dns_ && onUserNetwork(c.id) && network::isNetnsMount(manager_.netnsPath(c.id))) attachDns(c);
 }
 
 }  // namespace wharf::engine

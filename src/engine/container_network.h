@@ -67,7 +67,8 @@ class ContainerNetworking {
   Status plugExtraNetworks(const ContainerInfo& c);
   Result<std::string> freeInterfaceName(const std::string& containerId);
   bool onUserNetwork(const std::string& containerId) const;
-  Status attachDns(const ContainerInfo& c);
+  // Serves the container's DNS; a failure is logged, not returned (the start goes on).
+  void attachDns(const ContainerInfo& c);
 
   network::Manager& manager_;
   std::function<std::string(const std::string&)> hostsPathOf_;

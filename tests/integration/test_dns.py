@@ -389,6 +389,17 @@ class DnsTest(unittest.TestCase):
         r = cli("network", "disconnect", net1, oname)
         self.assertEqual(r.code, 1)
         self.assertIn(f"is not connected to network {net1}", r.err)
+        # A container started on the default bridge gets the DNS server when it joins a
+        # user network: its resolv.conf (rewritten in place) asks 127.0.0.11.
+        b = self.sleeper("bridge")
+        bname = b["Name"].lstrip("/")
+        resolv = os.path.join(self.daemon.data_root, "containers", b["Id"], "resolv.conf")
+        with open(resolv) as f:
+            self.assertNotIn("127.0.0.11", f.read())
+        self.run_ok("network", "connect", net1, bname)
+        with open(resolv) as f:
+            self.assertIn("nameserver 127.0.0.11", f.read())
+        self.assertEqual(query_in(self.netns(b), "db")[3], [self.ip_on(srv, net1)])
         # A network connected while it ran comes back at its next start.
         self.run_ok("network", "connect", net1, oname)
         self.run_ok("restart", "-t", "0", oname)
