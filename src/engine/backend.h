@@ -158,6 +158,13 @@ struct ContainerSpec {
   // HostConfig
   bool autoRemove = false;
   std::string networkMode;  // "", "default", "bridge", "none", "host"
+  // Networks joined beyond networkMode's by `network connect` (by id), kept across restarts as
+  // docker keeps them: plugged at each start as eth1, eth2... (engine/container_connect.cpp).
+  struct NetworkAttachment {
+    std::string networkId, ipv4Address;
+    std::vector<std::string> aliases;
+  };
+  std::vector<NetworkAttachment> extraNetworks;
   bool privileged = false;
   bool readonlyRootfs = false;
   std::vector<std::string> capAdd;
@@ -172,13 +179,6 @@ struct ContainerSpec {
   std::string ipv4Address;
   std::vector<std::string> networkAliases;
   std::string macAddress;
-  // Networks joined beyond networkMode's by `network connect` (by id), kept across restarts as
-  // docker keeps them: plugged at each start as eth1, eth2... (engine/container_connect.cpp).
-  struct NetworkAttachment {
-    std::string networkId, ipv4Address;
-    std::vector<std::string> aliases;
-  };
-  std::vector<NetworkAttachment> extraNetworks;
   // ---- volumes and mounts (engine/volume_manager.h) ----
   std::vector<std::string> binds;            // HostConfig.Binds (`-v`)
   std::vector<volume::MountRequest> mounts;  // HostConfig.Mounts (`--mount`)

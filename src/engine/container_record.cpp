@@ -69,15 +69,15 @@ Json specToJson(const ContainerSpec& s) {
             {"ipv4Address", s.ipv4Address},
             {"networkAliases", s.networkAliases},
             {"macAddress", s.macAddress}};
+  if (s.entrypoint) j["entrypoint"] = *s.entrypoint;
+  if (s.stopTimeout) j["stopTimeout"] = *s.stopTimeout;
+  volumeSpecToJson(s, j);
   if (!s.extraNetworks.empty()) {
     Json nets = Json::array();
     for (const auto& n : s.extraNetworks)
       nets.push_back({{"id", n.networkId}, {"ipv4Address", n.ipv4Address}, {"aliases", n.aliases}});
     j["extraNetworks"] = nets;
   }
-  if (s.entrypoint) j["entrypoint"] = *s.entrypoint;
-  if (s.stopTimeout) j["stopTimeout"] = *s.stopTimeout;
-  volumeSpecToJson(s, j);
   return j;
 }
 
@@ -121,6 +121,9 @@ ContainerSpec specFromJson(const Json& j) {
   get(j, "ipv4Address", &s.ipv4Address);
   get(j, "networkAliases", &s.networkAliases);
   get(j, "macAddress", &s.macAddress);
+  if (j.contains("entrypoint")) s.entrypoint = j["entrypoint"].get<std::vector<std::string>>();
+  if (j.contains("stopTimeout")) s.stopTimeout = j["stopTimeout"].get<int>();
+  volumeSpecFromJson(j, s);
   if (auto it = j.find("extraNetworks"); it != j.end() && it->is_array()) {
     for (const auto& n : *it) {
       ContainerSpec::NetworkAttachment a;
@@ -130,9 +133,6 @@ ContainerSpec specFromJson(const Json& j) {
       s.extraNetworks.push_back(std::move(a));
     }
   }
-  if (j.contains("entrypoint")) s.entrypoint = j["entrypoint"].get<std::vector<std::string>>();
-  if (j.contains("stopTimeout")) s.stopTimeout = j["stopTimeout"].get<int>();
-  volumeSpecFromJson(j, s);
   return s;
 }
 
