@@ -164,6 +164,9 @@ class Client {
   Result<OrderedJson> networkInspectOrdered(const std::string& idOrName);
   Status networkRemove(const std::string& idOrName);
   Result<Json> networkPrune(const Json& filters);
+  // POST /networks/{id}/connect and /disconnect with the body as the Engine API has it.
+  Status networkConnect(const std::string& network, const Json& body);
+  Status networkDisconnect(const std::string& network, const Json& body);
   Status imageSave(const std::vector<std::string>& names,
                    const std::function<Status(std::string_view)>& onData);
 

@@ -35,4 +35,18 @@ Result<Json> Client::networkPrune(const Json& filters) {
   return callJson("POST", path);
 }
 
+Status Client::networkConnect(const std::string& network, const Json& body) {
+  WHARF_ASSIGN_OR_RETURN(Reply r,
+                         call("POST", "/networks/" + urlEncode(network) + "/connect", body.dump()));
+  (void)r;
+  return okStatus();
+}
+
+Status Client::networkDisconnect(const std::string& network, const Json& body) {
+  WHARF_ASSIGN_OR_RETURN(
+      Reply r, call("POST", "/networks/" + urlEncode(network) + "/disconnect", body.dump()));
+  (void)r;
+  return okStatus();
+}
+
 }  // namespace wharf::client

@@ -159,6 +159,13 @@ struct ContainerSpec {
   // HostConfig
   bool autoRemove = false;
   std::string networkMode;  // "", "default", "bridge", "none", "host"
+  // Networks joined beyond networkMode's by `network connect` (by id), kept across restarts as
+  // docker keeps them: plugged at each start as eth1, eth2... (engine/container_connect.cpp).
+  struct NetworkAttachment {
+    std::string networkId, ipv4Address;
+    std::vector<std::string> aliases;
+  };
+  std::vector<NetworkAttachment> extraNetworks;
   bool privileged = false;
   bool readonlyRootfs = false;
   std::vector<std::string> capAdd;
@@ -540,10 +547,10 @@ class NetworkBackend {
   // Removes the user networks no container uses; returns their names.
   virtual Result<std::vector<std::string>> pruneNetworks(
       const std::map<std::string, std::vector<std::string>>& filters) = 0;
-  // POST /networks/{id}/connect and /disconnect. A container is on one network (its
-  // NetworkMode): connecting a created container to that network sets its endpoint
-  // (aliases, address), disconnecting it clears them (what compose does before it starts a
-  // container); a second network is NotImplemented for now.
+  // POST /networks/{id}/connect and /disconnect. Connecting a created container to its own
+  // network (NetworkMode) sets its endpoint (aliases, address), disconnecting it clears them
+  // (what compose does before it starts a container); another network is added to (removed
+  // from) the container's networks; a running container is plugged (unplugged) at once.
   struct ConnectRequest {
     std::string container;
     std::string ipv4Address, macAddress;

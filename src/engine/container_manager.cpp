@@ -283,30 +283,56 @@ Status ContainerManager::updateEndpoint(const std::string& container,
   if (mode.empty() || mode == "default") mode = "bridge";
   bool same = mode == networkName || mode == networkId ||
               (mode.size() >= 12 && networkId.rfind(mode, 0) == 0);
-  bool running = i.state.status == ContainerStatus::kRunning ||
-                 i.state.status == ContainerStatus::kPaused ||
-                 i.state.status == ContainerStatus::kRestarting || c->rec.starting;
-  if (!same) {
-    if (!req) return forbidden("container " + i.id + " is not connected to network " + networkName);
-    return notImplemented("connecting container " + i.name + " to a second network (" +
-                          networkName + ") is not supported yet (docs/networking.md)");
-  }
-  if (running) {
-    if (req)
-      return forbidden("endpoint with name " + i.name + " already exists in network " +
-                       networkName);
-    if (!force)
-      return notImplemented("disconnecting running container " + i.name +
-                            " is not supported yet (docs/networking.md)");
-  }
-  // A created container: its endpoint settings apply at its next start.
+  auto extra = std::find_if(i.spec.extraNetworks.begin(), i.spec.extraNetworks.end(),
+                            [&](const auto& a) { return a.networkId == networkId; });
+  bool running =
+      i.state.status == ContainerStatus::kRunning || i.state.status == ContainerStatus::kPaused;
+  if (c->rec.starting || i.state.status == ContainerStatus::kRestarting)
+    return conflict("container " + i.name + " is starting or restarting: try again once it runs");
+  std::string already =
+      "endpoint with name " + i.name + " already exists in network " + networkName;
+  std::string notConnected = "container " + i.id + " is not connected to network " + networkName;
+  if (!networking_)
+    return notImplemented("networks are not set up in this daemon (docs/networking.md)");
+  (void)force;  // a disconnect always succeeds here or says why: nothing to force
   ContainerSpec spec = i.spec;
-  spec.networkAliases = req ? req->aliases : std::vector<std::string>{};
-  spec.ipv4Address = req ? req->ipv4Address : "";
-  if (req && !req->macAddress.empty()) spec.macAddress = req->macAddress;
-  if (networking_) WHARF_TRY(networking_->validate(spec));
+  if (running) {
+    bool connected = false;
+    for (const auto& e : networking_->endpoints(i.id))
+      connected = connected || e.networkId == networkId;
+    if (req && connected) return forbidden(already);
+    if (!req && !connected) return forbidden(notConnected);
+    if (req) {
+      WHARF_TRY(networking_->connect(i, networkId, req->ipv4Address, req->aliases));
+    } else {
+      WHARF_TRY(networking_->disconnect(i, networkId));
+    }
+  } else if (same) {
+    // A created container: its endpoint settings apply at its next start.
+    spec.networkAliases = req ? req->aliases : std::vector<std::string>{};
+    spec.ipv4Address = req ? req->ipv4Address : "";
+    if (req && !req->macAddress.empty()) spec.macAddress = req->macAddress;
+    WHARF_TRY(networking_->validate(spec));
+  } else if (req) {
+    if (extra != i.spec.extraNetworks.end()) return forbidden(already);
+    WHARF_TRY(networking_->checkConnectable(spec, networkId));
+  } else if (extra == i.spec.extraNetworks.end()) {
+    return forbidden(notConnected);
+  }
+  // Another network is remembered (or forgotten) for the next starts, as docker does.
+  if (!same) {
+    std::erase_if(spec.extraNetworks, [&](const auto& a) { return a.networkId == networkId; });
+    if (req) spec.extraNetworks.push_back({networkId, req->ipv4Address, req->aliases});
+  }
   i.spec = std::move(spec);
-  return persist(*c);
+  WHARF_TRY(persist(*c));
+  Event e;
+  e.type = "network";
+  e.action = req ? "connect" : "disconnect";
+  e.actorId = networkId;
+  e.attributes = {{"container", i.id}, {"name", networkName}, {"type", "bridge"}};
+  events_.publish(std::move(e));
+  return okStatus();
 }
 
 Result<std::vector<ContainerInfo>> ContainerManager::listContainers(const ListOptions& opts) {

@@ -9,8 +9,10 @@
 #include "common/log.h"
 #include "common/scope_guard.h"
 #include "common/unique_fd.h"
+#include "network/dns_server.h"
 #include "network/etc_files.h"
 #include "network/manager.h"
+#include "network/netns.h"
 #include "network/network_mode.h"
 
 namespace wharf::engine {
@@ -109,13 +111,19 @@ Result<std::string> ContainerNetworking::prepare(const ContainerInfo& c,
   WHARF_ASSIGN_OR_RETURN(network::Endpoint ep, manager_.allocate(net, c.id, c.name, req));
   (void)ep;
   WHARF_TRY_CTX(manager_.plug(c.id, net, "eth0", true), "connect to network " + net);
+  WHARF_TRY(plugExtraNetworks(c));
   WHARF_TRY(writeFiles(c, false));
-  if (mode.kind == NetworkMode::Kind::kUser) refreshPeers(net, "");
+  for (const auto& n : manager_.networksOf(c.id)) {
+    if (!n.predefined()) refreshPeers(n.id, "");
+  }
+  if (onUserNetwork(c.id)) attachDns(c);
   undo.dismiss();
   return manager_.netnsPath(c.id);
 }
 
 void ContainerNetworking::release(const std::string& containerId) {
+  // The DNS sockets hold the namespace: closed first, so that it goes with the unmount.
+  if (dns_) dns_->detach(containerId);
   // The namespace goes first: the kernel then deletes the veth with it, off our path.
   if (Status st = manager_.removeSandbox(containerId); !st.ok())
     log::warn("container {}: {}", containerId.substr(0, 12), st.error().message());
@@ -151,12 +159,14 @@ Status ContainerNetworking::writeFiles(const ContainerInfo& c, bool hostNetwork)
   WHARF_TRY(writeInPlace(c.hostnamePath, c.spec.hostname + "\n"));
   auto hostResolv = fs::readFile("/etc/resolv.conf");
   std::string hostText = hostResolv.ok() ? *hostResolv : "";
-  network::DnsOptions dns{c.spec.dns, c.spec.dnsSearch, c.spec.dnsOptions};
+  network::DnsOptions dns{c.spec.dns.empty() ? daemonDns_ : c.spec.dns, c.spec.dnsSearch,
+                          c.spec.dnsOptions};
   std::string resolv;
   if (hostNetwork && dns.servers.empty() && dns.search.empty() && dns.options.empty()) {
     resolv = hostText;  // the host's own view, loopback resolvers included
   } else {
-    resolv = network::resolvConf(hostText, dns, false);
+    // On a user network the container asks the embedded server, which forwards to `dns`.
+    resolv = network::resolvConf(hostText, dns, !hostNetwork && dns_ && onUserNetwork(c.id));
   }
   WHARF_TRY(writeInPlace(c.resolvConfPath, resolv));
 
@@ -188,26 +198,59 @@ void ContainerNetworking::refreshPeers(const std::string& network, const std::st
   auto n = manager_.find(network);
   if (!n.ok()) return;
   // Every container on this network gets its peers (on all of its user networks) anew.
-  for (const auto& [cid, ep] : n->endpoints) {
-    std::string path = hostsPathOf_(cid);
-    auto text = fs::readFile(path);
-    if (!text.ok()) continue;
-    std::string head = *text;
-    if (size_t m = head.find(kPeersMarker); m != std::string::npos) head.resize(m);
-    std::string peers;
-    std::set<std::string> seen;
-    for (const auto& mine : manager_.networksOf(cid)) {
-      if (mine.predefined()) continue;
-      for (const auto& [pid, pep] : mine.endpoints) {
-        if (pid == cid || pid == except || !seen.insert(pid + mine.id).second) continue;
-        peers += network::formatIpv4(pep.ip) + "\t" + pep.containerName;
-        for (const auto& a : pep.aliases) peers += " " + a;
-        peers += " " + pid.substr(0, 12) + "\n";
-      }
+  for (const auto& [cid, ep] : n->endpoints) writePeers(cid, except);
+}
+
+void ContainerNetworking::writePeers(const std::string& cid, const std::string& except) {
+  std::string path = hostsPathOf_(cid);
+  auto text = fs::readFile(path);
+  if (!text.ok()) return;
+  std::string head = *text;
+  if (size_t m = head.find(kPeersMarker); m != std::string::npos) head.resize(m);
+  std::string peers;
+  std::set<std::string> seen;
+  for (const auto& mine : manager_.networksOf(cid)) {
+    if (mine.predefined()) continue;
+    for (const auto& [pid, pep] : mine.endpoints) {
+      if (pid == cid || pid == except || !seen.insert(pid + mine.id).second) continue;
+      peers += network::formatIpv4(pep.ip) + "\t" + pep.containerName;
+      for (const auto& a : pep.aliases) peers += " " + a;
+      peers += " " + pid.substr(0, 12) + "\n";
     }
-    if (Status st = writeInPlace(path, head + kPeersMarker + peers); !st.ok())
-      log::warn("update {}: {}", path, st.error().message());
   }
+  if (Status st = writeInPlace(path, head + kPeersMarker + peers); !st.ok())
+    log::warn("update {}: {}", path, st.error().message());
+}
+
+void ContainerNetworking::setDns(network::DnsServer* dns, std::vector<std::string> daemonDns) {
+  dns_ = dns;
+  daemonDns_ = std::move(daemonDns);
+}
+
+bool ContainerNetworking::onUserNetwork(const std::string& containerId) const {
+  for (const auto& n : manager_.networksOf(containerId)) {
+    if (n.isBridge() && !n.predefined()) return true;
+  }
+  return false;
+}
+
+void ContainerNetworking::attachDns(const ContainerInfo& c) {
+  if (!dns_) return;
+  // The container's --dns, else the daemon's, else the host's resolvers: all of them, the
+  // loopback ones too, since the server forwards from the host's namespace.
+  std::vector<std::string> servers = c.spec.dns.empty() ? daemonDns_ : c.spec.dns;
+  if (servers.empty()) {
+    auto host = fs::readFile("/etc/resolv.conf");
+    if (host.ok()) servers = network::resolvConfNameservers(*host);
+  }
+  // Not fatal, as in docker: the container runs, its names still resolve through /etc/hosts.
+  if (Status st = dns_->attach(c.id, manager_.netnsPath(c.id), network::parseDnsUpstreams(servers));
+      !st.ok())
+    log::warn("container {}: embedded DNS server: {}", c.id.substr(0, 12), st.error().message());
+}
+
+void ContainerNetworking::resume(const ContainerInfo& c) {
+  if (dns_ && onUserNetwork(c.id) && network::isNetnsMount(manager_.netnsPath(c.id))) attachDns(c);
 }
 
 }  // namespace wharf::engine

@@ -7,9 +7,12 @@
 //              joins ("" for none and host: the spec keeps its own choice);
 //   release()  after exit, a failed start, or removal: namespace and veth gone, addresses freed;
 //   endpoints() for inspect (NetworkSettings).
-// Names on user networks resolve through /etc/hosts: every container on a user network lists
-// its peers (name, aliases, short id), rewritten in place when one joins or leaves (an
-// embedded DNS server is not built yet: docs/networking.md).
+// Names on user networks resolve through the embedded DNS server (network/dns_server.h; the
+// container's resolv.conf says 127.0.0.11), and, as a fallback for clients that read only
+// /etc/hosts, through its hosts file: every container on a user network lists its peers
+// (name, aliases, short id), rewritten in place when one joins or leaves.
+// Networks connected to a running container (connect(), disconnect()) live in
+// container_connect.cpp.
 
 #include <functional>
 #include <string>
@@ -20,7 +23,8 @@
 
 namespace wharf::network {
 class Manager;
-}
+class DnsServer;
+}  // namespace wharf::network
 
 namespace wharf::engine {
 
@@ -39,12 +43,37 @@ class ContainerNetworking {
   void release(const std::string& containerId);
   std::vector<ContainerEndpoint> endpoints(const std::string& containerId) const;
 
+  // The embedded DNS server for containers on user networks (null: none, names only in
+  // /etc/hosts), and dockerd's --dns: the servers of a container without --dns of its own
+  // (its resolv.conf's on the default bridge, its DNS server's upstreams on user networks).
+  void setDns(network::DnsServer* dns, std::vector<std::string> daemonDns);
+  // After a daemon restart, for a container still running: serves its DNS again.
+  void resume(const ContainerInfo& c);
+
+  // container_connect.cpp: `network connect` / `disconnect` of a running container (its own
+  // namespace: bridge or user mode); the hosts files and DNS answers follow at once.
+  Status connect(const ContainerInfo& c, const std::string& networkId, const std::string& ipv4,
+                 const std::vector<std::string>& aliases);
+  Status disconnect(const ContainerInfo& c, const std::string& networkId);
+  // Checked before connect or disconnect: the container's mode lets it join `networkId`.
+  Status checkConnectable(const ContainerSpec& spec, const std::string& networkId);
+
  private:
   Status writeFiles(const ContainerInfo& c, bool hostNetwork);
   void refreshPeers(const std::string& network, const std::string& except);
+  // Rewrites the peers section of one container's hosts file.
+  void writePeers(const std::string& containerId, const std::string& except);
+  // Joins the networks of spec.extraNetworks at start (eth1, eth2...).
+  Status plugExtraNetworks(const ContainerInfo& c);
+  Result<std::string> freeInterfaceName(const std::string& containerId);
+  bool onUserNetwork(const std::string& containerId) const;
+  // Serves the container's DNS; a failure is logged, not returned (the start goes on).
+  void attachDns(const ContainerInfo& c);
 
   network::Manager& manager_;
   std::function<std::string(const std::string&)> hostsPathOf_;
+  network::DnsServer* dns_ = nullptr;
+  std::vector<std::string> daemonDns_;
 };
 
 }  // namespace wharf::engine

@@ -83,6 +83,12 @@ Json specToJson(const ContainerSpec& s) {
   if (s.entrypoint) j["entrypoint"] = *s.entrypoint;
   if (s.stopTimeout) j["stopTimeout"] = *s.stopTimeout;
   volumeSpecToJson(s, j);
+  if (!s.extraNetworks.empty()) {
+    Json nets = Json::array();
+    for (const auto& n : s.extraNetworks)
+      nets.push_back({{"id", n.networkId}, {"ipv4Address", n.ipv4Address}, {"aliases", n.aliases}});
+    j["extraNetworks"] = nets;
+  }
   return j;
 }
 
@@ -138,6 +144,15 @@ ContainerSpec specFromJson(const Json& j) {
   if (j.contains("entrypoint")) s.entrypoint = j["entrypoint"].get<std::vector<std::string>>();
   if (j.contains("stopTimeout")) s.stopTimeout = j["stopTimeout"].get<int>();
   volumeSpecFromJson(j, s);
+  if (auto it = j.find("extraNetworks"); it != j.end() && it->is_array()) {
+    for (const auto& n : *it) {
+      ContainerSpec::NetworkAttachment a;
+      get(n, "id", &a.networkId);
+      get(n, "ipv4Address", &a.ipv4Address);
+      get(n, "aliases", &a.aliases);
+      s.extraNetworks.push_back(std::move(a));
+    }
+  }
   return s;
 }
 

@@ -35,6 +35,7 @@
 #include "engine/system_service.h"
 #include "engine/volume_manager.h"
 #include "image/image_service.h"
+#include "network/dns_server.h"
 #include "network/manager.h"
 #include "runtime/runtime.h"
 #include "store/content_store.h"
@@ -54,6 +55,8 @@ struct DaemonConfig {
   std::string logLevel = "info";
   std::vector<std::string> insecureRegistries, registryMirrors;
   std::string bridge = "wharf0";  // -b/--bridge: the default bridge network's interface
+  // --dns: the nameservers of containers without --dns (dockerd's; docs/daemon.md).
+  std::vector<std::string> dns;
 };
 
 // The firewall table of a daemon: "wharf" for the default bridge, else one per bridge name,
@@ -86,6 +89,8 @@ Status loadConfigFile(const std::string& path, DaemonConfig* cfg, const CLI::App
         cfg->insecureRegistries = value.get<std::vector<std::string>>();
       } else if (key == "bridge") {
         if (app.count("--bridge") == 0) cfg->bridge = value.get<std::string>();
+      } else if (key == "dns") {
+        if (app.count("--dns") == 0) cfg->dns = value.get<std::vector<std::string>>();
       } else if (key == "registry-mirrors") {
         cfg->registryMirrors = value.get<std::vector<std::string>>();
       } else {
@@ -122,6 +127,12 @@ int run(DaemonConfig cfg) {
   if (!log::setLevel(cfg.logLevel)) {
     std::fprintf(stderr, "wharfd: unknown log level \"%s\"\n", cfg.logLevel.c_str());
     return 1;
+  }
+  for (const auto& d : cfg.dns) {
+    if (network::parseDnsUpstreams({d}).empty()) {
+      log::error("--dns {}: not an IP address", d);
+      return 1;
+    }
   }
   if (cfg.hosts.empty()) cfg.hosts.push_back("unix://" + cfg.execRoot + "/wharf.sock");
   std::vector<std::string> socketPaths;
@@ -221,6 +232,9 @@ int run(DaemonConfig cfg) {
     return (dataRoot / "containers" / id / "hosts").string();
   });
   containers.setNetworking(&containerNetworking);
+  // The embedded DNS server (127.0.0.11 in each container on a user network), on this loop.
+  network::DnsServer dnsServer(io, [&](const std::string& id) { return networks.networksOf(id); });
+  containerNetworking.setDns(&dnsServer, cfg.dns);
   engine::NetworkResources networkResources(
       containerNetworking, [&](const std::string& idOrName) -> Result<engine::ContainerInfo> {
         return containers.inspectContainer(idOrName);
@@ -250,6 +264,10 @@ int run(DaemonConfig cfg) {
   if (!st.ok()) {
     log::error("networks: {}", st.error().message());
     return 1;
+  }
+  // Live restore: the running containers' DNS sockets died with the previous daemon.
+  if (auto running = containers.listContainers(engine::ListOptions{}); running.ok()) {
+    for (const auto& c : *running) containerNetworking.resume(c);
   }
   engine::NetworkService networkService(networks, containers);
 
@@ -309,6 +327,10 @@ int main(int argc, char** argv) {
   app.add_option("--registry-mirror", cfg.registryMirrors, "Registry mirrors (unused)");
   app.add_option("-b,--bridge", cfg.bridge, "Interface of the default bridge network")
       ->capture_default_str();
+  app.add_option("--dns", cfg.dns,
+                 "DNS server for containers without --dns (the upstream of the embedded DNS "
+                 "server on user networks)")
+      ->allow_extra_args(false);
   app.add_flag("-D,--debug", debug, "Debug logging (same as --log-level debug)");
   app.add_flag("-v,--version", version, "Print the version and exit");
   CLI11_PARSE(app, argc, argv);

@@ -1,6 +1,7 @@
 // Network routes (swagger tag "Network"): GET /networks, GET /networks/{id},
 // POST /networks/create, DELETE /networks/{id}, POST /networks/prune.
-// POST /networks/{id}/connect and /disconnect (one network per container for now).
+// POST /networks/{id}/connect and /disconnect (several networks per container; running ones plugged
+// at once).
 
 #include "api/internal/container_json.h"
 #include "api/internal/routes.h"

@@ -101,6 +101,8 @@ int cmdNetworkLs(Context& ctx, std::vector<std::string> args);
 int cmdNetworkInspect(Context& ctx, std::vector<std::string> args);
 int cmdNetworkRm(Context& ctx, std::vector<std::string> args);
 int cmdNetworkPrune(Context& ctx, std::vector<std::string> args);
+int cmdNetworkConnect(Context& ctx, std::vector<std::string> args);
+int cmdNetworkDisconnect(Context& ctx, std::vector<std::string> args);
 int cmdEvents(Context& ctx, std::vector<std::string> args);  // events.cpp
 int cmdPort(Context& ctx, std::vector<std::string> args);    // container_port.cpp
 int cmdPause(Context& ctx, std::vector<std::string> args);
