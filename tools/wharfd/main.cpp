@@ -249,8 +249,9 @@ int run(DaemonConfig cfg) {
   }
   engine::NetworkService networkService(networks, containers);
 
-  api::Server server(io, containers, images, system, api::ServerConfig{}, &volumes,
-                     &networkService);
+  api::ServerConfig apiCfg;
+  apiCfg.uploadDir = dataRoot / "tmp";  // image load/import bodies: on disk, not in memory
+  api::Server server(io, containers, images, system, apiCfg, &volumes, &networkService);
   for (const auto& path : socketPaths) {
     st = server.listenUnix(path);
     if (!st.ok()) {
