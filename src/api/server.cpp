@@ -17,6 +17,7 @@
 #include <boost/beast/http.hpp>
 #include <deque>
 #include <functional>
+#include <limits>
 
 #include "api/errors.h"
 #include "api/internal/request_target.h"
@@ -197,7 +198,10 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
   void readRequest() {
     mode_ = Mode::kReading;
     parser_.emplace();
-    parser_->body_limit(kMaxBody);
+    // No limit while the head is read: whether the body is spooled (no limit) or kept in
+    // memory (kMaxBody) is decided in onHeader, once the route is known. (Not boost::none:
+    // Beast compares a Content-Length with the optional, and every length exceeds none.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser_->header_limit(kMaxHeader);
     armDeadline();
     http::async_read_header(
@@ -215,6 +219,10 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
         router_.spoolsBody(std::string(parser_->get().method_string()),
                            std::string(parser_->get().target())))
       return startUpload();
+    // Beast checks a Content-Length against the limit while it parses the head: do it here.
+    if (auto len = parser_->content_length(); len && *len > kMaxBody)
+      return onRequest(http::error::body_limit);
+    parser_->body_limit(kMaxBody);  // chunked bodies: checked as they arrive
     http::async_read(
         socket_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec2, size_t) { self->onRequest(ec2); });
@@ -303,7 +311,7 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
     Request req;
     if (upload_) {
       auto msg = upload_->release();
-      upload_.reset();  // closes the parser's dup of the file
+      upload_.reset();  // msg holds the parser's dup of the file, closed with it
       if (::lseek(uploadFd_.get(), 0, SEEK_SET) < 0) {
         mode_ = Mode::kHandling;
         keepAlive_ = false;

@@ -80,6 +80,8 @@ int cmdHistory(Context& ctx, std::vector<std::string> args) {
                << usage << "\n\nShow the history of an image\n";
     return 1;
   }
+  // pflag takes `-H=false`; CLI11 hands the short option "=false".
+  if (!human.empty() && human[0] == '=') human.erase(0, 1);
   bool isHuman = true;
   if (human == "false" || human == "0" || human == "f" || human == "F" || human == "FALSE" ||
       human == "False") {

@@ -26,7 +26,7 @@ void addRegistryRoutes(Router& router, RouteContextPtr ctx) {
     login.serverAddress = stringField(*body, "serveraddress");
     login.identityToken = stringField(*body, "identitytoken");
     login.registryToken = stringField(*body, "registrytoken");
-    ctx->images.login(std::move(login), [r](Status st) {
+    ctx->images.login(std::move(login), [r](const Status& st) {
       if (!st.ok()) return replyError(*r, st.error());
       // No identity token: wharf's registries hand none out, and the client keeps the password.
       replyJson(*r, 200, {{"Status", "Login Succeeded"}, {"IdentityToken", ""}});
