@@ -4,17 +4,20 @@ credentials (POST /auth), the CLI keeps them in docker's config.json format and 
 X-Registry-Auth on push and pull; docker's own config.json is read too."""
 
 import base64
+import hashlib
+import io
 import json
 import os
 import shutil
 import stat
 import subprocess
+import tarfile
 import tempfile
 import unittest
 
 import harness
 from harness import DaemonTestCase, require_root
-from image_fixture import Registry
+from image_fixture import Registry, rootfs_tar
 
 USER, PASSWORD = "wharf-user", "pw:s3cret"
 
@@ -112,6 +115,58 @@ class LoginTest(DaemonTestCase):
             self.assertEqual(sorted(json.load(resp)["tags"]), ["1", "2"])
         for tag in ("1", "2"):
             self.assertExit(self.wharf("rmi", f"{repo}:{tag}"), 0)
+
+    def test_multi_layer_pull_downloads_in_parallel_with_auth(self):
+        """Five layers pulled three at a time, each worker authenticating on its own; then a
+        damaged middle layer fails the pull naming it, and nothing of it stays."""
+        from test_image_upload import write_docker_save
+        addr = self.registry.addr
+        repo = f"{addr}/{self.name()}/layers"
+        layers = [os.path.join(self.tmp, "base.tar")]
+        rootfs_tar(layers[0], "layered")
+        for i in range(4):
+            path = os.path.join(self.tmp, f"l{i}.tar")
+            with tarfile.open(path, "w") as t:
+                data = os.urandom(256 * 1024) + str(i).encode()
+                info = tarfile.TarInfo(f"layer{i}.bin")
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+            layers.append(path)
+        archive = os.path.join(self.tmp, "layers.tar")
+        write_docker_save(archive, f"{repo}:5", layers,
+                          [{"created_by": f"layer {i}"} for i in range(5)])
+        self.assertExit(self.wharf("load", "-i", archive), 0)
+        self.assertExit(self.wharf("login", "-u", USER, "--password-stdin", addr,
+                                   input=PASSWORD), 0)
+        self.assertExit(self.wharf("push", f"{repo}:5"), 0)
+        self.assertExit(self.wharf("rmi", f"{repo}:5"), 0)
+        r = self.wharf("pull", f"{repo}:5")
+        self.assertExit(r, 0)
+        self.assertEqual(r.out.count("Download complete"), 5, r.out)
+        r = self.wharf("run", "--rm", f"{repo}:5", "sh", "-c", "cat /etc/marker; ls /")
+        self.assertExit(r, 0)
+        for i in range(4):
+            self.assertIn(f"layer{i}.bin", r.out)
+        self.assertExit(self.wharf("rmi", f"{repo}:5"), 0)
+
+        # Damage the third layer in the registry's storage (same length, other bytes).
+        with open(layers[2], "rb") as f:
+            digest = "sha256:" + hashlib.sha256(f.read()).hexdigest()
+        path = self.registry.blob_path(digest)
+        with open(path, "rb") as f:
+            good = f.read()
+        def restore():
+            with open(path, "wb") as f:
+                f.write(good)
+        self.addCleanup(restore)
+        with open(path, "wb") as f:
+            f.write(bytes(b ^ 0x5A for b in good))
+        content = os.path.join(self.daemon.data_root, "content", "blobs", "sha256")
+        before = set(os.listdir(content))
+        r = self.wharf("pull", f"{repo}:5")
+        self.assertExit(r, 1)
+        self.assertIn(digest, r.err)
+        self.assertEqual(set(os.listdir(content)), before)
 
     def test_dockers_config_json_is_read(self):
         addr = self.registry.addr
