@@ -33,6 +33,7 @@ struct ImageManagerConfig {
   // Registries reached over plain HTTP or unverified TLS besides 127.0.0.0/8 (dockerd's
   // --insecure-registry): "host:port", "host" or a CIDR.
   std::vector<std::string> insecureRegistries;
+  int maxConcurrentDownloads = 3;  // layers a pull downloads at once (dockerd's flag)
 };
 
 class ImageManager final : public ImageBackend, public ContainerImages {

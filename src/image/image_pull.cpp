@@ -26,8 +26,6 @@ namespace {
 
 constexpr size_t kMaxIndexEntries = 1024;
 constexpr size_t kMaxLayers = 512;
-// Layers downloaded at once: dockerd's default --max-concurrent-downloads.
-constexpr size_t kConcurrentDownloads = 3;
 
 bool isIndex(const std::string& mt) {
   return mt == oci::kMediaTypeIndex || mt == oci::kMediaTypeDockerManifestList;
@@ -152,7 +150,8 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
     }
     progress({shortDigest(l.digest), "Pulling fs layer"});
   }
-  // Downloads: docker's default of three at once (`--max-concurrent-downloads`), each worker
+  // Downloads: opts.registry.maxConcurrentDownloads at once (wharfd's and dockerd's
+  // --max-concurrent-downloads, default 3), each worker
   // with its own registry client (connection and token); a layer listed twice is fetched once.
   // The first failure stops the others (their sinks give up) and is the pull's error.
   std::vector<const oci::Descriptor*> missing;
@@ -207,7 +206,8 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
   };
   {
     std::vector<std::thread> helpers;
-    size_t n = std::min<size_t>(kConcurrentDownloads, missing.size());
+    size_t n = std::min<size_t>(
+        static_cast<size_t>(std::max(1, opts.registry.maxConcurrentDownloads)), missing.size());
     for (size_t k = 1; k < n; ++k)
       helpers.emplace_back([&] {
         RegistryClient own(ref.domain, ref.path, opts.credentials, opts.registry);

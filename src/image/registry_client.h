@@ -36,6 +36,7 @@ Result<RegistryCredentials> decodeRegistryAuth(std::string_view header);
 struct RegistryOptions {
   std::vector<std::string> insecureRegistries;  // "host:port", "host", or "10.0.0.0/8"
   bool push = false;                            // ask for push rights too
+  int maxConcurrentDownloads = 3;               // pull: layers downloaded at once (dockerd's)
 };
 
 // What GET /v2/<name>/manifests/<ref> answered: the bytes, verified against their digest.

@@ -149,6 +149,18 @@ class LoginTest(DaemonTestCase):
             self.assertIn(f"layer{i}.bin", r.out)
         self.assertExit(self.wharf("rmi", f"{repo}:5"), 0)
 
+        # One download at a time (the daemon flag) gives the same image; 0 is refused.
+        with harness.Daemon(["--max-concurrent-downloads", "1"]) as one:
+            r = one.wharf("pull", f"{repo}:5", env=self.env, timeout=120)
+            self.assertEqual(r.code, 0, r)
+            self.assertEqual(r.out.count("Download complete"), 5, r.out)
+            self.assertExit(one.wharf("rmi", f"{repo}:5", env=self.env), 0)
+        bad = subprocess.run([harness.WHARFD, "--max-concurrent-downloads", "0", "--data-root",
+                              os.path.join(self.tmp, "bad")], capture_output=True, text=True,
+                             timeout=30)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("max-concurrent-downloads", bad.stderr + bad.stdout)
+
         # Damage the third layer in the registry's storage (same length, other bytes).
         with open(layers[2], "rb") as f:
             digest = "sha256:" + hashlib.sha256(f.read()).hexdigest()

@@ -53,6 +53,7 @@ struct DaemonConfig {
   std::string logLevel = "info";
   std::vector<std::string> insecureRegistries, registryMirrors;
   std::string bridge = "wharf0";  // -b/--bridge: the default bridge network's interface
+  int maxConcurrentDownloads = 3;
 };
 
 // The firewall table of a daemon: "wharf" for the default bridge, else one per bridge name,
@@ -85,6 +86,9 @@ Status loadConfigFile(const std::string& path, DaemonConfig* cfg, const CLI::App
         cfg->insecureRegistries = value.get<std::vector<std::string>>();
       } else if (key == "bridge") {
         if (app.count("--bridge") == 0) cfg->bridge = value.get<std::string>();
+      } else if (key == "max-concurrent-downloads") {
+        if (app.count("--max-concurrent-downloads") == 0)
+          cfg->maxConcurrentDownloads = value.get<int>();
       } else if (key == "registry-mirrors") {
         cfg->registryMirrors = value.get<std::vector<std::string>>();
       } else {
@@ -192,6 +196,7 @@ int run(DaemonConfig cfg) {
   engine::ImageManagerConfig icfg;
   icfg.dataRoot = dataRoot;
   icfg.insecureRegistries = cfg.insecureRegistries;
+  icfg.maxConcurrentDownloads = cfg.maxConcurrentDownloads;
   engine::ImageManager images(io, pool, loopImages, workerImages, events, icfg);
   engine::ProcessShimLauncher shims(io, pool, runtime, {});
   engine::OverlayRootfs rootfs;
@@ -304,6 +309,9 @@ int main(int argc, char** argv) {
   app.add_option("--insecure-registry", cfg.insecureRegistries,
                  "Registries reached over HTTP or unverified TLS (host[:port] or CIDR)");
   app.add_option("--registry-mirror", cfg.registryMirrors, "Registry mirrors (unused)");
+  app.add_option("--max-concurrent-downloads", cfg.maxConcurrentDownloads,
+                 "Set the max concurrent downloads")
+      ->check(CLI::PositiveNumber);
   app.add_option("-b,--bridge", cfg.bridge, "Interface of the default bridge network")
       ->capture_default_str();
   app.add_flag("-D,--debug", debug, "Debug logging (same as --log-level debug)");
