@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "api/errors.h"
+#include "api/internal/request_target.h"
 #include "common/log.h"
 
 namespace wharf::api {
@@ -93,6 +94,26 @@ void Router::add(std::string method, const std::string& pattern, std::string ope
                  Handler handler) {
   routes_.push_back(
       Route{std::move(method), splitPath(pattern), std::move(operation), std::move(handler)});
+}
+
+void Router::addUpload(std::string method, const std::string& pattern, std::string operation,
+                       Handler handler) {
+  add(std::move(method), pattern, std::move(operation), std::move(handler));
+  routes_.back().upload = true;
+}
+
+bool Router::spoolsBody(const std::string& method, std::string_view target) const {
+  Request req;
+  parseTarget(target, req);
+  std::string version;
+  if (!stripVersion(req.path, &version).ok()) return false;
+  auto parts = splitPath(req.path);
+  std::map<std::string, std::string> params;
+  for (const auto& route : routes_) {
+    if (route.method != method || !matchRoute(route, parts, &params)) continue;
+    return route.upload;  // the first match is the one dispatch calls
+  }
+  return false;
 }
 
 Status Router::stripVersion(std::string& path, std::string* version) const {

@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/json.h"
+#include "common/unique_fd.h"
 
 namespace wharf::api {
 
@@ -28,6 +29,11 @@ struct Request {
   std::multimap<std::string, std::string> queryParams;  // decoded
   std::map<std::string, std::string> headers;           // lower-case names
   std::string body;
+  // Routes added with addUpload: the body, spooled by the server to an unlinked file in the
+  // data root (positioned at its start) instead of `body`, so that an archive of any size
+  // costs disk, not memory. Null when the server kept the body in memory (no upload dir, or
+  // a request without a body).
+  std::shared_ptr<UniqueFd> bodyFile;
 
   std::optional<std::string> query(const std::string& name) const;
   // Docker's boolean query values: "1", "true", "True" are true; absent is `dflt`.
@@ -77,6 +83,12 @@ class Router {
   // `operation` is the swagger operationId the handler implements ("ContainerCreate"); all
   // routes serve every version from the minimum up, shapes vary inside the handlers.
   void add(std::string method, const std::string& pattern, std::string operation, Handler handler);
+  // The same for a route whose body may be large (image archives): the server writes it to
+  // a file (Request::bodyFile) as it arrives, with no size limit but the disk's.
+  void addUpload(std::string method, const std::string& pattern, std::string operation,
+                 Handler handler);
+  // Whether the request `method target` goes to a route added with addUpload.
+  bool spoolsBody(const std::string& method, std::string_view target) const;
 
   // Strips and checks the version prefix, matches a route and calls its handler; answers
   // 400 for a version out of range, 404 {"message":"page not found"} for no route.
@@ -95,6 +107,7 @@ class Router {
     std::vector<std::string> segments;  // "containers", "{id}", "{name*}"
     std::string operation;
     Handler handler;
+    bool upload = false;
   };
   static bool matchRoute(const Route& route, const std::vector<std::string>& parts,
                          std::map<std::string, std::string>* params);

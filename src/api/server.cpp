@@ -1,5 +1,6 @@
 #include "api/server.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -11,15 +12,18 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/file_posix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <deque>
 #include <functional>
+#include <limits>
 
 #include "api/errors.h"
 #include "api/internal/request_target.h"
 #include "api/internal/routes.h"
 #include "api/router.h"
+#include "common/fs.h"
 #include "common/log.h"
 
 namespace wharf::api {
@@ -29,11 +33,13 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using Socket = asio::local::stream_protocol::socket;
 using Acceptor = asio::local::stream_protocol::acceptor;
+using FileBody = http::basic_file_body<beast::file_posix>;
 
 namespace {
 
-// Bodies larger than this are refused (413): create bodies are a few KiB; image loads and
-// builds, which stream large bodies, are not served by this parser.
+// Bodies kept in memory larger than this are refused (413): create bodies are a few KiB.
+// Routes added with Router::addUpload (image loads and imports) spool theirs to a file in
+// ServerConfig::uploadDir instead, bounded by the disk only.
 constexpr size_t kMaxBody = 16 << 20;
 constexpr size_t kMaxHeader = 64 << 10;
 
@@ -48,11 +54,13 @@ std::string toLower(std::string_view s) {
 class Session : public Responder, public std::enable_shared_from_this<Session> {
  public:
   Session(Socket socket, const Router& router, const Headers& common,
-          std::chrono::milliseconds requestTimeout, std::function<void()> onEnd)
+          std::chrono::milliseconds requestTimeout, std::filesystem::path uploadDir,
+          std::function<void()> onEnd)
       : socket_(std::move(socket)),
         router_(router),
         common_(common),
         requestTimeout_(requestTimeout),
+        uploadDir_(std::move(uploadDir)),
         deadline_(socket_.get_executor()),
         onEnd_(std::move(onEnd)) {}
   ~Session() override {
@@ -190,7 +198,10 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
   void readRequest() {
     mode_ = Mode::kReading;
     parser_.emplace();
-    parser_->body_limit(kMaxBody);
+    // No limit while the head is read: whether the body is spooled (no limit) or kept in
+    // memory (kMaxBody) is decided in onHeader, once the route is known. (Not boost::none:
+    // Beast compares a Content-Length with the optional, and every length exceeds none.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser_->header_limit(kMaxHeader);
     armDeadline();
     http::async_read_header(
@@ -204,9 +215,54 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
     if (ec) return onRequest(ec);
     if (beast::iequals(parser_->get()[http::field::expect], "100-continue"))
       queueWrite("HTTP/1.1 100 Continue\r\n\r\n", nullptr);
+    if (!uploadDir_.empty() && !parser_->is_done() &&
+        router_.spoolsBody(std::string(parser_->get().method_string()),
+                           std::string(parser_->get().target())))
+      return startUpload();
+    // Beast checks a Content-Length against the limit while it parses the head: do it here.
+    if (auto len = parser_->content_length(); len && *len > kMaxBody)
+      return onRequest(http::error::body_limit);
+    parser_->body_limit(kMaxBody);  // chunked bodies: checked as they arrive
     http::async_read(
         socket_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec2, size_t) { self->onRequest(ec2); });
+  }
+
+  // The body goes to an unlinked file in uploadDir_ (O_TMPFILE: nothing to clean up, even
+  // after a crash) as it arrives; the parser writes through a dup of the fd, so the request
+  // keeps its own. The deadline applies to each read rather than to the whole body: an
+  // upload of gigabytes may take minutes, a stalled one is still closed.
+  void startUpload() {
+    auto fail = [this](const Error& e) {
+      mode_ = Mode::kHandling;
+      keepAlive_ = false;
+      replyError(*this, e);
+    };
+    if (Status st = fs::mkdirAll(uploadDir_, 0700); !st.ok()) return fail(st.error());
+    UniqueFd fd(::open(uploadDir_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+    if (!fd) return fail(sysError("create a file for the request body in " + uploadDir_.string()));
+    UniqueFd dup(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+    if (!dup) return fail(sysError("dup the request body file"));
+    beast::file_posix file;
+    file.native_handle(dup.release());
+    upload_.emplace(std::move(*parser_));
+    parser_.reset();
+    upload_->body_limit(boost::none);
+    beast::error_code ec;
+    upload_->get().body().reset(std::move(file), ec);
+    if (ec) return fail(internalError("request body file: " + ec.message()));
+    uploadFd_ = std::move(fd);
+    readUpload();
+  }
+
+  void readUpload() {
+    armDeadline();
+    http::async_read_some(socket_, buffer_, *upload_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            if (self->mode_ != Mode::kReading) return;
+                            if (!ec && !self->upload_->is_done()) return self->readUpload();
+                            self->onRequest(ec);
+                          });
   }
 
   // The whole request (or the idle wait before it) must arrive within requestTimeout_: a
@@ -229,7 +285,16 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
     if (mode_ != Mode::kReading) return;
     deadline_.cancel();
     if (ec) {
-      if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      upload_.reset();
+      uploadFd_.reset();
+      if (ec == boost::system::errc::no_space_on_device ||
+          ec == boost::system::errc::file_too_large) {
+        mode_ = Mode::kHandling;
+        keepAlive_ = false;
+        reply(500, "application/json",
+              errorBody("write the request body to " + uploadDir_.string() + ": " + ec.message()),
+              {});
+      } else if (ec == http::error::body_limit || ec == http::error::header_limit) {
         mode_ = Mode::kHandling;
         keepAlive_ = false;
         reply(413, "application/json", errorBody("request too large"), {});
@@ -243,14 +308,30 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
       }
       return;
     }
-    auto msg = parser_->release();
     Request req;
+    if (upload_) {
+      auto msg = upload_->release();
+      upload_.reset();  // msg holds the parser's dup of the file, closed with it
+      if (::lseek(uploadFd_.get(), 0, SEEK_SET) < 0) {
+        mode_ = Mode::kHandling;
+        keepAlive_ = false;
+        return replyError(*this, sysError("rewind the request body file"));
+      }
+      req.bodyFile = std::make_shared<UniqueFd>(std::move(uploadFd_));
+      return dispatchMessage(msg, std::move(req));
+    }
+    auto msg = parser_->release();
+    req.body = std::move(msg.body());
+    dispatchMessage(msg, std::move(req));
+  }
+
+  template <class Body>
+  void dispatchMessage(const http::request<Body>& msg, Request req) {
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
     parseTarget(req.target, req);
     for (const auto& field : msg)
       req.headers[toLower(std::string(field.name_string()))] = std::string(field.value());
-    req.body = std::move(msg.body());
     current_ = req.method + " " + req.target;
     keepAlive_ = msg.keep_alive();
     headOnly_ = msg.method() == http::verb::head;
@@ -328,10 +409,13 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
   const Router& router_;
   const Headers& common_;
   std::chrono::milliseconds requestTimeout_;
+  std::filesystem::path uploadDir_;  // empty: every body in memory (kMaxBody)
   asio::steady_timer deadline_;
   std::function<void()> onEnd_;  // the server counts open connections
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<FileBody>> upload_;  // a body being spooled
+  UniqueFd uploadFd_;                                     // its file
   Mode mode_ = Mode::kReading;
   bool keepAlive_ = true;
   bool headOnly_ = false;
@@ -370,6 +454,7 @@ class Server::Impl {
   Impl(asio::io_context& io, RouteContextPtr ctx)
       : io_(io),
         requestTimeout_(ctx->cfg.requestTimeout),
+        uploadDir_(ctx->cfg.uploadDir),
         maxConnections_(ctx->cfg.maxConnections ? ctx->cfg.maxConnections
                                                 : defaultMaxConnections()),
         router_(ctx->cfg.apiVersion, ctx->cfg.minApiVersion),
@@ -420,7 +505,7 @@ class Server::Impl {
       if (alive.expired() || !acceptor->is_open()) return;
       if (!ec) {
         auto session = std::make_shared<Session>(std::move(socket), router_, common_,
-                                                 requestTimeout_, [this, alive] {
+                                                 requestTimeout_, uploadDir_, [this, alive] {
                                                    // Not from within the destructor: later.
                                                    asio::post(io_, [this, alive] {
                                                      if (!alive.expired()) resumeAccepting();
@@ -470,6 +555,7 @@ class Server::Impl {
 
   asio::io_context& io_;
   std::chrono::milliseconds requestTimeout_;
+  std::filesystem::path uploadDir_;
   size_t maxConnections_;
   Router router_;
   Headers common_;

@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,9 @@ struct ServerConfig {
   // or three: so that clients can never take the fds the daemon needs for containers, 0 means
   // a quarter of the soft RLIMIT_NOFILE at listen time (at least 16).
   size_t maxConnections = 0;
+  // Where the bodies of upload routes (image load and import) are spooled, as unlinked files:
+  // <data-root>/tmp in wharfd. Empty: they are read into memory like any other body (16 MiB).
+  std::filesystem::path uploadDir;
 };
 
 class Server {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "cli/internal/attach.h"
+#include "cli/internal/auth_config.h"
 #include "cli/internal/command.h"
 #include "cli/progress.h"
 #include "cli/run_options.h"
@@ -43,7 +44,7 @@ int createContainer(Context& ctx, const RunOptions& o, const Json& body, const s
   ProgressPrinter printer(ctx.io.err, false);
   auto progress = [&](const Json& j) { printer.onMessage(j); };
   if (o.pull == "always") {
-    if (Status st = c.imagePull(ref, progress); !st.ok())
+    if (Status st = c.imagePull(ref, progress, "", registryAuthHeader(ref)); !st.ok())
       return pullFailed(ctx, st.error(), ref, cmd);
   }
   auto created = c.containerCreate(o.name, body);
@@ -55,7 +56,7 @@ int createContainer(Context& ctx, const RunOptions& o, const Json& body, const s
       return kExitDaemonError;
     }
     ctx.io.err << "Unable to find image '" << ref << "' locally\n";
-    if (Status st = c.imagePull(ref, progress); !st.ok())
+    if (Status st = c.imagePull(ref, progress, "", registryAuthHeader(ref)); !st.ok())
       return pullFailed(ctx, st.error(), ref, cmd);
     created = c.containerCreate(o.name, body);
   }

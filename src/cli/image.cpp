@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "cli/format.h"
+#include "cli/internal/auth_config.h"
 #include "cli/internal/command.h"
 #include "cli/progress.h"
 #include "cli/ps_rows.h"
@@ -170,7 +171,7 @@ int cmdPull(Context& ctx, std::vector<std::string> args) {
       [&](const Json& j) {
         if (!quiet) progress.onMessage(j);
       },
-      platform);
+      platform, registryAuthHeader(ref));
   if (!st.ok()) return ctx.fail(st.error());
   ctx.io.out << ref << "\n";
   return 0;

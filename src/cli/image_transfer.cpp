@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "cli/internal/auth_config.h"
 #include "cli/internal/command.h"
 #include "cli/progress.h"
 #include "common/unique_fd.h"
@@ -15,28 +16,25 @@ namespace wharf::cli {
 
 namespace {
 
-// The whole of fd (a file or stdin). The daemon takes the archive in one request body.
-Result<std::string> readAllFd(int fd, const std::string& what) {
-  std::string out;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sysError("read " + what);
-    if (n == 0) return out;
-    out.append(buf, static_cast<size_t>(n));
-  }
-}
+// Where an archive comes from: a file, or stdin ("-" or nothing). It is streamed to the
+// daemon as it is read, never held in memory.
+struct Input {
+  UniqueFd owned;  // the file; empty for stdin
+  int fd = -1;
+};
 
-Result<std::string> readInput(Context& ctx, const std::string& file, const std::string& what) {
+Result<Input> openInput(Context& ctx, const std::string& file, const std::string& what) {
+  Input in;
   if (file.empty() || file == "-") {
     if (::isatty(ctx.io.inFd))
       return invalidArgument("requested " + what + " from stdin, but stdin is empty");
-    return readAllFd(ctx.io.inFd, "stdin");
+    in.fd = ctx.io.inFd;
+    return in;
   }
-  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return sysError("open " + file);
-  return readAllFd(fd.get(), file);
+  in.owned = UniqueFd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!in.owned) return sysError("open " + file);
+  in.fd = in.owned.get();
+  return in;
 }
 
 // "name:tag" into its repository and tag; a colon before the last slash is a port.
@@ -120,10 +118,10 @@ int cmdLoad(Context& ctx, std::vector<std::string> args) {
   app.add_option("args", extra)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf load", std::move(args))) return *rc;
   if (auto rc = requireNoArgs(ctx, "wharf load", extra.size(), usage)) return *rc;
-  auto archive = readInput(ctx, input, "load");
+  auto archive = openInput(ctx, input, "load");
   if (!archive.ok()) return ctx.fail(archive.error());
-  Status st =
-      ctx.client().imageLoad(*archive, quiet, [&](const Json& j) { printStreamMessage(ctx, j); });
+  Status st = ctx.client().imageLoad(archive->fd, quiet,
+                                     [&](const Json& j) { printStreamMessage(ctx, j); });
   if (!st.ok()) return ctx.fail(st.error());
   return 0;
 }
@@ -146,15 +144,18 @@ int cmdImport(Context& ctx, std::vector<std::string> args) {
                << usage << "\n";
     return 1;
   }
-  if (pos[0].rfind("http://", 0) == 0 || pos[0].rfind("https://", 0) == 0) {
-    ctx.io.err << "importing from a URL is not supported yet; download the file and import it\n";
-    return 1;
-  }
   if (pos.size() == 2) opts.repo = pos[1];
-  auto tarball = readInput(ctx, pos[0], "import");
+  if (pos[0].rfind("http://", 0) == 0 || pos[0].rfind("https://", 0) == 0) {
+    opts.url = pos[0];  // the daemon downloads it, as dockerd does
+    Status st =
+        ctx.client().imageImport(-1, opts, [&](const Json& j) { printStreamMessage(ctx, j); });
+    if (!st.ok()) return ctx.fail(st.error());
+    return 0;
+  }
+  auto tarball = openInput(ctx, pos[0], "import");
   if (!tarball.ok()) return ctx.fail(tarball.error());
-  Status st =
-      ctx.client().imageImport(*tarball, opts, [&](const Json& j) { printStreamMessage(ctx, j); });
+  Status st = ctx.client().imageImport(tarball->fd, opts,
+                                       [&](const Json& j) { printStreamMessage(ctx, j); });
   if (!st.ok()) return ctx.fail(st.error());
   return 0;
 }
@@ -206,10 +207,11 @@ int cmdSave(Context& ctx, std::vector<std::string> args) {
 
 int cmdPush(Context& ctx, std::vector<std::string> args) {
   std::vector<std::string> names;
-  bool quiet = false;
+  bool quiet = false, allTags = false;
   CLI::App app;
   const char* usage = "[OPTIONS] NAME[:TAG]";
   initApp(app, "wharf push", usage);
+  app.add_flag("-a,--all-tags", allTags, "Push all tags of an image to the repository");
   app.add_flag("-q,--quiet", quiet, "Suppress verbose output");
   app.add_option("name", names)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf push", std::move(args))) return *rc;
@@ -221,15 +223,24 @@ int cmdPush(Context& ctx, std::vector<std::string> args) {
   }
   std::string ref = names[0];
   auto [repo, tag] = splitTag(ref);
-  if (tag.empty() && ref.find('@') == std::string::npos) {
+  if (allTags) {
+    // docker's check (cli/command/image/push.go); the daemon pushes every tag when none is sent.
+    if (!tag.empty() || ref.find('@') != std::string::npos) {
+      ctx.io.err << "tag can't be used with --all-tags/-a\n";
+      return 1;
+    }
+  } else if (tag.empty() && ref.find('@') == std::string::npos) {
     if (!quiet) ctx.io.out << "Using default tag: latest\n";
     ref += ":latest";
   }
   ProgressPrinter progress(ctx.io.out, ctx.io.outIsTty);
   std::string digestLine;
-  Status st = ctx.client().imagePush(ref, [&](const Json& j) {
-    if (!quiet) progress.onMessage(j);
-  });
+  Status st = ctx.client().imagePush(
+      ref,
+      [&](const Json& j) {
+        if (!quiet) progress.onMessage(j);
+      },
+      registryAuthHeader(ref));
   if (!st.ok()) return ctx.fail(st.error());
   if (quiet) ctx.io.out << ref << "\n";
   return 0;

@@ -285,7 +285,7 @@ Result<OrderedJson> Client::imageInspectOrdered(const std::string& name) {
 }
 
 Status Client::imagePull(const std::string& ref, const std::function<void(const Json&)>& onProgress,
-                         const std::string& platform) {
+                         const std::string& platform, const std::string& registryAuth) {
   WHARF_TRY(negotiate());
   // "name:tag" or "name@digest"; the tag is sent apart, as docker does.
   std::string name = ref, tag;
@@ -302,7 +302,9 @@ Status Client::imagePull(const std::string& ref, const std::function<void(const 
   std::string path = "/images/create?fromImage=" + urlEncode(name);
   if (!tag.empty()) path += "&tag=" + urlEncode(tag);
   if (!platform.empty()) path += "&platform=" + urlEncode(platform);
-  WHARF_ASSIGN_OR_RETURN(HttpConnection conn, openAndSend("POST", versioned(path), ""));
+  std::map<std::string, std::string> headers;
+  if (!registryAuth.empty()) headers["X-Registry-Auth"] = registryAuth;
+  WHARF_ASSIGN_OR_RETURN(HttpConnection conn, openAndSend("POST", versioned(path), "", headers));
   WHARF_ASSIGN_OR_RETURN(HttpResponseHead head, conn.readHead());
   lastStatus_ = head.status;
   if (head.status >= 400) {

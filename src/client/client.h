@@ -135,10 +135,18 @@ class Client {
 
   // POST /images/create?fromImage=&tag=: calls onProgress for each JSON progress message;
   // a message carrying "error" fails the pull with its text.
+  // registryAuth: the X-Registry-Auth header value ("" sends none).
   Status imagePull(const std::string& ref, const std::function<void(const Json&)>& onProgress,
-                   const std::string& platform = "");
+                   const std::string& platform = "", const std::string& registryAuth = "");
   Result<Json> imageList(bool all);
   Result<Json> imageInspect(const std::string& name);
+  // POST /auth: the daemon checks the credentials against the registry (docker login).
+  Result<Json> registryLogin(const std::string& username, const std::string& password,
+                             const std::string& serverAddress);
+  // POST /images/prune?filters=: docker's ImagePruneReport.
+  Result<Json> imagePrune(const std::map<std::string, std::vector<std::string>>& filters);
+  // GET /images/{name}/history: the HistoryResponseItem list, newest first.
+  Result<Json> imageHistory(const std::string& name);
   // wharf's own endpoint: builds the built-in image `name` ("busybox") from the host.
   Result<Json> imageBootstrap(const std::string& name);
 
@@ -146,17 +154,20 @@ class Client {
   Status imageTag(const std::string& source, const std::string& repo, const std::string& tag);
   // The ImageDeleteResponseItem list: [{"Untagged": ...}, {"Deleted": ...}].
   Result<Json> imageRemove(const std::string& name, bool force);
-  // `archive` is the whole archive; onMessage gets each JSON message ({"stream": ...}).
-  Status imageLoad(const std::string& archive, bool quiet,
-                   const std::function<void(const Json&)>& onMessage);
+  // The archive is read from `archiveFd` (a file or a pipe) to its end and streamed to the
+  // daemon; onMessage gets each JSON message ({"stream": ...}).
+  Status imageLoad(int archiveFd, bool quiet, const std::function<void(const Json&)>& onMessage);
   struct ImportOptions {
     std::string repo, tag, message, platform;
     std::vector<std::string> changes;
+    std::string url;  // `import URL`: the daemon downloads it (tarballFd is then -1)
   };
-  Status imageImport(const std::string& tarball, const ImportOptions& opts,
+  // The tarball is read from `tarballFd` to its end, streamed as for load.
+  Status imageImport(int tarballFd, const ImportOptions& opts,
                      const std::function<void(const Json&)>& onMessage);
   // POST /images/{name}/push?tag=: JSON progress messages to onMessage.
-  Status imagePush(const std::string& ref, const std::function<void(const Json&)>& onMessage);
+  Status imagePush(const std::string& ref, const std::function<void(const Json&)>& onMessage,
+                   const std::string& registryAuth = "e30=");
   // The archive's bytes, in order, to onData (which may fail to stop the transfer).
   // Networks (client_networks.cpp): bodies and replies as the Engine API has them.
   Result<Json> networkCreate(const Json& body);
@@ -186,11 +197,12 @@ class Client {
   Result<Json> callJson(const std::string& method, const std::string& path,
                         const std::string& body = "");
   Error errorFromReply(const HttpResponseHead& head, const std::string& body);
-  // POSTs a body and reads a JSON message stream back (load, import).
+  // POSTs a body (`body`, or what `bodyFd` gives when it is not -1) and reads a JSON
+  // message stream back (load, import, push).
   Status streamedPost(const std::string& path, const std::string& body,
                       const std::string& contentType,
                       const std::function<void(const Json&)>& onMessage,
-                      std::map<std::string, std::string> headers = {});
+                      std::map<std::string, std::string> headers = {}, int bodyFd = -1);
 
   std::string host_;
   std::string apiVersion_;

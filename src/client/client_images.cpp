@@ -45,6 +45,23 @@ Status Client::imageTag(const std::string& source, const std::string& repo,
   return okStatus();
 }
 
+Result<Json> Client::registryLogin(const std::string& username, const std::string& password,
+                                   const std::string& serverAddress) {
+  Json body{{"username", username}, {"password", password}, {"serveraddress", serverAddress}};
+  return callJson("POST", "/auth", body.dump());
+}
+
+Result<Json> Client::imagePrune(const std::map<std::string, std::vector<std::string>>& filters) {
+  Json f = Json::object();
+  for (const auto& [k, vals] : filters)
+    for (const auto& v : vals) f[k][v] = true;
+  return callJson("POST", "/images/prune?filters=" + urlEncode(f.dump()));
+}
+
+Result<Json> Client::imageHistory(const std::string& name) {
+  return callJson("GET", "/images/" + urlEncode(name) + "/history");
+}
+
 Result<Json> Client::imageRemove(const std::string& name, bool force) {
   return callJson("DELETE",
                   "/images/" + urlEncode(name) + "?force=" + (force ? "1" : "0") + "&noprune=0");
@@ -53,39 +70,48 @@ Result<Json> Client::imageRemove(const std::string& name, bool force) {
 Status Client::streamedPost(const std::string& path, const std::string& body,
                             const std::string& contentType,
                             const std::function<void(const Json&)>& onMessage,
-                            std::map<std::string, std::string> headers) {
+                            std::map<std::string, std::string> headers, int bodyFd) {
   WHARF_TRY(negotiate());
   lastStatus_ = 0;
   headers.emplace("Content-Type", contentType);
-  WHARF_ASSIGN_OR_RETURN(HttpConnection conn, openAndSend("POST", versioned(path), body, headers));
-  WHARF_ASSIGN_OR_RETURN(HttpResponseHead head, conn.readHead());
-  lastStatus_ = head.status;
-  if (head.status >= 400) {
+  WHARF_ASSIGN_OR_RETURN(Endpoint ep, parseHost(host_));
+  WHARF_ASSIGN_OR_RETURN(HttpConnection conn, HttpConnection::open(ep));
+  headers.emplace("Connection", "close");
+  Status sent = bodyFd < 0 ? conn.send("POST", versioned(path), headers, body)
+                           : conn.sendFrom("POST", versioned(path), headers, bodyFd);
+  // A daemon that refused a streamed body early (an error reply) closed its end: its answer
+  // says more than our broken pipe, so read it before reporting the send.
+  auto head = conn.readHead();
+  if (!head.ok()) return sent.ok() ? head.error() : sent.error();
+  lastStatus_ = head->status;
+  if (head->status >= 400) {
     WHARF_ASSIGN_OR_RETURN(std::string reply, conn.readAll());
-    return errorFromReply(head, reply);
+    return errorFromReply(*head, reply);
   }
+  WHARF_TRY(sent);
   return readJsonStream(conn, onMessage, &lastStatus_);
 }
 
-Status Client::imageLoad(const std::string& archive, bool quiet,
+Status Client::imageLoad(int archiveFd, bool quiet,
                          const std::function<void(const Json&)>& onMessage) {
-  return streamedPost(std::string("/images/load?quiet=") + (quiet ? "1" : "0"), archive,
-                      "application/x-tar", onMessage);
+  return streamedPost(std::string("/images/load?quiet=") + (quiet ? "1" : "0"), "",
+                      "application/x-tar", onMessage, {}, archiveFd);
 }
 
-Status Client::imageImport(const std::string& tarball, const ImportOptions& opts,
+Status Client::imageImport(int tarballFd, const ImportOptions& opts,
                            const std::function<void(const Json&)>& onMessage) {
-  std::string path = "/images/create?fromSrc=-";
+  std::string path = "/images/create?fromSrc=" + (opts.url.empty() ? "-" : urlEncode(opts.url));
   if (!opts.repo.empty()) path += "&repo=" + urlEncode(opts.repo);
   if (!opts.tag.empty()) path += "&tag=" + urlEncode(opts.tag);
   if (!opts.message.empty()) path += "&message=" + urlEncode(opts.message);
   if (!opts.platform.empty()) path += "&platform=" + urlEncode(opts.platform);
   for (const auto& c : opts.changes) path += "&changes=" + urlEncode(c);
-  return streamedPost(path, tarball, "application/x-tar", onMessage);
+  if (!opts.url.empty()) return streamedPost(path, "", "text/plain", onMessage);
+  return streamedPost(path, "", "application/x-tar", onMessage, {}, tarballFd);
 }
 
-Status Client::imagePush(const std::string& ref,
-                         const std::function<void(const Json&)>& onMessage) {
+Status Client::imagePush(const std::string& ref, const std::function<void(const Json&)>& onMessage,
+                         const std::string& registryAuth) {
   // "name:tag": the tag goes apart, as docker sends it; a colon before a slash is a port.
   std::string name = ref, tag;
   size_t slash = ref.rfind('/'), colon = ref.rfind(':');
@@ -95,8 +121,9 @@ Status Client::imagePush(const std::string& ref,
   }
   std::string path = "/images/" + urlEncode(name) + "/push";
   if (!tag.empty()) path += "?tag=" + urlEncode(tag);
-  // docker always sends a (possibly empty) auth config.
-  return streamedPost(path, "", "application/json", onMessage, {{"X-Registry-Auth", "e30="}});
+  // docker always sends a (possibly empty, "e30=" = {}) auth config.
+  return streamedPost(path, "", "application/json", onMessage,
+                      {{"X-Registry-Auth", registryAuth.empty() ? "e30=" : registryAuth}});
 }
 
 Status Client::imageSave(const std::vector<std::string>& names,

@@ -5,6 +5,7 @@
 #include <sys/un.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace wharf::client {
@@ -110,6 +111,34 @@ Status HttpConnection::send(std::string_view method, std::string_view target,
   req.append("\r\n");
   req.append(body);
   return writeAll(fd_.get(), req);
+}
+
+Status HttpConnection::sendFrom(std::string_view method, std::string_view target,
+                                const std::map<std::string, std::string>& headers, int bodyFd) {
+  std::string head;
+  head.append(method).append(" ").append(target).append(" HTTP/1.1\r\n");
+  head.append("Host: api.moby.localhost\r\n");
+  head.append("User-Agent: wharf-cli/" WHARF_VERSION "\r\n");
+  for (const auto& [k, v] : headers) head.append(k).append(": ").append(v).append("\r\n");
+  head.append("Transfer-Encoding: chunked\r\n\r\n");
+  WHARF_TRY(writeAll(fd_.get(), head));
+  constexpr size_t kChunk = 1 << 20;
+  std::string chunk(kChunk + 32, '\0');
+  for (;;) {
+    // Room for the size line in front of the data, so each chunk is one write.
+    constexpr size_t kHeadRoom = 16;
+    ssize_t n = ::read(bodyFd, chunk.data() + kHeadRoom, kChunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sysError("read the request body");
+    if (n == 0) break;
+    char size[kHeadRoom];
+    int len = std::snprintf(size, sizeof size, "%zx\r\n", static_cast<size_t>(n));
+    char* start = chunk.data() + kHeadRoom - len;
+    std::memcpy(start, size, static_cast<size_t>(len));
+    std::memcpy(chunk.data() + kHeadRoom + n, "\r\n", 2);
+    WHARF_TRY(writeAll(fd_.get(), std::string_view(start, static_cast<size_t>(len + n + 2))));
+  }
+  return writeAll(fd_.get(), "0\r\n\r\n");
 }
 
 Result<bool> HttpConnection::fill() {

@@ -35,6 +35,10 @@ class HttpConnection {
   // and the body.
   Status send(std::string_view method, std::string_view target,
               const std::map<std::string, std::string>& headers, std::string_view body);
+  // The same with the body read from `bodyFd` to its end and sent chunked as it is read: an
+  // image archive of any size costs a buffer, not its size in memory.
+  Status sendFrom(std::string_view method, std::string_view target,
+                  const std::map<std::string, std::string>& headers, int bodyFd);
   Result<HttpResponseHead> readHead();
   // Reads up to n body bytes (decoding chunked encoding); 0 means the body ended.
   Result<size_t> readSome(char* buf, size_t n);

@@ -36,6 +36,15 @@ struct ImageSummary {
   std::map<std::string, std::string> labels;
 };
 
+// One line of `docker history` (swagger: HistoryResponseItem).
+struct ImageHistoryItem {
+  std::string id;  // the image id on the newest entry, "<missing>" below it
+  int64_t created = 0;
+  std::string createdBy, comment;
+  std::vector<std::string> tags;
+  int64_t size = 0;
+};
+
 struct ImageDetail {
   ImageSummary summary;
   std::string os = "linux";
@@ -70,6 +79,12 @@ struct ImageImportOptions {
   std::string platform;  // "os/arch"; empty: the host's
 };
 
+// `POST /auth` (docker login): credentials to check against a registry.
+struct RegistryLogin {
+  std::string username, password, serverAddress;  // "127.0.0.1:5000"; empty: Docker Hub
+  std::string identityToken, registryToken;
+};
+
 // `POST /images/create?fromImage=...` (docker pull).
 struct ImagePullOptions {
   std::string ref;           // "busybox:latest", "localhost:5000/a@sha256:..."
@@ -96,6 +111,8 @@ class ImageBackend {
   virtual Result<std::vector<ImageSummary>> listImages(bool all) = 0;
   // By name[:tag], full or short id (a unique prefix of at least 1 hex digit, as docker).
   virtual Result<ImageDetail> inspectImage(const std::string& nameOrId) = 0;
+  // `docker history`: newest first (docs/images.md).
+  virtual Result<std::vector<ImageHistoryItem>> imageHistory(const std::string& nameOrId) = 0;
   // wharf's own: builds a built-in image ("busybox") from the host (see docs/images.md).
   virtual void bootstrapImage(const std::string& name,
                               std::function<void(Result<ImageSummary>)> done) = 0;
@@ -106,11 +123,13 @@ class ImageBackend {
   // `docker rmi`, as docker decides between untagging and deleting (docs/images.md).
   virtual void removeImage(const std::string& nameOrId, bool force,
                            std::function<void(Result<std::vector<ImageDeleteItem>>)> done) = 0;
-  // `docker load`: `archive` is a docker save / OCI archive (plain or compressed tar).
-  virtual void loadImages(std::string archive,
+  // `docker load`: `archive` is a file (positioned at its start) holding a docker save / OCI
+  // archive (plain or compressed tar).
+  virtual void loadImages(UniqueFd archive,
                           std::function<void(Result<std::vector<ImageSummary>>)> done) = 0;
-  // `docker import`: `tarball` is a root filesystem (plain or compressed tar).
-  virtual void importImage(std::string tarball, ImageImportOptions opts,
+  // `docker import`: `tarball` is a file (at its start) holding a root filesystem (plain or
+  // compressed tar); an empty fd means: download opts.source (an http(s) URL) first.
+  virtual void importImage(UniqueFd tarball, ImageImportOptions opts,
                            std::function<void(Result<ImageSummary>)> done) = 0;
   // `docker save`: the archive of the named images, in an unlinked temp file positioned at
   // its start, for the caller to stream.
@@ -121,6 +140,19 @@ class ImageBackend {
   virtual void pullImage(ImagePullOptions opts,
                          std::function<void(const ImagePullProgress&)> progress,
                          std::function<void(Result<ImagePullResult>)> done) = 0;
+  // `docker image prune` (POST /images/prune): removes the images no container uses that
+  // match docker's filters: dangling=true (the default: untagged images only) or false (every
+  // unused image, `-a`), until=<timestamp>, label=k[=v], label!=k[=v]. Returns docker's
+  // ImageDeleteResponseItem list and the bytes of content reclaimed.
+  struct PruneReport {
+    std::vector<ImageDeleteItem> deleted;
+    int64_t spaceReclaimed = 0;
+  };
+  virtual void pruneImages(std::map<std::string, std::vector<std::string>> filters,
+                           std::function<void(Result<PruneReport>)> done) = 0;
+  // `docker login`: checks the credentials against the registry's /v2/ (basic or bearer
+  // auth); nothing is stored by the daemon (the client keeps them, as docker's does).
+  virtual void login(RegistryLogin req, std::function<void(Status)> done) = 0;
   // `docker push`: opts.ref names a local image by tag ("localhost:5000/a:1"); the image is
   // uploaded under that name. Progress as for pull ("Preparing", "Pushing", "Pushed",
   // "Layer already exists"); done gives the pushed manifest's digest and size.

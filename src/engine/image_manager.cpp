@@ -12,8 +12,10 @@
 #include "common/fs.h"
 #include "common/memory.h"
 #include "common/scope_guard.h"
+#include "common/time.h"
 #include "image/image_service.h"
 #include "image/reference.h"
+#include "image/url_download.h"
 
 namespace wharf::engine {
 
@@ -32,24 +34,9 @@ ImageSummary summaryFor(const image::Image& img) {
   return s;
 }
 
-// Writes `data` to a new file in `dir`; the caller removes it.
-Result<std::filesystem::path> spool(const std::filesystem::path& dir, const std::string& data) {
-  WHARF_TRY(fs::mkdirAll(dir, 0700));
-  std::string tmpl = (dir / "upload-XXXXXX").string();
-  UniqueFd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
-  if (!fd) return sysError("create a temp file in " + dir.string());
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::unlink(tmpl.c_str());
-      return sysError("write " + tmpl, err);
-    }
-    off += static_cast<size_t>(n);
-  }
-  return std::filesystem::path(tmpl);
+// The path that opens `fd`'s file again (an unlinked upload has no other name).
+std::filesystem::path fdPath(const UniqueFd& fd) {
+  return "/proc/self/fd/" + std::to_string(fd.get());
 }
 
 std::string familiar(const std::string& ref) {
@@ -149,6 +136,18 @@ Result<std::vector<ImageSummary>> ImageManager::listImages(bool all) {
   return out;
 }
 
+// Reads the config and manifest blobs: small files, on the loop as inspect does.
+Result<std::vector<ImageHistoryItem>> ImageManager::imageHistory(const std::string& nameOrId) {
+  WHARF_ASSIGN_OR_RETURN(std::vector<image::ImageService::HistoryEntry> entries,
+                         loopImages_.history(nameOrId));
+  std::vector<ImageHistoryItem> out;
+  out.reserve(entries.size());
+  for (auto& e : entries)
+    out.push_back({std::move(e.id), e.created, std::move(e.createdBy), std::move(e.comment),
+                   std::move(e.tags), e.size});
+  return out;
+}
+
 Result<ImageDetail> ImageManager::inspectImage(const std::string& nameOrId) {
   WHARF_ASSIGN_OR_RETURN(image::Image img, loopImages_.resolve(nameOrId));
   ImageDetail d;
@@ -221,14 +220,69 @@ void ImageManager::removeImage(const std::string& nameOrId, bool force,
       }));
 }
 
-void ImageManager::loadImages(std::string archive,
+namespace {
+
+// docker's image prune filters as ImageService's options; its words for a bad one.
+Result<image::ImageService::PruneOptions> pruneOptions(
+    const std::map<std::string, std::vector<std::string>>& filters) {
+  image::ImageService::PruneOptions o;
+  for (const auto& [key, values] : filters) {
+    for (const auto& v : values) {
+      if (key == "dangling") {
+        if (v == "true" || v == "1") {
+          o.danglingOnly = true;
+        } else if (v == "false" || v == "0") {
+          o.danglingOnly = false;
+        } else {
+          return invalidArgument("Invalid filter 'dangling=" + v + "'");
+        }
+      } else if (key == "until") {
+        WHARF_ASSIGN_OR_RETURN(int64_t t, parseTimestamp(v, nowNanos()));
+        o.untilNanos = o.untilNanos ? std::min(*o.untilNanos, t) : t;
+      } else if (key == "label") {
+        o.labels.push_back(v);
+      } else if (key == "label!") {
+        o.notLabels.push_back(v);
+      } else {
+        return invalidArgument("invalid filter '" + key + "'");
+      }
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+void ImageManager::pruneImages(std::map<std::string, std::vector<std::string>> filters,
+                               std::function<void(Result<PruneReport>)> done) {
+  auto opts = pruneOptions(filters);
+  if (!opts.ok()) return done(std::move(opts).error());
+  onWorker<Result<PruneReport>>(
+      [this, o = *opts]() -> Result<PruneReport> {
+        WHARF_ASSIGN_OR_RETURN(auto pruned, workerImages_.prune(o));
+        PruneReport out;
+        for (auto& i : pruned.deleted)
+          out.deleted.push_back({std::move(i.untagged), std::move(i.deleted)});
+        out.spaceReclaimed = pruned.spaceReclaimed;
+        return out;
+      },
+      std::function<void(Result<PruneReport>)>(
+          [this, done = std::move(done)](Result<PruneReport> r) {
+            if (r.ok()) {
+              for (const auto& i : r->deleted)
+                if (!i.deleted.empty()) publish("delete", i.deleted, i.deleted);
+            }
+            done(std::move(r));
+          }));
+}
+
+void ImageManager::loadImages(UniqueFd archive,
                               std::function<void(Result<std::vector<ImageSummary>>)> done) {
   using Loaded = Result<std::vector<ImageSummary>>;
   onWorker<Loaded>(
-      [this, archive = std::move(archive)]() -> Loaded {
-        WHARF_ASSIGN_OR_RETURN(std::filesystem::path file, spool(tmpDir(), archive));
-        ScopeGuard cleanup([&] { ::unlink(file.c_str()); });
-        WHARF_ASSIGN_OR_RETURN(std::vector<image::Image> imgs, workerImages_.loadArchive(file));
+      [this, archive = std::make_shared<UniqueFd>(std::move(archive))]() -> Loaded {
+        WHARF_ASSIGN_OR_RETURN(std::vector<image::Image> imgs,
+                               workerImages_.loadArchive(fdPath(*archive)));
         std::vector<ImageSummary> out;
         out.reserve(imgs.size());
         for (const auto& i : imgs) out.push_back(summaryFor(i));
@@ -243,10 +297,24 @@ void ImageManager::loadImages(std::string archive,
       }));
 }
 
-void ImageManager::importImage(std::string tarball, ImageImportOptions opts,
+void ImageManager::importImage(UniqueFd tarball, ImageImportOptions opts,
                                std::function<void(Result<ImageSummary>)> done) {
+  if (!tarball) {
+    // `import URL`: downloaded first, without jobMu_ (a slow server must not hold up other
+    // image jobs), then imported like an uploaded tarball.
+    asio::post(pool_, [this, opts = std::move(opts), done = std::move(done)]() mutable {
+      auto fd = image::downloadToTempFile(opts.source, tmpDir());
+      asio::post(io_, [this, fd = std::move(fd), opts = std::move(opts),
+                       done = std::move(done)]() mutable {
+        if (!fd.ok()) return done(std::move(fd).error());
+        importImage(std::move(*fd), std::move(opts), std::move(done));
+      });
+    });
+    return;
+  }
   onWorker<Result<ImageSummary>>(
-      [this, tarball = std::move(tarball), opts = std::move(opts)]() -> Result<ImageSummary> {
+      [this, tarball = std::make_shared<UniqueFd>(std::move(tarball)),
+       opts = std::move(opts)]() -> Result<ImageSummary> {
         image::ImageService::ImportOptions io;
         io.ref = opts.ref;
         io.changes = opts.changes;
@@ -260,9 +328,7 @@ void ImageManager::importImage(std::string tarball, ImageImportOptions opts,
           std::string rest = opts.platform.substr(opts.platform.find('/') + 1);
           io.architecture = rest.substr(0, rest.find('/'));
         }
-        WHARF_ASSIGN_OR_RETURN(std::filesystem::path file, spool(tmpDir(), tarball));
-        ScopeGuard cleanup([&] { ::unlink(file.c_str()); });
-        WHARF_ASSIGN_OR_RETURN(image::Image img, workerImages_.importTarball(file, io));
+        WHARF_ASSIGN_OR_RETURN(image::Image img, workerImages_.importTarball(fdPath(*tarball), io));
         return summaryFor(img);
       },
       std::function<void(Result<ImageSummary>)>(
@@ -270,6 +336,24 @@ void ImageManager::importImage(std::string tarball, ImageImportOptions opts,
             if (r.ok()) publish("import", r->id, r->id);
             done(std::move(r));
           }));
+}
+
+void ImageManager::login(RegistryLogin req, std::function<void(Status)> done) {
+  // No metadata: on the pool without jobMu_, so a slow registry never holds up a pull.
+  asio::post(pool_, [&io = io_, insecure = cfg_.insecureRegistries, req = std::move(req),
+                     done = std::move(done)]() mutable {
+    image::RegistryCredentials creds;
+    creds.username = req.username;
+    creds.password = req.password;
+    creds.identityToken = req.identityToken;
+    creds.registryToken = req.registryToken;
+    image::RegistryOptions opts;
+    opts.insecureRegistries = std::move(insecure);
+    image::RegistryClient client(image::registryDomain(req.serverAddress), "", std::move(creds),
+                                 std::move(opts));
+    Status st = client.login();
+    asio::post(io, [st = std::move(st), done = std::move(done)]() mutable { done(std::move(st)); });
+  });
 }
 
 void ImageManager::saveImages(std::vector<std::string> names,
@@ -306,6 +390,7 @@ void ImageManager::pullImage(ImagePullOptions opts,
       po.ref = opts.ref;
       po.platform = opts.platform;
       po.registry.insecureRegistries = cfg_.insecureRegistries;
+      po.registry.maxConcurrentDownloads = cfg_.maxConcurrentDownloads;
       if (!opts.registryAuth.empty()) {
         WHARF_ASSIGN_OR_RETURN(po.credentials, image::decodeRegistryAuth(opts.registryAuth));
       }

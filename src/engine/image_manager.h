@@ -33,6 +33,7 @@ struct ImageManagerConfig {
   // Registries reached over plain HTTP or unverified TLS besides 127.0.0.0/8 (dockerd's
   // --insecure-registry): "host:port", "host" or a CIDR.
   std::vector<std::string> insecureRegistries;
+  int maxConcurrentDownloads = 3;  // layers a pull downloads at once (dockerd's flag)
 };
 
 class ImageManager final : public ImageBackend, public ContainerImages {
@@ -52,20 +53,24 @@ class ImageManager final : public ImageBackend, public ContainerImages {
   // ImageBackend
   Result<std::vector<ImageSummary>> listImages(bool all) override;
   Result<ImageDetail> inspectImage(const std::string& nameOrId) override;
+  Result<std::vector<ImageHistoryItem>> imageHistory(const std::string& nameOrId) override;
   void bootstrapImage(const std::string& name,
                       std::function<void(Result<ImageSummary>)> done) override;
   void tagImage(const std::string& nameOrId, const std::string& ref,
                 std::function<void(Status)> done) override;
   void removeImage(const std::string& nameOrId, bool force,
                    std::function<void(Result<std::vector<ImageDeleteItem>>)> done) override;
-  void loadImages(std::string archive,
+  void loadImages(UniqueFd archive,
                   std::function<void(Result<std::vector<ImageSummary>>)> done) override;
-  void importImage(std::string tarball, ImageImportOptions opts,
+  void importImage(UniqueFd tarball, ImageImportOptions opts,
                    std::function<void(Result<ImageSummary>)> done) override;
   void saveImages(std::vector<std::string> names,
                   std::function<void(Result<UniqueFd>)> done) override;
   void pullImage(ImagePullOptions opts, std::function<void(const ImagePullProgress&)> progress,
                  std::function<void(Result<ImagePullResult>)> done) override;
+  void login(RegistryLogin req, std::function<void(Status)> done) override;
+  void pruneImages(std::map<std::string, std::vector<std::string>> filters,
+                   std::function<void(Result<PruneReport>)> done) override;
   void pushImage(ImagePullOptions opts, std::function<void(const ImagePullProgress&)> progress,
                  std::function<void(Result<PushResult>)> done) override;
 

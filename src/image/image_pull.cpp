@@ -6,6 +6,10 @@
 // against the chain id), and only then the image row and its references.
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "common/digest.h"
 #include "common/json.h"
@@ -146,29 +150,73 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
     }
     progress({shortDigest(l.digest), "Pulling fs layer"});
   }
+  // Downloads: opts.registry.maxConcurrentDownloads at once (wharfd's and dockerd's
+  // --max-concurrent-downloads, default 3), each worker
+  // with its own registry client (connection and token); a layer listed twice is fetched once.
+  // The first failure stops the others (their sinks give up) and is the pull's error.
+  std::vector<const oci::Descriptor*> missing;
+  std::set<std::string> queued;
   for (const auto& l : manifest->layers) {
     plan.layerDigests.push_back(l.digest);
     plan.size += l.size;
-    if (content_.has(l.digest)) continue;
+    if (!content_.has(l.digest) && queued.insert(l.digest).second) missing.push_back(&l);
+  }
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;  // plan.addedBlobs, firstError, and the progress callback (one call at a time)
+  Status firstError = okStatus();
+  auto report = [&](const PullProgress& p) {
+    std::lock_guard lock(mu);
+    progress(p);
+  };
+  auto download = [&](RegistryClient& client, const oci::Descriptor& l) -> Status {
     const std::string id = shortDigest(l.digest);
     WHARF_ASSIGN_OR_RETURN(std::unique_ptr<store::BlobWriter> w, content_.writer());
     int64_t got = 0, reported = 0;
     const int64_t step = std::max<int64_t>(l.size / 50, 256 << 10);
-    WHARF_TRY(reg.blob(l.digest, l.size, [&](std::string_view data) -> Status {
+    WHARF_TRY(client.blob(l.digest, l.size, [&](std::string_view data) -> Status {
+      if (failed) return unavailable("cancelled: another layer failed");
       WHARF_TRY(w->write(data));
       got += static_cast<int64_t>(data.size());
       if (got - reported >= step || got == l.size) {
         reported = got;
-        progress({id, "Downloading", got, l.size});
+        report({id, "Downloading", got, l.size});
       }
       return okStatus();
     }));
-    progress({id, "Verifying Checksum"});
+    report({id, "Verifying Checksum"});
     auto committed = w->commit(l.digest);  // refuses content that is not `l.digest`
     if (!committed.ok()) return std::move(committed).error().context(what + ": layer " + l.digest);
-    plan.addedBlobs.push_back(l.digest);
-    progress({id, "Download complete"});
+    {
+      std::lock_guard lock(mu);
+      plan.addedBlobs.push_back(l.digest);
+    }
+    report({id, "Download complete"});
+    return okStatus();
+  };
+  auto worker = [&](RegistryClient& client) {
+    while (!failed) {
+      size_t i = next++;
+      if (i >= missing.size()) return;
+      Status st = download(client, *missing[i]);
+      if (st.ok()) continue;
+      std::lock_guard lock(mu);
+      if (!failed.exchange(true)) firstError = std::move(st);
+    }
+  };
+  {
+    std::vector<std::thread> helpers;
+    size_t n = std::min<size_t>(
+        static_cast<size_t>(std::max(1, opts.registry.maxConcurrentDownloads)), missing.size());
+    for (size_t k = 1; k < n; ++k)
+      helpers.emplace_back([&] {
+        RegistryClient own(ref.domain, ref.path, opts.credentials, opts.registry);
+        worker(own);
+      });
+    worker(reg);  // this thread too, with the client that is already connected
+    for (auto& t : helpers) t.join();
   }
+  if (!firstError.ok()) return firstError;
   for (size_t i = 0; i < manifest->layers.size(); ++i) {
     const std::string id = shortDigest(manifest->layers[i].digest);
     if (snapshots_.hasSnapshot(plan.chainIds[i])) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -78,6 +79,34 @@ class ImageService {
   // index.json + oci-layout, so docker load, podman load and OCI tools all read it. A name
   // with a tag saves that tag; a bare repository name every tag of it; an id no tag.
   Status saveArchive(const std::vector<std::string>& names, int outFd);
+
+  // `docker history` (image_history.cpp): one entry per config history entry, newest first;
+  // the top one has the image id and tags, the others "<missing>"; an entry that made a
+  // layer has that layer's blob size, the others 0. An image without history has none.
+  struct HistoryEntry {
+    std::string id;
+    int64_t created = 0;  // unix seconds
+    std::string createdBy, comment;
+    std::vector<std::string> tags;  // familiar
+    int64_t size = 0;
+  };
+  Result<std::vector<HistoryEntry>> history(const std::string& refOrId);
+
+  // `docker image prune` (image_prune.cpp): removes, as `remove(id, force)` does, every image
+  // no container uses that is dangling (no tag; every unused image when !danglingOnly),
+  // created at or before `untilNanos`, and matching the label filters ("key" or
+  // "key=value": labels all match, notLabels none). spaceReclaimed counts the content-store
+  // bytes that went (blobs other images share stay and are not counted).
+  struct PruneOptions {
+    bool danglingOnly = true;
+    std::optional<int64_t> untilNanos;
+    std::vector<std::string> labels, notLabels;
+  };
+  struct PruneResult {
+    std::vector<DeleteItem> deleted;
+    int64_t spaceReclaimed = 0;
+  };
+  Result<PruneResult> prune(const PruneOptions& opts);
 
   // ---- pull (image_pull.cpp) ----
   // A pull is two steps so that the network part needs no lock on the metadata DB:

@@ -176,6 +176,16 @@ std::string RegistryClient::Reply::header(const std::string& name) const {
   return it == headers.end() ? "" : it->second;
 }
 
+std::string registryDomain(std::string_view address) {
+  for (std::string_view scheme : {"https://", "http://"})
+    if (address.substr(0, scheme.size()) == scheme) address.remove_prefix(scheme.size());
+  address = address.substr(0, address.find('/'));
+  if (address.empty() || address == "index.docker.io" || address == "registry-1.docker.io" ||
+      address == "registry.hub.docker.com")
+    return "docker.io";
+  return std::string(address);
+}
+
 RegistryClient::RegistryClient(std::string domain, std::string repository,
                                RegistryCredentials creds, RegistryOptions opts)
     : domain_(std::move(domain)),
@@ -244,8 +254,12 @@ Status RegistryClient::fetchToken(const std::string& challenge) {
   };
   if (!c.param("service").empty()) add("service", c.param("service"));
   // Our scope, and the one the registry named if it differs (a 401 may ask for another).
-  std::string scope = "repository:" + repository_ + (opts_.push ? ":pull,push" : ":pull");
-  add("scope", scope);
+  // A login (no repository) asks for a token without a scope, as docker login does.
+  std::string scope;
+  if (!repository_.empty()) {
+    scope = "repository:" + repository_ + (opts_.push ? ":pull,push" : ":pull");
+    add("scope", scope);
+  }
   if (!c.param("scope").empty() && c.param("scope") != scope) add("scope", c.param("scope"));
   internal::HttpRequest req;
   req.url = url;
@@ -326,6 +340,24 @@ Error RegistryClient::registryError(long status, const std::string& body,
   if (status == 403) return forbidden(full);
   if (status == 429 || status >= 500) return unavailable(full);
   return invalidArgument(full);
+}
+
+Status RegistryClient::login() {
+  // Bearer: the token service checks the credentials here, and refuses bad ones.
+  WHARF_TRY(ensureConnected());
+  // A registry that asks for no authentication lets anyone in (docker's login agrees).
+  if (authScheme_.empty()) return okStatus();
+  WHARF_ASSIGN_OR_RETURN(Reply r, send("GET", "/v2/", {}, kMaxErrorBody, {}));
+  if (r.status == 200) return okStatus();
+  // docker's words (registry/auth.go loginV2).
+  std::string msg = "login attempt to " + base_ +
+                    "/v2/ failed with status: " + std::to_string(r.status) +
+                    (r.status == 401   ? " Unauthorized"
+                     : r.status == 403 ? " Forbidden"
+                                       : "");
+  if (r.status == 401) return Error(ErrorCategory::kUnauthorized, msg);
+  if (r.status == 403) return forbidden(msg);
+  return unavailable(msg);
 }
 
 Result<FetchedManifest> RegistryClient::manifest(const std::string& ref) {

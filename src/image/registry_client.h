@@ -36,6 +36,7 @@ Result<RegistryCredentials> decodeRegistryAuth(std::string_view header);
 struct RegistryOptions {
   std::vector<std::string> insecureRegistries;  // "host:port", "host", or "10.0.0.0/8"
   bool push = false;                            // ask for push rights too
+  int maxConcurrentDownloads = 3;               // pull: layers downloaded at once (dockerd's)
 };
 
 // What GET /v2/<name>/manifests/<ref> answered: the bytes, verified against their digest.
@@ -48,6 +49,11 @@ struct FetchedManifest {
 inline constexpr size_t kMaxManifestBytes = 4 << 20;  // docker's limit on manifests
 inline constexpr size_t kMaxConfigBytes = 16 << 20;
 
+// A registry as `docker login` names it ("127.0.0.1:5000", "https://index.docker.io/v1/",
+// "http://myreg:5000/") as the domain a reference has: no scheme or path; Docker Hub's
+// names (and an empty one) are "docker.io".
+std::string registryDomain(std::string_view serverAddress);
+
 // Whether `domain` ("127.0.0.1:5000", "localhost:5000", "myreg:443") may be reached over plain
 // HTTP or with unverified TLS.
 bool isInsecureRegistry(std::string_view domain, const std::vector<std::string>& insecure);
@@ -58,6 +64,11 @@ class RegistryClient {
   // "library/busybox".
   RegistryClient(std::string domain, std::string repository, RegistryCredentials creds,
                  RegistryOptions opts);
+
+  // `docker login`: whether the credentials open the registry's /v2/ (basic: the registry
+  // answers 200 with them; bearer: its token service grants a token for them). The client
+  // may be made with an empty repository for this.
+  Status login();
 
   // By tag or digest. A digest reference is checked against the bytes.
   Result<FetchedManifest> manifest(const std::string& tagOrDigest);

@@ -62,10 +62,13 @@ def free_port():
 
 
 class Registry:
-    """Debian's docker-registry on 127.0.0.1:<free port>, storage in a temp dir."""
+    """Debian's docker-registry on 127.0.0.1:<free port>, storage in a temp dir; with
+    htpasswd=(user, password), it asks for basic auth (an htpasswd file made with Apache's
+    htpasswd -B: distribution reads bcrypt only)."""
 
-    def __init__(self):
+    def __init__(self, htpasswd=None):
         self.tmp = tempfile.mkdtemp(prefix="wharf-reg-")
+        self.htpasswd = htpasswd
         self.port = free_port()
         self.addr = f"127.0.0.1:{self.port}"
         self.proc = None
@@ -76,6 +79,16 @@ class Registry:
             f.write("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
                     f"    rootdirectory: {self.tmp}/data\n  delete:\n    enabled: true\n"
                     f"http:\n  addr: {self.addr}\n")
+            if self.htpasswd:
+                if not ensure("apache2-utils", "htpasswd"):
+                    raise RuntimeError("htpasswd (apache2-utils) is not installable")
+                user, password = self.htpasswd
+                pw = subprocess.run(["htpasswd", "-Bbn", user, password], check=True,
+                                    capture_output=True, text=True).stdout
+                with open(os.path.join(self.tmp, "htpasswd"), "w") as h:
+                    h.write(pw)
+                f.write("auth:\n  htpasswd:\n    realm: wharf-test\n"
+                        f"    path: {self.tmp}/htpasswd\n")
         self._log = open(os.path.join(self.tmp, "registry.log"), "wb")
         self.proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=self._log,
                                      stderr=subprocess.STDOUT, start_new_session=True)

@@ -57,6 +57,7 @@ struct DaemonConfig {
   std::string bridge = "wharf0";  // -b/--bridge: the default bridge network's interface
   // --dns: the nameservers of containers without --dns (dockerd's; docs/daemon.md).
   std::vector<std::string> dns;
+  int maxConcurrentDownloads = 3;
 };
 
 // The firewall table of a daemon: "wharf" for the default bridge, else one per bridge name,
@@ -91,6 +92,9 @@ Status loadConfigFile(const std::string& path, DaemonConfig* cfg, const CLI::App
         if (app.count("--bridge") == 0) cfg->bridge = value.get<std::string>();
       } else if (key == "dns") {
         if (app.count("--dns") == 0) cfg->dns = value.get<std::vector<std::string>>();
+      } else if (key == "max-concurrent-downloads") {
+        if (app.count("--max-concurrent-downloads") == 0)
+          cfg->maxConcurrentDownloads = value.get<int>();
       } else if (key == "registry-mirrors") {
         cfg->registryMirrors = value.get<std::vector<std::string>>();
       } else {
@@ -204,6 +208,7 @@ int run(DaemonConfig cfg) {
   engine::ImageManagerConfig icfg;
   icfg.dataRoot = dataRoot;
   icfg.insecureRegistries = cfg.insecureRegistries;
+  icfg.maxConcurrentDownloads = cfg.maxConcurrentDownloads;
   engine::ImageManager images(io, pool, loopImages, workerImages, events, icfg);
   engine::ProcessShimLauncher shims(io, pool, runtime, {});
   engine::OverlayRootfs rootfs;
@@ -271,8 +276,9 @@ int run(DaemonConfig cfg) {
   }
   engine::NetworkService networkService(networks, containers);
 
-  api::Server server(io, containers, images, system, api::ServerConfig{}, &volumes,
-                     &networkService);
+  api::ServerConfig apiCfg;
+  apiCfg.uploadDir = dataRoot / "tmp";  // image load/import bodies: on disk, not in memory
+  api::Server server(io, containers, images, system, apiCfg, &volumes, &networkService);
   for (const auto& path : socketPaths) {
     st = server.listenUnix(path);
     if (!st.ok()) {
@@ -325,6 +331,9 @@ int main(int argc, char** argv) {
   app.add_option("--insecure-registry", cfg.insecureRegistries,
                  "Registries reached over HTTP or unverified TLS (host[:port] or CIDR)");
   app.add_option("--registry-mirror", cfg.registryMirrors, "Registry mirrors (unused)");
+  app.add_option("--max-concurrent-downloads", cfg.maxConcurrentDownloads,
+                 "Set the max concurrent downloads")
+      ->check(CLI::PositiveNumber);
   app.add_option("-b,--bridge", cfg.bridge, "Interface of the default bridge network")
       ->capture_default_str();
   app.add_option("--dns", cfg.dns,

@@ -2,6 +2,9 @@
 // ImageDelete, ImageLoad, ImageCreate (import from a tarball; pull), ImageGet and
 // ImageGetAll (save). Handlers translate; the engine decides.
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,21 +50,55 @@ void streamFd(UniqueFd fd, ResponderPtr r, const std::string& contentType) {
   pump->next();
 }
 
+// The body of an upload route as a file at its start: the server's spool file, or (a server
+// without an upload dir, the unit tests) the in-memory body written to a memfd. An empty
+// body is `what` missing.
+Result<UniqueFd> bodyAsFile(const Request& req, const std::string& what) {
+  UniqueFd fd;
+  if (req.bodyFile && *req.bodyFile) {
+    fd = UniqueFd(::fcntl(req.bodyFile->get(), F_DUPFD_CLOEXEC, 0));
+    if (!fd) return sysError("dup the request body file");
+  } else {
+    fd = UniqueFd(::memfd_create("wharf-upload", MFD_CLOEXEC));
+    if (!fd) return sysError("memfd_create for the request body");
+    size_t off = 0;
+    while (off < req.body.size()) {
+      ssize_t n = ::write(fd.get(), req.body.data() + off, req.body.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return sysError("write the request body");
+      off += static_cast<size_t>(n);
+    }
+    if (::lseek(fd.get(), 0, SEEK_SET) < 0) return sysError("rewind the request body");
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return sysError("stat the request body");
+  if (st.st_size == 0) return invalidArgument(what);
+  return fd;
+}
+
 // POST /images/create?fromSrc=-: docker import.
 void importImage(const RouteContextPtr& ctx, const Request& req, ResponderPtr r) {
   std::string src = req.query("fromSrc").value_or("");
-  if (src != "-")
-    return replyError(*r, notImplemented("importing from a URL is not supported yet; "
-                                         "download the file and import it from stdin"));
-  if (req.body.empty()) return replyError(*r, invalidArgument("import: the request has no body"));
   engine::ImageImportOptions opts;
+  UniqueFd tarball;  // empty for a URL: the engine downloads it
+  if (src == "-") {
+    auto body = bodyAsFile(req, "import: the request has no body");
+    if (!body.ok()) return replyError(*r, body.error());
+    tarball = std::move(*body);
+  } else if (src.rfind("http://", 0) == 0 || src.rfind("https://", 0) == 0) {
+    opts.source = src;
+  } else {
+    return replyError(*r, invalidArgument("import: fromSrc must be \"-\" (the request body) or "
+                                          "an http:// or https:// URL, not \"" +
+                                          src + "\""));
+  }
   std::string repo = req.query("repo").value_or(""), tag = req.query("tag").value_or("");
   if (!repo.empty()) opts.ref = tag.empty() ? repo : repo + ":" + tag;
   auto [b, e] = req.queryParams.equal_range("changes");
   for (auto it = b; it != e; ++it) opts.changes.push_back(it->second);
   opts.message = req.query("message").value_or("");
   opts.platform = req.query("platform").value_or("");
-  ctx->images.importImage(req.body, std::move(opts), [r](Result<engine::ImageSummary> s) {
+  ctx->images.importImage(std::move(tarball), std::move(opts), [r](Result<engine::ImageSummary> s) {
     if (!s.ok()) return replyError(*r, s.error());
     r->startStream(200, "application/json");
     r->write(jsonLine({{"status", s->id}}));
@@ -156,21 +193,53 @@ void pullImage(const RouteContextPtr& ctx, const Request& req, ResponderPtr r) {
       });
 }
 
-// POST /images/{name}/push?tag=: docker push, streamed as the pull is; the last message
-// carries docker's aux {Tag, Digest, Size}.
-void pushImage(const RouteContextPtr& ctx, const Request& req, ResponderPtr r) {
+// The repository of a familiar tag ("localhost:5000/a/b:1" -> "localhost:5000/a/b").
+std::string repositoryOf(const std::string& tag) {
+  size_t slash = tag.rfind('/'), colon = tag.rfind(':');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return tag;
+  return tag.substr(0, colon);
+}
+
+// Pushes refs[i], then the next, on one stream: each push ends with its aux object, the last
+// one ends the stream (docker's `push -a` reply).
+void pushEach(const RouteContextPtr& ctx, std::shared_ptr<ProgressStream> out,
+              std::shared_ptr<const std::vector<std::string>> refs, size_t i,
+              const std::string& registryAuth) {
   engine::ImagePullOptions opts;
-  std::string tag = req.query("tag").value_or("");
-  opts.ref = req.params.at("name") + ":" + (tag.empty() ? "latest" : tag);
-  opts.registryAuth = req.header("x-registry-auth");
-  auto out = std::make_shared<ProgressStream>(std::move(r));
+  opts.ref = (*refs)[i];
+  opts.registryAuth = registryAuth;
   ctx->images.pushImage(
       opts, [out](const engine::ImagePullProgress& p) { out->progress(p); },
-      [out](Result<engine::ImageBackend::PushResult> res) {
+      [ctx, out, refs, i, registryAuth](Result<engine::ImageBackend::PushResult> res) {
         if (!res.ok()) return out->fail(res.error());
-        out->finish({{"progressDetail", Json::object()},
-                     {"aux", {{"Tag", res->tag}, {"Digest", res->digest}, {"Size", res->size}}}});
+        Json aux{{"progressDetail", Json::object()},
+                 {"aux", {{"Tag", res->tag}, {"Digest", res->digest}, {"Size", res->size}}}};
+        if (i + 1 == refs->size()) return out->finish(aux);
+        out->line(aux);
+        pushEach(ctx, out, refs, i + 1, registryAuth);
       });
+}
+
+// POST /images/{name}/push?tag=: docker push, streamed as the pull is; the last message
+// carries docker's aux {Tag, Digest, Size}. Without a tag (`docker push -a`; the CLI adds
+// "latest" itself otherwise) every local tag of the repository is pushed, in tag order.
+void pushImage(const RouteContextPtr& ctx, const Request& req, ResponderPtr r) {
+  std::string name = req.params.at("name"), tag = req.query("tag").value_or("");
+  auto refs = std::make_shared<std::vector<std::string>>();
+  if (!tag.empty()) {
+    refs->push_back(name + ":" + tag);
+  } else {
+    auto list = ctx->images.listImages(false);
+    if (!list.ok()) return replyError(*r, list.error());
+    for (const auto& img : *list)
+      for (const auto& t : img.repoTags)
+        if (repositoryOf(t) == name) refs->push_back(t);
+    std::sort(refs->begin(), refs->end());
+    if (refs->empty())
+      return replyError(*r, notFound("An image does not exist locally with the tag: " + name));
+  }
+  auto out = std::make_shared<ProgressStream>(std::move(r));
+  pushEach(ctx, out, std::move(refs), 0, req.header("x-registry-auth"));
 }
 
 }  // namespace
@@ -204,11 +273,11 @@ void addImageTransferRoutes(Router& router, RouteContextPtr ctx) {
                             });
   });
 
-  router.add("POST", "/images/load", "ImageLoad", [ctx](const Request& req, ResponderPtr r) {
-    if (req.body.empty())
-      return replyError(*r, invalidArgument("load: the request has no body (an image archive)"));
+  router.addUpload("POST", "/images/load", "ImageLoad", [ctx](const Request& req, ResponderPtr r) {
+    auto body = bodyAsFile(req, "load: the request has no body (an image archive)");
+    if (!body.ok()) return replyError(*r, body.error());
     // quiet only hides progress bars in docker; the "Loaded image" lines are always sent.
-    ctx->images.loadImages(req.body, [r](Result<std::vector<engine::ImageSummary>> imgs) {
+    ctx->images.loadImages(std::move(*body), [r](Result<std::vector<engine::ImageSummary>> imgs) {
       if (!imgs.ok()) return replyError(*r, imgs.error());
       r->startStream(200, "application/json");
       for (const auto& img : *imgs) {
@@ -221,10 +290,12 @@ void addImageTransferRoutes(Router& router, RouteContextPtr ctx) {
     });
   });
 
-  router.add("POST", "/images/create", "ImageCreate", [ctx](const Request& req, ResponderPtr r) {
-    if (req.query("fromSrc")) return importImage(ctx, req, r);
-    pullImage(ctx, req, r);
-  });
+  // A pull has no body; an import's is the tarball.
+  router.addUpload("POST", "/images/create", "ImageCreate",
+                   [ctx](const Request& req, ResponderPtr r) {
+                     if (req.query("fromSrc")) return importImage(ctx, req, r);
+                     pullImage(ctx, req, r);
+                   });
 
   auto save = [ctx](std::vector<std::string> names, ResponderPtr r) {
     if (names.empty()) return replyError(*r, invalidArgument("no image named to save"));

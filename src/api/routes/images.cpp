@@ -1,6 +1,7 @@
-// Image routes (swagger tag "Image"): list and inspect; and wharf's own bootstrap of a built-in
-// image. Tag, delete, load, import, save and pull are in image_transfer.cpp.
+// Image routes (swagger tag "Image"): list, inspect and history; and wharf's own bootstrap of a
+// built-in image. Tag, delete, load, import, save and pull are in image_transfer.cpp.
 
+#include "api/internal/container_json.h"
 #include "api/internal/routes.h"
 
 namespace wharf::api {
@@ -87,6 +88,38 @@ void addImageRoutes(Router& router, RouteContextPtr ctx) {
                if (!d.ok()) return replyError(*r, d.error());
                replyJson(*r, 200, imageInspectJson(*d, req));
              });
+  // swagger: HistoryResponseItem; Tags is null where docker has none (entries below the top).
+  router.add("GET", "/images/{name*}/history", "ImageHistory",
+             [ctx](const Request& req, ResponderPtr r) {
+               auto h = ctx->images.imageHistory(req.params.at("name"));
+               if (!h.ok()) return replyError(*r, h.error());
+               Json out = Json::array();
+               for (const auto& e : *h)
+                 out.push_back({{"Id", e.id},
+                                {"Created", e.created},
+                                {"CreatedBy", e.createdBy},
+                                {"Tags", stringsOrNull(e.tags)},
+                                {"Size", e.size},
+                                {"Comment", e.comment}});
+               replyJson(*r, 200, out);
+             });
+  // swagger: ImagePrune. ImagesDeleted is null when nothing went, as dockerd answers.
+  router.add("POST", "/images/prune", "ImagePrune", [ctx](const Request& req, ResponderPtr r) {
+    auto filters = parseFilters(req.query("filters").value_or(""));
+    if (!filters.ok()) return replyError(*r, filters.error());
+    ctx->images.pruneImages(
+        std::move(*filters), [r](Result<engine::ImageBackend::PruneReport> rep) {
+          if (!rep.ok()) return replyError(*r, rep.error());
+          Json deleted = Json::array();
+          for (const auto& i : rep->deleted) {
+            if (!i.untagged.empty()) deleted.push_back({{"Untagged", i.untagged}});
+            if (!i.deleted.empty()) deleted.push_back({{"Deleted", i.deleted}});
+          }
+          replyJson(*r, 200,
+                    {{"ImagesDeleted", deleted.empty() ? Json(nullptr) : deleted},
+                     {"SpaceReclaimed", rep->spaceReclaimed}});
+        });
+  });
   router.add("POST", "/wharf/images/bootstrap", "WharfImageBootstrap",
              [ctx](const Request& req, ResponderPtr r) {
                std::string name = req.query("name").value_or("busybox");
@@ -98,6 +131,7 @@ void addImageRoutes(Router& router, RouteContextPtr ctx) {
                });
              });
   addImageTransferRoutes(router, ctx);
+  addRegistryRoutes(router, ctx);
 }
 
 }  // namespace wharf::api

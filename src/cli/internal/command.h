@@ -80,6 +80,10 @@ int cmdContainerInspect(Context& ctx, std::vector<std::string> args);
 int cmdImages(Context& ctx, std::vector<std::string> args);
 int cmdImageInspect(Context& ctx, std::vector<std::string> args);
 int cmdImageBootstrap(Context& ctx, std::vector<std::string> args);
+int cmdHistory(Context& ctx, std::vector<std::string> args);     // image_history.cpp
+int cmdImagePrune(Context& ctx, std::vector<std::string> args);  // image_prune.cpp
+int cmdLogin(Context& ctx, std::vector<std::string> args);       // login.cpp
+int cmdLogout(Context& ctx, std::vector<std::string> args);      // login.cpp
 // image_transfer.cpp
 int cmdTag(Context& ctx, std::vector<std::string> args);
 int cmdRmi(Context& ctx, std::vector<std::string> args);

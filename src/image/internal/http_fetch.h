@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base64.h"
 #include "common/error.h"
 
 namespace wharf::image::internal {
@@ -46,9 +47,8 @@ using BodySink = std::function<Status(std::string_view)>;
 // 64 KiB) to the response. Transport failures are kUnavailable.
 Result<HttpResponse> httpFetch(const HttpRequest& req, size_t maxBody, const BodySink& sink = {});
 
-// Base64 (standard alphabet, padded) and its inverse (accepting the URL-safe alphabet too,
-// with or without padding: X-Registry-Auth is base64url).
-std::string base64Encode(std::string_view in);
-Result<std::string> base64Decode(std::string_view in);
+// Base64 lives in common/base64.h; the registry code names it from here.
+using wharf::base64Decode;
+using wharf::base64Encode;
 
 }  // namespace wharf::image::internal

@@ -84,12 +84,69 @@ TEST(ImageTransferRoutes, ImportPassesRepoChangesAndMessage) {
   EXPECT_EQ(h.images.lastArchive, "tar");
 }
 
-TEST(ImageTransferRoutes, ImportFromUrlOrWithoutBodyIsRefused) {
+TEST(ImageTransferRoutes, ImportFromAUrlOrWithoutBody) {
   Harness h;
   EXPECT_EQ(h.call("POST", "/images/create", "", {{"fromSrc", "-"}})->status, 400);
-  EXPECT_EQ(
-      h.call("POST", "/images/create", "x", {{"fromSrc", "http://example.com/x.tar"}})->status,
-      501);
+  // A URL is the engine's to download: no body goes with it.
+  auto r = h.call("POST", "/images/create", "", {{"fromSrc", "http://127.0.0.1:1/x.tar"}});
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(h.images.lastImport.source, "http://127.0.0.1:1/x.tar");
+  EXPECT_EQ(h.images.lastArchive, "");
+  r = h.call("POST", "/images/create", "", {{"fromSrc", "ftp://127.0.0.1/x.tar"}});
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("http:// or https:// URL"), std::string::npos);
+}
+
+TEST(ImageRoutes, AuthChecksCredentialsThroughTheBackend) {
+  Harness h;
+  auto r = h.call("POST", "/v1.51/auth",
+                  R"({"username":"user","password":"pass","serveraddress":"127.0.0.1:5000"})");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->json()["Status"], "Login Succeeded");
+  EXPECT_EQ(h.images.lastLogin.serverAddress, "127.0.0.1:5000");
+  r = h.call("POST", "/auth", R"({"username":"user","password":"bad"})");
+  EXPECT_EQ(r->status, 401);
+  EXPECT_NE(r->body.find("failed with status: 401 Unauthorized"), std::string::npos);
+  EXPECT_EQ(h.call("POST", "/auth", "[1]")->status, 400);
+  EXPECT_EQ(h.call("POST", "/auth", "{")->status, 400);
+}
+
+TEST(ImageRoutes, PruneAnswersDockersReport) {
+  Harness h;
+  // Nothing dangling: ImagesDeleted is null.
+  auto r = h.call("POST", "/v1.51/images/prune", "", {{"filters", R"({"dangling":["true"]})"}});
+  ASSERT_EQ(r->status, 200);
+  EXPECT_TRUE(r->json()["ImagesDeleted"].is_null());
+  EXPECT_EQ(r->json()["SpaceReclaimed"], 0);
+  EXPECT_EQ(h.images.lastPruneFilters["dangling"], std::vector<std::string>{"true"});
+  // -a: the unused busybox goes with its tag.
+  r = h.call("POST", "/images/prune", "", {{"filters", R"({"dangling":{"false":true}})"}});
+  ASSERT_EQ(r->status, 200);
+  Json j = r->json();
+  ASSERT_EQ(j["ImagesDeleted"].size(), 2u);
+  EXPECT_EQ(j["ImagesDeleted"][0]["Untagged"], "busybox:latest");
+  EXPECT_EQ(j["ImagesDeleted"][1]["Deleted"], "sha256:" + std::string(64, 'b'));
+  EXPECT_EQ(j["SpaceReclaimed"], 100);
+  EXPECT_EQ(h.call("POST", "/images/prune", "", {{"filters", "{bad"}})->status, 400);
+}
+
+TEST(ImageRoutes, HistoryAnswersDockersShape) {
+  Harness h;
+  auto r = h.call("GET", "/v1.51/images/busybox/history");
+  ASSERT_EQ(r->status, 200);
+  Json j = r->json();
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["Id"], "sha256:" + std::string(64, 'b'));
+  EXPECT_EQ(j[0]["Tags"], Json::array({"busybox:latest"}));
+  EXPECT_EQ(j[0]["Created"], 1700000000);
+  EXPECT_EQ(j[1]["Id"], "<missing>");
+  EXPECT_TRUE(j[1]["Tags"].is_null());
+  EXPECT_EQ(j[1]["Size"], 0);
+  EXPECT_EQ(j[1]["Comment"], "base");
+  for (const char* k : {"Id", "Created", "CreatedBy", "Tags", "Size", "Comment"})
+    EXPECT_TRUE(j[0].contains(k)) << k;
+  EXPECT_EQ(h.call("GET", "/images/nosuch/history")->status, 404);
 }
 
 TEST(ImageTransferRoutes, SaveStreamsTheBackendsArchive) {
@@ -182,6 +239,24 @@ TEST(ImageTransferRoutes, PushStreamsAndEndsWithAux) {
   EXPECT_EQ(ls[2]["aux"]["Digest"], "sha256:" + std::string(64, 'm'));
   EXPECT_EQ(ls[2]["aux"]["Size"], 525);
   EXPECT_EQ(h.call("POST", "/images/nosuch/push")->status, 404);
+}
+
+// docker push -a sends no tag: every local tag of the repository, one aux each, in order.
+TEST(ImageTransferRoutes, PushWithoutTagPushesEveryTag) {
+  Harness h;
+  ASSERT_EQ(h.call("POST", "/images/busybox/tag", "", {{"repo", "busybox"}, {"tag", "2"}})->status,
+            201);
+  auto r = h.call("POST", "/v1.51/images/busybox/push");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(h.images.lastPull.ref, "busybox:latest");
+  size_t auxes = 0, first = r->body.find("busybox:2"), second = r->body.find("busybox:latest");
+  for (size_t p = 0; (p = r->body.find("\"aux\"", p)) != std::string::npos; ++p) ++auxes;
+  EXPECT_EQ(auxes, 2u);
+  EXPECT_LT(first, second);  // "2" sorts before "latest"
+  auto missing = h.call("POST", "/images/nosuch/push");
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_NE(missing->body.find("An image does not exist locally with the tag: nosuch"),
+            std::string::npos);
 }
 
 }  // namespace

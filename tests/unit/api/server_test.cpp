@@ -143,7 +143,9 @@ class ServerTest : public ::testing::Test {
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     sock_ = dir_ + "/api.sock";
-    server_ = std::make_unique<Server>(io_, containers_, images_, system_, ServerConfig{});
+    ServerConfig cfg;
+    cfg.uploadDir = dir_ + "/uploads";
+    server_ = std::make_unique<Server>(io_, containers_, images_, system_, cfg);
     ASSERT_TRUE(server_->listenUnix(sock_).ok());
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -255,6 +257,28 @@ TEST_F(ServerTest, MalformedAndOversizedRequests) {
   RawClient ok(sock_);
   ok.request("GET", "/_ping");
   EXPECT_EQ(ok.read().status, 200);
+}
+
+// An image archive is not held in memory: its body goes to an unlinked file in the upload
+// dir, so one larger than the in-memory limit (16 MiB) loads, and nothing stays behind.
+TEST_F(ServerTest, UploadBodiesAreSpooledToDiskWithoutTheMemoryLimit) {
+  RawClient c(sock_);
+  c.send("POST /v1.51/images/load HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n");
+  std::string chunk(1 << 20, 'x');
+  for (int i = 0; i < 20; ++i) c.send("100000\r\n" + chunk + "\r\n");
+  c.send("0\r\n\r\n");
+  RawResponse r = c.read();
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("Loaded image: busybox:latest"), std::string::npos);
+  size_t got = 0;
+  onLoop([&] { got = images_.lastArchive.size(); });
+  EXPECT_EQ(got, size_t{20} << 20);
+  EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/uploads"));
+
+  // An empty upload is the route's error, not the server's.
+  RawClient empty(sock_);
+  empty.request("POST", "/images/load");
+  EXPECT_EQ(empty.read().status, 400);
 }
 
 TEST_F(ServerTest, BadBodyAndUnknownImage) {
@@ -433,7 +457,7 @@ TEST_F(ServerTest, EndpointsNotBuiltYetAre501NamingTheFeature) {
        {std::tuple{"PUT", "/v1.51/volumes/x", "cluster volumes"},
         std::tuple{"GET", "/v1.51/volumes", "volumes"}, std::tuple{"POST", "/build", "image build"},
         std::tuple{"GET", "/containers/abc/top", "container top"},
-        std::tuple{"GET", "/images/busybox/history", "image history"}}) {
+        std::tuple{"GET", "/system/df", "system df"}}) {
     RawClient c(sock_);
     c.request(method, path);
     auto r = c.read();

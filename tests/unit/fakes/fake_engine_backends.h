@@ -60,6 +60,15 @@ class FakeImageBackend : public engine::ImageBackend {
     }
     return notFound("No such image: " + full);
   }
+  // Two entries: the image's own (a layer) over an empty-layer one.
+  Result<std::vector<engine::ImageHistoryItem>> imageHistory(const std::string& name) override {
+    auto d = inspectImage(name);
+    if (!d.ok()) return d.error();
+    return std::vector<engine::ImageHistoryItem>{
+        {d->summary.id, 1700000000, "/bin/sh -c #(nop) ADD file:abc in /", "", d->summary.repoTags,
+         d->summary.size},
+        {"<missing>", 1690000000, "/bin/sh -c #(nop)  CMD [\"sh\"]", "base", {}, 0}};
+  }
 
   void bootstrapImage(const std::string& name,
                       std::function<void(Result<engine::ImageSummary>)> done) override {
@@ -91,17 +100,17 @@ class FakeImageBackend : public engine::ImageBackend {
     std::erase_if(images_, [&](const auto& i) { return i.summary.id == d->summary.id; });
     done(out);
   }
-  void loadImages(std::string archive,
+  void loadImages(UniqueFd archive,
                   std::function<void(Result<std::vector<engine::ImageSummary>>)> done) override {
-    lastArchive = std::move(archive);
+    lastArchive = readAll(archive);
     if (lastArchive.rfind("bad", 0) == 0) return done(invalidArgument("load: not an archive"));
     engine::ImageSummary untagged;
     untagged.id = "sha256:" + std::string(64, 'u');
     done(std::vector<engine::ImageSummary>{images_.front().summary, untagged});
   }
-  void importImage(std::string tarball, engine::ImageImportOptions opts,
+  void importImage(UniqueFd tarball, engine::ImageImportOptions opts,
                    std::function<void(Result<engine::ImageSummary>)> done) override {
-    lastArchive = std::move(tarball);
+    lastArchive = readAll(tarball);
     lastImport = std::move(opts);
     engine::ImageSummary s;
     s.id = "sha256:" + std::string(64, 'i');
@@ -143,6 +152,31 @@ class FakeImageBackend : public engine::ImageBackend {
     done(r);
   }
 
+  // Untagged images (every one with dangling=false) not in inUse; 100 bytes each.
+  void pruneImages(std::map<std::string, std::vector<std::string>> filters,
+                   std::function<void(Result<PruneReport>)> done) override {
+    lastPruneFilters = filters;
+    bool all =
+        filters.count("dangling") && filters["dangling"] == std::vector<std::string>{"false"};
+    PruneReport rep;
+    std::erase_if(images_, [&](const engine::ImageDetail& d) {
+      if (inUse.count(d.summary.id) || (!all && !d.summary.repoTags.empty())) return false;
+      for (const auto& t : d.summary.repoTags) rep.deleted.push_back({t, ""});
+      rep.deleted.push_back({"", d.summary.id});
+      rep.spaceReclaimed += 100;
+      return true;
+    });
+    done(rep);
+  }
+  // Accepts "user"/"pass" only.
+  void login(engine::RegistryLogin req, std::function<void(Status)> done) override {
+    lastLogin = req;
+    if (req.username != "user" || req.password != "pass")
+      return done(
+          Error(ErrorCategory::kUnauthorized, "login attempt to http://" + req.serverAddress +
+                                                  "/v2/ failed with status: 401 Unauthorized"));
+    done(okStatus());
+  }
   void pushImage(engine::ImagePullOptions opts,
                  std::function<void(const engine::ImagePullProgress&)> progress,
                  std::function<void(Result<PushResult>)> done) override {
@@ -157,6 +191,18 @@ class FakeImageBackend : public engine::ImageBackend {
   std::set<std::string> inUse;
   engine::ImagePullOptions lastPull;
   std::string lastArchive;
+  engine::RegistryLogin lastLogin;
+  std::map<std::string, std::vector<std::string>> lastPruneFilters;
+
+  // What a load or import was given: the whole file from its position.
+  static std::string readAll(const UniqueFd& fd) {
+    std::string out;
+    if (!fd) return out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    return out;
+  }
   engine::ImageImportOptions lastImport;
 
  private:

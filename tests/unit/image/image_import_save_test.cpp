@@ -92,6 +92,26 @@ TEST_F(ImportSaveTest, ImportMakesARunnableOneLayerImageWithChanges) {
   EXPECT_EQ(a_.svc.resolve("mine/app:v1").value().id, img->id);
 }
 
+TEST_F(ImportSaveTest, HistoryOfAnImportIsItsOneEntry) {
+  ImageService::ImportOptions o;
+  o.ref = "mine/hist:1";
+  o.message = "imported here";
+  o.source = "rootfs.tar";
+  // Uncompressed: the layer blob is the tar, so its size is the image's.
+  auto img = a_.svc.importTarball(rootfsTar(), o);
+  ASSERT_TRUE(img.ok()) << img.error().message();
+  auto h = a_.svc.history("mine/hist:1");
+  ASSERT_TRUE(h.ok()) << h.error().message();
+  ASSERT_EQ(h->size(), 1u);
+  EXPECT_EQ(h->at(0).id, img->id);
+  EXPECT_EQ(h->at(0).tags, std::vector<std::string>{"mine/hist:1"});
+  EXPECT_EQ(h->at(0).comment, "imported here");
+  EXPECT_EQ(h->at(0).createdBy, "wharf import rootfs.tar");
+  EXPECT_EQ(h->at(0).size, img->size);
+  EXPECT_GT(h->at(0).created, 0);
+  EXPECT_EQ(a_.svc.history("no/such:1").error().category(), ErrorCategory::kNotFound);
+}
+
 TEST_F(ImportSaveTest, ImportWithoutNameIsUntagged) {
   auto img = a_.svc.importTarball(rootfsTar(), {});
   ASSERT_TRUE(img.ok()) << img.error().message();
