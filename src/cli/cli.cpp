@@ -144,10 +144,10 @@ void printUsage(std::ostream& out) {
 // "not a wharf command", which reads like a typo.
 bool isDockerCommandNotBuilt(const std::string& cmd) {
   static const std::set<std::string> kDocker = {
-      "builder", "buildx", "build",  "checkpoint", "commit",  "compose", "config",   "context",
-      "cp",      "diff",   "export", "history",    "login",   "logout",  "manifest", "node",
-      "plugin",  "push",   "search", "secret",     "service", "stack",   "stats",    "swarm",
-      "top",     "trust",  "update", "init",       "scout",   "debug",   "sbom"};
+      "builder", "buildx", "build",  "checkpoint", "commit",   "compose", "config",
+      "context", "cp",     "diff",   "export",     "manifest", "node",    "plugin",
+      "push",    "search", "secret", "service",    "stack",    "stats",   "swarm",
+      "top",     "trust",  "update", "init",       "scout",    "debug",   "sbom"};
   return kDocker.count(cmd) > 0;
 }
 

@@ -5,23 +5,15 @@
 #include <algorithm>
 
 #include "api/internal/container_json.h"
+#include "common/json_read.h"
 #include "common/port_spec.h"
 
 namespace wharf::api {
 
-namespace {
-
-Error badType(const std::string& where, const char* want, const Json& got) {
-  return invalidArgument("invalid JSON: " + where + ": expected " + want + ", got " +
-                         got.type_name());
-}
-
-}  // namespace
-
 Status readPortFields(const Json& body, engine::ContainerSpec& s) {
-  if (auto it = body.find("ExposedPorts"); it != body.end() && !it->is_null()) {
-    if (!it->is_object()) return badType("Config.ExposedPorts", "an object", *it);
-    for (const auto& [key, v] : it->items()) {
+  WHARF_ASSIGN_OR_RETURN(const Json* exposed, json::object(body, "ExposedPorts", "Config"));
+  if (exposed) {
+    for (const auto& [key, v] : exposed->items()) {
       (void)v;
       auto k = parsePortKey(key);
       if (!k.ok()) return std::move(k).error();
@@ -32,29 +24,24 @@ Status readPortFields(const Json& body, engine::ContainerSpec& s) {
   }
   auto hc = body.find("HostConfig");
   if (hc == body.end() || !hc->is_object()) return okStatus();
-  if (auto it = hc->find("PublishAllPorts"); it != hc->end() && !it->is_null()) {
-    if (!it->is_boolean()) return badType("HostConfig.PublishAllPorts", "a boolean", *it);
-    s.publishAllPorts = it->get<bool>();
-  }
-  auto pb = hc->find("PortBindings");
-  if (pb == hc->end() || pb->is_null()) return okStatus();
-  if (!pb->is_object()) return badType("HostConfig.PortBindings", "an object", *pb);
+  WHARF_TRY(json::read(*hc, "PublishAllPorts", "HostConfig", s.publishAllPorts));
+  WHARF_ASSIGN_OR_RETURN(const Json* pb, json::object(*hc, "PortBindings", "HostConfig"));
+  if (!pb) return okStatus();
   // moby's validation at create: each key a port (range), each HostPort empty or one.
   for (const auto& [key, list] : pb->items()) {
     auto k = parsePortKey(key);
     if (!k.ok()) return std::move(k).error();
     auto& out = s.portBindings[k->toString()];
     if (list.is_null()) continue;
-    if (!list.is_array())
-      return badType("HostConfig.PortBindings[\"" + key + "\"]", "an array", list);
-    for (const auto& b : list) {
-      if (!b.is_object())
-        return badType("HostConfig.PortBindings[\"" + key + "\"]", "an array of objects", b);
+    const std::string where = "HostConfig.PortBindings[\"" + key + "\"]";
+    if (!list.is_array()) return json::typeError(where, "an array", list);
+    for (size_t i = 0; i < list.size(); ++i) {
+      const Json& b = list[i];
+      const std::string at = json::element(where, i);
+      if (!b.is_object()) return json::typeError(at, "an object", b);
       PortBinding binding;
-      auto ip = b.find("HostIp");
-      auto port = b.find("HostPort");
-      if (ip != b.end() && ip->is_string()) binding.hostIp = ip->get<std::string>();
-      if (port != b.end() && port->is_string()) binding.hostPort = port->get<std::string>();
+      WHARF_TRY(json::read(b, "HostIp", at, binding.hostIp));
+      WHARF_TRY(json::read(b, "HostPort", at, binding.hostPort));
       if (!binding.hostPort.empty() && !parsePortRange(binding.hostPort).ok())
         return invalidArgument("invalid port specification: \"" + binding.hostPort + "\"");
       out.push_back(std::move(binding));
