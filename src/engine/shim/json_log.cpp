@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "common/time.h"
 
@@ -41,27 +42,47 @@ size_t utf8SequenceLength(std::string_view s, size_t i, uint32_t* cp) {
   return len;
 }
 
+// Bytes JSON and moby copy as they are: printable ASCII but for \ " < > &.
+bool plainAscii(unsigned char b) {
+  return b >= 0x20 && b < 0x80 && b != '\\' && b != '"' && b != '<' && b != '>' && b != '&';
+}
+
 }  // namespace
 
 void appendJsonString(std::string& out, std::string_view s) {
-  out.push_back('"');
+  // The shim encodes every byte a container prints, so this is its hot loop: runs of plain
+  // bytes are appended at once and escapes are written into room reserved up front (at most
+  // 6 bytes per input byte), never a push_back per byte.
+  size_t base = out.size();
+  out.resize(base + 2 + 6 * s.size());
+  char* w = out.data() + base;
+  *w++ = '"';
   size_t i = 0;
   while (i < s.size()) {
+    size_t run = i;
+    while (run < s.size() && plainAscii(static_cast<unsigned char>(s[run]))) ++run;
+    if (run > i) {
+      std::memcpy(w, s.data() + i, run - i);
+      w += run - i;
+      i = run;
+      continue;
+    }
     auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) {
-      if (b >= 0x20 && b != '\\' && b != '"' && b != '<' && b != '>' && b != '&') {
-        out.push_back(static_cast<char>(b));
-      } else if (b == '\\' || b == '"') {
-        out.push_back('\\');
-        out.push_back(static_cast<char>(b));
+      if (b == '\\' || b == '"') {
+        *w++ = '\\';
+        *w++ = static_cast<char>(b);
       } else if (b == '\n') {
-        out += "\\n";
+        *w++ = '\\';
+        *w++ = 'n';
       } else if (b == '\r') {
-        out += "\\r";
+        *w++ = '\\';
+        *w++ = 'r';
       } else {
-        out += "\\u00";
-        out.push_back(kHex[b >> 4]);
-        out.push_back(kHex[b & 15]);
+        std::memcpy(w, "\\u00", 4);
+        w[4] = kHex[b >> 4];
+        w[5] = kHex[b & 15];
+        w += 6;
       }
       ++i;
       continue;
@@ -69,18 +90,22 @@ void appendJsonString(std::string& out, std::string_view s) {
     uint32_t cp = 0;
     size_t len = utf8SequenceLength(s, i, &cp);
     if (len == 0) {
-      out += "\\ufffd";
+      std::memcpy(w, "\\ufffd", 6);
+      w += 6;
       ++i;
       continue;
     }
     if (cp == 0x2028 || cp == 0x2029) {
-      out += cp == 0x2028 ? "\\u2028" : "\\u2029";
+      std::memcpy(w, cp == 0x2028 ? "\\u2028" : "\\u2029", 6);
+      w += 6;
     } else {
-      out.append(s.substr(i, len));
+      std::memcpy(w, s.data() + i, len);
+      w += len;
     }
     i += len;
   }
-  out.push_back('"');
+  *w++ = '"';
+  out.resize(static_cast<size_t>(w - out.data()));
 }
 
 std::string encodeLogLine(std::string_view data, std::string_view stream, int64_t timeNanos) {
