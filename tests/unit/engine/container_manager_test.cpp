@@ -295,7 +295,8 @@ TEST_F(ContainerManagerTest, RenameChecksNamesAndPublishesTheOldOne) {
   EXPECT_EQ(st.error().category(), ErrorCategory::kConflict);
   EXPECT_EQ(st.error().message(),
             "Error when allocating new name: Conflict. The container name \"/second\" is already "
-            "in use by container \"" + other +
+            "in use by container \"" +
+                other +
                 "\". You have to remove (or rename) that container to be able to reuse that name.");
   EXPECT_EQ(mgr_->renameContainer("first", "first").error().category(),
             ErrorCategory::kInvalidArgument);
