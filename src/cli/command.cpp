@@ -1,5 +1,7 @@
 #include "cli/internal/command.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "cli/format.h"
@@ -82,6 +84,15 @@ std::optional<int> requireNoArgs(Context& ctx, const std::string& path, size_t h
   ctx.io.err << "\"" << path << "\" accepts no arguments.\nSee '" << path
              << " --help'.\n\nUsage:  " << path << " " << usage << "\n";
   return 1;
+}
+
+bool confirmPrune(Context& ctx, const std::string& warning) {
+  ctx.io.out << "WARNING! " << warning << "\nAre you sure you want to continue? [y/N] "
+             << std::flush;
+  std::string answer;
+  char c;
+  while (answer.size() < 64 && ::read(ctx.io.inFd, &c, 1) == 1 && c != '\n') answer.push_back(c);
+  return answer == "y" || answer == "Y";
 }
 
 namespace {

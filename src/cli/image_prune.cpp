@@ -1,8 +1,6 @@
 // `wharf image prune [-a] [-f] [--filter k=v]`: docker's prompt, output and exit codes
 // (cli/command/image/prune.go).
 
-#include <unistd.h>
-
 #include "cli/format.h"
 #include "cli/internal/command.h"
 
@@ -35,18 +33,11 @@ int cmdImagePrune(Context& ctx, std::vector<std::string> args) {
   }
   // docker sends dangling=true unless -a, which sends dangling=false.
   filters["dangling"] = {all ? "false" : "true"};
-  if (!force) {
-    ctx.io.out << (all ? "WARNING! This will remove all images without at least one container "
-                         "associated to them.\n"
-                       : "WARNING! This will remove all dangling images.\n")
-               << "Are you sure you want to continue? [y/N] " << std::flush;
-    std::string answer;
-    char c;
-    while (::read(ctx.io.inFd, &c, 1) == 1 && c != '\n') answer.push_back(c);
-    if (answer != "y" && answer != "Y") {
-      ctx.io.out << "Total reclaimed space: 0B\n";
-      return 0;
-    }
+  if (!force && !confirmPrune(ctx, all ? "This will remove all images without at least one "
+                                         "container associated to them."
+                                       : "This will remove all dangling images.")) {
+    ctx.io.out << "Total reclaimed space: 0B\n";
+    return 0;
   }
   auto r = ctx.client().imagePrune(filters);
   if (!r.ok()) return ctx.fail(r.error());

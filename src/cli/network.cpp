@@ -1,7 +1,5 @@
 // Network commands: network create, ls, inspect, rm, prune (docker's flags and output).
 
-#include <unistd.h>
-
 #include <ctime>
 
 #include "cli/format.h"
@@ -228,15 +226,10 @@ int cmdNetworkPrune(Context& ctx, std::vector<std::string> args) {
   if (auto rc = parseArgs(ctx, app, "wharf network prune", std::move(args))) return *rc;
   auto f = filtersJson(ctx, filters);
   if (!f) return 1;
-  if (!force) {
-    ctx.io.out << "WARNING! This will remove all custom networks not used by at least one "
-                  "container.\nAre you sure you want to continue? [y/N] "
-               << std::flush;
-    std::string answer;
-    char c;
-    while (::read(ctx.io.inFd, &c, 1) == 1 && c != '\n') answer += c;
-    if (answer != "y" && answer != "Y") return 0;
-  }
+  if (!force &&
+      !confirmPrune(ctx,
+                    "This will remove all custom networks not used by at least one container."))
+    return 0;
   auto r = ctx.client().networkPrune(*f);
   if (!r.ok()) return ctx.fail(r.error());
   const Json& deleted = r->contains("NetworksDeleted") ? (*r)["NetworksDeleted"] : Json();

@@ -1,8 +1,6 @@
 // Volume commands: volume create, ls, rm, prune (volume inspect is in container.cpp), with
 // docker's flags, output and messages.
 
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "cli/format.h"
@@ -199,19 +197,12 @@ int cmdVolumePrune(Context& ctx, std::vector<std::string> args) {
     }
     (*filters)["all"] = {"true"};
   }
-  if (!force) {
-    ctx.io.out << (all ? "WARNING! This will remove all local volumes not used by at least one "
-                         "container.\n"
-                       : "WARNING! This will remove anonymous local volumes not used by at least "
-                         "one container.\n")
-               << "Are you sure you want to continue? [y/N] " << std::flush;
-    std::string answer;
-    char c;
-    while (::read(ctx.io.inFd, &c, 1) == 1 && c != '\n') answer.push_back(c);
-    if (answer != "y" && answer != "Y") {
-      ctx.io.out << "Total reclaimed space: 0B\n";
-      return 0;
-    }
+  if (!force && !confirmPrune(ctx, all ? "This will remove all local volumes not used by at "
+                                         "least one container."
+                                       : "This will remove anonymous local volumes not used "
+                                         "by at least one container.")) {
+    ctx.io.out << "Total reclaimed space: 0B\n";
+    return 0;
   }
   auto r = ctx.client().volumePrune(*filters);
   if (!r.ok()) return ctx.fail(r.error());

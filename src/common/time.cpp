@@ -221,7 +221,11 @@ Result<int64_t> parseTimestamp(std::string_view s, int64_t nowUnixNanos) {
     return invalidArgument("failed to parse value as time or duration: \"" + std::string(s) + "\"");
   };
   if (s.empty() || s.size() > 64) return bad();
-  if (auto d = parseDuration(s); d.ok()) return nowUnixNanos - *d;
+  // "0" is a valid Go duration, but docker's GetTimestamp reads it as the Unix epoch
+  // (`events --since 0` replays everything).
+  if (s != "0") {
+    if (auto d = parseDuration(s); d.ok()) return nowUnixNanos - *d;
+  }
   if (s.find_first_not_of("0123456789.-") == std::string_view::npos &&
       s.find('-', 1) == std::string_view::npos) {
     // Unix seconds, optionally ".nanoseconds" (docker: the fraction is nanoseconds, padded).

@@ -7,6 +7,7 @@ by that unique directory in their command line or by their container cgroup -- t
 everything under the temp dir, removes the containers' cgroups and deletes the temp dir.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -15,6 +16,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -311,3 +313,48 @@ class DaemonTestCase(unittest.TestCase):
 
     def assertExit(self, result, code):
         self.assertEqual(result.code, code, f"{result}\n--- wharfd log ---\n{self.daemon.log()}")
+
+
+# -- memory --------------------------------------------------------------------------------
+def status_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+class RssSampler:
+    """The largest VmRSS of a process while the block runs, sampled every 20 ms."""
+
+    def __init__(self, pid):
+        self.pid, self.peak_kib, self._stop = pid, 0, threading.Event()
+
+    def __enter__(self):
+        def run():
+            while not self._stop.is_set():
+                self.peak_kib = max(self.peak_kib, status_kib(self.pid, "VmRSS"))
+                time.sleep(0.02)
+        self._t = threading.Thread(target=run)
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+
+
+@contextlib.contextmanager
+def asan_without_quarantine():
+    """Daemons started inside run without ASan's quarantine. The dev build runs under ASan,
+    which keeps up to 256 MiB of freed memory resident on purpose; without it VmRSS shows
+    what wharfd itself holds (tests that bound wharfd's memory need that)."""
+    saved = os.environ.get("ASAN_OPTIONS")
+    os.environ["ASAN_OPTIONS"] = (saved + ":" if saved else "") + "quarantine_size_mb=0"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["ASAN_OPTIONS"]
+        else:
+            os.environ["ASAN_OPTIONS"] = saved

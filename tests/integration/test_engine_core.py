@@ -152,6 +152,11 @@ class EngineCoreTest(DaemonTestCase):
         self.assertEqual(len(evs), 1, evs)
         self.assertEqual(evs[0]["Actor"]["Attributes"]["oldName"], "/" + old)
         self.assertEqual(evs[0]["Actor"]["Attributes"]["name"], new)
+        # --since 0 is the epoch (docker's GetTimestamp), so it replays the event too.
+        r = self.daemon.wharf("events", "--since", "0", "--until", f"{time.time() + 0.5:.3f}",
+                              "--filter", "event=rename", "--filter", f"container={new}")
+        self.assertExit(r, 0)
+        self.assertEqual(len(r.out.splitlines()), 1, r.out)
         self.assertExit(self.daemon.wharf("rm", "-f", new, third), 0)
 
     def test_pause_unpause_ps_and_refusals(self):

@@ -15,7 +15,8 @@ import time
 import unittest
 
 import harness
-from harness import DaemonTestCase, require_root
+from harness import (DaemonTestCase, RssSampler, asan_without_quarantine, require_root,
+                     status_kib)
 from image_fixture import rootfs_tar
 
 MiB = 1 << 20
@@ -71,34 +72,6 @@ def big_layer(path, size):
                 return n
 
         tar.addfile(info, io.BufferedReader(Random(), MiB))
-
-
-def status_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-class RssSampler:
-    """The largest VmRSS of a process while the block runs, sampled every 20 ms."""
-
-    def __init__(self, pid):
-        self.pid, self.peak_kib, self._stop = pid, 0, threading.Event()
-
-    def __enter__(self):
-        def run():
-            while not self._stop.is_set():
-                self.peak_kib = max(self.peak_kib, status_kib(self.pid, "VmRSS"))
-                time.sleep(0.02)
-        self._t = threading.Thread(target=run)
-        self._t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._t.join()
 
 
 @require_root
@@ -243,17 +216,8 @@ class UploadTest(DaemonTestCase):
 class DockerCliUploadTest(DaemonTestCase):
     @classmethod
     def setUpClass(cls):
-        # The dev build runs under ASan, whose quarantine keeps up to 256 MiB of freed memory
-        # resident on purpose: without it, VmRSS shows what wharfd itself holds.
-        saved = os.environ.get("ASAN_OPTIONS")
-        os.environ["ASAN_OPTIONS"] = (saved + ":" if saved else "") + "quarantine_size_mb=0"
-        try:
+        with asan_without_quarantine():
             super().setUpClass()
-        finally:
-            if saved is None:
-                del os.environ["ASAN_OPTIONS"]
-            else:
-                os.environ["ASAN_OPTIONS"] = saved
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="wharf-it-upload-")

@@ -6,8 +6,8 @@ import os
 import subprocess
 import unittest
 
-from harness import WHARF, DaemonTestCase, require_root
-from test_image_upload import RssSampler, status_kib
+from harness import (WHARF, DaemonTestCase, RssSampler, asan_without_quarantine,
+                     require_root, status_kib)
 
 MiB = 1024 * 1024
 LINE = 100 * 1000 * 1000
@@ -17,17 +17,8 @@ LINE = 100 * 1000 * 1000
 class MemoryBoundsTest(DaemonTestCase):
     @classmethod
     def setUpClass(cls):
-        # Under ASan (the dev build) the quarantine keeps up to 256 MiB of freed memory
-        # resident on purpose; without it VmRSS shows what wharfd itself holds.
-        saved = os.environ.get("ASAN_OPTIONS")
-        os.environ["ASAN_OPTIONS"] = (saved + ":" if saved else "") + "quarantine_size_mb=0"
-        try:
+        with asan_without_quarantine():
             super().setUpClass()
-        finally:
-            if saved is None:
-                del os.environ["ASAN_OPTIONS"]
-            else:
-                os.environ["ASAN_OPTIONS"] = saved
 
     def count_bytes(self, *args):
         """Runs `wharf ARGS` with its stdout counted by `wc -c` (not held in this process)."""

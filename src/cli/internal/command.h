@@ -51,6 +51,9 @@ std::optional<int> requireMinArgs(Context& ctx, const std::string& path, size_t 
                                   const std::string& usage);
 std::optional<int> requireNoArgs(Context& ctx, const std::string& path, size_t have,
                                  const std::string& usage);
+// docker's prune prompt: prints the warning and "Are you sure you want to continue? [y/N] ",
+// reads one line of stdin; true for "y"/"Y".
+bool confirmPrune(Context& ctx, const std::string& warning);
 
 // Writes rows with a --format value: "" = defaultFormat, "table ..." = header row + tabwriter,
 // "json" = {{json .}}, anything else = one template execution per row. header maps field

@@ -49,6 +49,8 @@ TEST(TimeTest, ParsesGoDurations) {
 TEST(TimeTest, ParsesDockerTimestamps) {
   const int64_t now = 1700000000 * kS;
   EXPECT_EQ(*parseTimestamp("10m", now), now - 600 * kS);
+  EXPECT_EQ(*parseTimestamp("0", now), 0);  // the epoch, not "now minus 0s" (docker)
+  EXPECT_EQ(*parseTimestamp("0s", now), now);
   EXPECT_EQ(*parseTimestamp("1700000000", now), now);
   EXPECT_EQ(*parseTimestamp("1700000000.5", now), now + kS / 2);
   EXPECT_EQ(*parseTimestamp("1700000000.000000001", now), now + 1);
