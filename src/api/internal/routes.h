@@ -36,6 +36,14 @@ void addVolumeRoutes(Router& router, RouteContextPtr ctx);
 // 501 for the Engine API endpoints not built yet (routes/not_implemented.cpp); last.
 void addNotImplementedRoutes(Router& router);
 
+// Shared by the container and exec routes (routes/containers.cpp).
+inline constexpr const char* kRawStream = "application/vnd.docker.raw-stream";
+inline constexpr const char* kMultiplexedStream = "application/vnd.docker.multiplexed-stream";
+// moby: raw for a TTY; multiplexed otherwise, announced as such from API 1.42.
+const char* streamType(const Request& req, bool tty);
+// An optional integer query parameter: absent or empty is nullopt; anything else must parse.
+Result<std::optional<int>> queryInt(const Request& req, const std::string& name);
+
 // Registers every route: what the Server does, and what tests call with fake backends.
 void addAllRoutes(Router& router, RouteContextPtr ctx);
 

@@ -12,14 +12,6 @@
 
 namespace wharf::api {
 
-namespace {
-
-using engine::ContainerStatus;
-
-constexpr const char* kRawStream = "application/vnd.docker.raw-stream";
-constexpr const char* kMultiplexedStream = "application/vnd.docker.multiplexed-stream";
-
-// moby: raw for a TTY; multiplexed otherwise, announced as such from API 1.42.
 const char* streamType(const Request& req, bool tty) {
   return !tty && req.versionAtLeast("1.42") ? kMultiplexedStream : kRawStream;
 }
@@ -33,6 +25,10 @@ Result<std::optional<int>> queryInt(const Request& req, const std::string& name)
     return invalidArgument("invalid value for " + name + ": \"" + *v + "\"");
   return std::optional<int>(n);
 }
+
+namespace {
+
+using engine::ContainerStatus;
 
 // "1700000000", "1700000000.123456789" (docker's since/until): nanoseconds; 0 when absent.
 Result<int64_t> queryUnixNanos(const Request& req, const std::string& name) {

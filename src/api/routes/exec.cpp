@@ -2,69 +2,41 @@
 // As moby's router/container/exec.go: a start error after the hijack is written into the
 // stream (the client then reads the exit code, 126 or 127, from the exec's inspect).
 
-#include <charconv>
-
 #include "api/errors.h"
 #include "api/internal/log_pump.h"
 #include "api/internal/routes.h"
 #include "api/stream.h"
+#include "common/json_read.h"
 
 namespace wharf::api {
 
 namespace {
 
-constexpr const char* kRawStream = "application/vnd.docker.raw-stream";
-constexpr const char* kMultiplexedStream = "application/vnd.docker.multiplexed-stream";
-constexpr std::string_view kWhere = "ExecConfig";
 // Stdin a client sends before its exec runs (a few milliseconds) is kept up to this much.
 constexpr size_t kMaxEarlyStdin = 16 * 1024 * 1024;
 
-const Json* field(const Json& obj, const char* key) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-Error typeError(const char* key, const char* want, const Json& got) {
-  return invalidArgument("invalid JSON: " + std::string(kWhere) + "." + key + ": want " + want +
-                         ", got " + std::string(got.type_name()));
-}
+// Typed reads that name the field's path (common/json_read.h).
+constexpr std::string_view kWhere = "ExecConfig";
 
 Status readString(const Json& obj, const char* key, std::string& out) {
-  const Json* v = field(obj, key);
-  if (!v) return okStatus();
-  if (!v->is_string()) return typeError(key, "a string", *v);
-  out = v->get<std::string>();
-  return okStatus();
+  return json::read(obj, key, kWhere, out);
 }
 
 Status readBool(const Json& obj, const char* key, bool& out) {
-  const Json* v = field(obj, key);
-  if (!v) return okStatus();
-  if (!v->is_boolean()) return typeError(key, "a boolean", *v);
-  out = v->get<bool>();
-  return okStatus();
+  return json::read(obj, key, kWhere, out);
 }
 
+// docker's strslice (Cmd) takes a single string too.
 Status readStrings(const Json& obj, const char* key, std::vector<std::string>& out) {
-  const Json* v = field(obj, key);
-  if (!v) return okStatus();
-  if (v->is_string()) {  // docker's strslice takes a single string too
-    out = {v->get<std::string>()};
-    return okStatus();
-  }
-  if (!v->is_array()) return typeError(key, "an array of strings", *v);
-  out.clear();
-  for (const auto& e : *v) {
-    if (!e.is_string()) return typeError(key, "an array of strings", *v);
-    out.push_back(e.get<std::string>());
-  }
+  std::optional<std::vector<std::string>> v;
+  WHARF_TRY(json::readStrSlice(obj, key, kWhere, v));
+  if (v) out = std::move(*v);
   return okStatus();
 }
 
 // ConsoleSize: [height, width], each a uint.
 Status readConsoleSize(const Json& obj, int& h, int& w) {
-  const Json* v = field(obj, "ConsoleSize");
+  const Json* v = json::field(obj, "ConsoleSize");
   if (!v) return okStatus();
   if (!v->is_array() || v->size() != 2 || !(*v)[0].is_number_unsigned() ||
       !(*v)[1].is_number_unsigned() || (*v)[0].get<uint64_t>() > 65535 ||
@@ -90,16 +62,6 @@ Result<engine::ExecConfig> execConfigFromBody(const Json& body) {
   WHARF_TRY(readBool(body, "AttachStderr", c.attachStderr));
   WHARF_TRY(readConsoleSize(body, c.consoleHeight, c.consoleWidth));
   return c;
-}
-
-Result<std::optional<int>> queryInt(const Request& req, const std::string& name) {
-  auto v = req.query(name);
-  if (!v || v->empty()) return std::optional<int>();
-  int n = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || p != v->data() + v->size())
-    return invalidArgument("invalid value for " + name + ": \"" + *v + "\"");
-  return std::optional<int>(n);
 }
 
 Json execInspectJson(const engine::ExecInfo& e) {
@@ -171,8 +133,7 @@ void startExec(const RouteContext& ctx, const Request& req, ResponderPtr r) {
   }
   // moby: any Upgrade header gets `101 UPGRADED`; multiplexed without a TTY from API 1.42.
   bool upgrade = req.headers.count("upgrade") > 0;
-  const char* type = !tty && req.versionAtLeast("1.42") ? kMultiplexedStream : kRawStream;
-  r->startHijack(upgrade, upgrade ? type : kRawStream);
+  r->startHijack(upgrade, upgrade ? streamType(req, tty) : kRawStream);
   // The client's stdin is taken from the start (the server keeps little for a handler that
   // has not said where it goes) and held until the process exists.
   struct Input {
