@@ -16,6 +16,12 @@ import subprocess
 import sys
 import tempfile
 
+# The suite's relative cgroupsPath ("testdir/cgrouptest/container", runtime-tools cgroups.go)
+# lands below the runtime's own cgroup in each hierarchy. A runtime removes only the leaf it
+# was given (runc and crun do the same: a parent may be shared), so the parents are ours to
+# remove after the run.
+SUITE_CGROUP_PARENT = "testdir"
+
 LINE = re.compile(r"^(PASS|FAIL) (\S+) ok=(\d+) notok=(\d+)$")
 SUMMARY = re.compile(r"^tests: (\d+) files all-ok, (\d+) files with failures; "
                      r"assertions: (\d+) passed, (\d+) failed$")
@@ -51,6 +57,36 @@ def judge(files, summary, floor):
     return problems
 
 
+def suite_cgroup_parents():
+    """<hierarchy mount>/<our cgroup>/testdir for every cgroup hierarchy we are in."""
+    mounts = {}
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, _, post = line.partition(" - ")
+            fields, fstype = pre.split(), post.split()
+            if fstype and fstype[0] in ("cgroup", "cgroup2"):
+                opts = set(fstype[2].split(",")) if len(fstype) > 2 else set()
+                mounts[fields[4]] = (fstype[0], opts)
+    paths = []
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            want = set(ctrls.split(",")) if ctrls else set()
+            for mnt, (fstype, opts) in mounts.items():
+                if (fstype == "cgroup2" and not ctrls) or (ctrls and want <= opts):
+                    paths.append(os.path.join(mnt, path.lstrip("/"), SUITE_CGROUP_PARENT))
+    return sorted(set(paths))
+
+
+def remove_cgroup_tree(top):
+    """rmdir the (process-free) cgroup directories below top, deepest first, then top."""
+    for dirpath, _, _ in sorted(os.walk(top), key=lambda w: -w[0].count("/")):
+        try:
+            os.rmdir(dirpath)
+        except OSError as e:
+            print(f"cgroup {dirpath} left behind: {e}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runner", required=True)
@@ -73,12 +109,18 @@ def main():
     tap = args.keep_tap or tempfile.mkdtemp(prefix="wharf-oci-validation-")
     env = dict(os.environ, OCI_VALIDATION_LOG=tap)
     # Stream the runner's per-file lines as they come: a slow file shows where it is slow.
+    before = {p for p in suite_cgroup_parents() if os.path.isdir(p)}
     proc = subprocess.Popen([args.runner, args.runtime], stdout=subprocess.PIPE, text=True, env=env)
     out = []
-    for line in proc.stdout:
-        print(line, end="", flush=True)
-        out.append(line)
-    rc = proc.wait()
+    try:
+        for line in proc.stdout:
+            print(line, end="", flush=True)
+            out.append(line)
+        rc = proc.wait()
+    finally:
+        for parent in suite_cgroup_parents():
+            if parent not in before and os.path.isdir(parent):
+                remove_cgroup_tree(parent)
     if rc != 0:
         print(f"the runner failed (exit status {rc})")
         return 2

@@ -351,10 +351,17 @@ class RuntimeTest(RuntimeFixture):
 
     def test_runtime_killed_during_create(self):
         cid = self.new_id()
-        self.config["hooks"] = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "2"]}]}
+        # Killed while its createRuntime hook runs: the hook says when it started (a fixed sleep
+        # before the kill raced a slow create on a loaded machine).
+        marker = os.path.join(self.tmp, "hook-started")
+        self.config["hooks"] = {"createRuntime": [
+            {"path": "/bin/sh", "args": ["sh", "-c", f"touch {marker}; exec sleep 2"]}]}
         self.write_config()
         p = subprocess.Popen(self.rt("create", "--bundle", self.bundle, cid))
-        time.sleep(0.5)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(marker) and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertTrue(os.path.exists(marker), "the createRuntime hook never ran")
         p.kill()
         p.wait()
         state = json.loads(subprocess.run(self.rt("state", cid), check=True, capture_output=True).stdout)
