@@ -31,7 +31,7 @@ std::optional<Json> filtersJson(Context& ctx, const std::vector<std::string>& fl
 }
 
 // "k=v" (or "k") flags into a map.
-Json keyValues(const std::vector<std::string>& flags) {
+Json keyValuesJson(const std::vector<std::string>& flags) {
   Json m = Json::object();
   for (const auto& s : flags) {
     size_t eq = s.find('=');
@@ -88,8 +88,8 @@ int cmdNetworkCreate(Context& ctx, std::vector<std::string> args) {
                {"Attachable", attachable},
                {"EnableIPv6", ipv6},
                {"IPAM", {{"Driver", ipamDriver}, {"Config", config}, {"Options", Json::object()}}},
-               {"Options", keyValues(opts)},
-               {"Labels", keyValues(labels)}};
+               {"Options", keyValuesJson(opts)},
+               {"Labels", keyValuesJson(labels)}};
   auto r = ctx.client().networkCreate(body);
   if (!r.ok()) return ctx.fail(r.error());
   ctx.io.out << r->value("Id", "") << "\n";

@@ -1,6 +1,7 @@
 #include "engine/container_record.h"
 
 #include "common/json.h"
+#include "engine/internal/record_json.h"
 #include "engine/volume_record.h"
 
 namespace wharf::engine {
@@ -92,11 +93,7 @@ Json specToJson(const ContainerSpec& s) {
   return j;
 }
 
-template <typename T>
-void get(const Json& j, const char* key, T* out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) *out = it->get<T>();
-}
+using record_json::get;
 
 ContainerSpec specFromJson(const Json& j) {
   ContainerSpec s;

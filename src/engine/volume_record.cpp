@@ -1,14 +1,12 @@
 #include "engine/volume_record.h"
 
+#include "engine/internal/record_json.h"
+
 namespace wharf::engine {
 
 namespace {
 
-template <typename T>
-void get(const Json& j, const char* key, T* out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) *out = it->get<T>();
-}
+using record_json::get;
 
 Json requestToJson(const volume::MountRequest& m) {
   return Json{{"type", m.type},

@@ -24,10 +24,6 @@
 namespace wharf::image {
 namespace {
 
-struct ReadDeleter {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-
 struct Member {
   std::string digest;
   int64_t size = 0;
@@ -50,7 +46,7 @@ std::string cleanName(std::string name) {
 }  // namespace
 
 Result<std::vector<Image>> ImageService::loadArchive(const std::filesystem::path& path) {
-  std::unique_ptr<archive, ReadDeleter> a(archive_read_new());
+  std::unique_ptr<archive, internal::ArchiveReadDeleter> a(archive_read_new());
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
   auto archiveError = [&](const std::string& what) {

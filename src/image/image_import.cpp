@@ -24,10 +24,6 @@
 namespace wharf::image {
 namespace {
 
-struct ReadDeleter {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-
 struct Uncompressed {
   std::string diffId;
   std::string magic;  // the first bytes of the file as stored (compressed or not)
@@ -37,7 +33,7 @@ struct Uncompressed {
 // Decompresses (any filter libarchive knows) and hashes; the format is "raw" so the bytes
 // are the decompressed stream itself, whatever it contains: the snapshotter checks the tar.
 Result<Uncompressed> hashUncompressed(const std::filesystem::path& file) {
-  std::unique_ptr<archive, ReadDeleter> a(archive_read_new());
+  std::unique_ptr<archive, internal::ArchiveReadDeleter> a(archive_read_new());
   archive_read_support_filter_all(a.get());
   archive_read_support_format_raw(a.get());
   auto err = [&](const std::string& what) {

@@ -1,11 +1,15 @@
 #include "network/netlink.h"
 
+// glibc's <net/if.h> before the kernel's <linux/if.h>: linux/libc-compat.h then skips the
+// definitions glibc already made (the other order is an error once both meet, as in a unity
+// build next to Boost.Asio, which includes <net/if.h>).
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <net/if.h>
 #include <sched.h>
 #include <time.h>
 

@@ -71,6 +71,8 @@ void read(const Json& j, const std::string& path, WeightDevice& out);
 void read(const Json& j, const std::string& path, ThrottleDevice& out);
 void read(const Json& j, const std::string& path, BlockIoResources& out);
 void read(const Json& j, const std::string& path, HugepageLimit& out);
+void read(const Json& j, const std::string& path, InterfacePriority& out);
+void read(const Json& j, const std::string& path, NetworkResources& out);
 void read(const Json& j, const std::string& path, Resources& out);
 void read(const Json& j, const std::string& path, SeccompArg& out);
 void read(const Json& j, const std::string& path, SeccompSyscall& out);
@@ -309,6 +311,16 @@ void read(const Json& j, const std::string& p, HugepageLimit& o) {
   require(j, p, "pageSize", o.pageSize);
   require(j, p, "limit", o.limit);
 }
+void read(const Json& j, const std::string& p, InterfacePriority& o) {
+  expectObject(j, p);
+  require(j, p, "name", o.name);
+  require(j, p, "priority", o.priority);
+}
+void read(const Json& j, const std::string& p, NetworkResources& o) {
+  expectObject(j, p);
+  get(j, p, "classID", o.classID);
+  get(j, p, "priorities", o.priorities);
+}
 void read(const Json& j, const std::string& p, Resources& o) {
   expectObject(j, p);
   get(j, p, "devices", o.devices);
@@ -317,6 +329,7 @@ void read(const Json& j, const std::string& p, Resources& o) {
   get(j, p, "pids", o.pids);
   get(j, p, "blockIO", o.blockIO);
   get(j, p, "hugepageLimits", o.hugepageLimits);
+  get(j, p, "network", o.network);
   get(j, p, "unified", o.unified);
 }
 void read(const Json& j, const std::string& p, SeccompArg& o) {

@@ -185,6 +185,19 @@ struct HugepageLimit {
   bool operator==(const HugepageLimit&) const = default;
 };
 
+struct InterfacePriority {
+  std::string name;  // a network interface of the container, "eth0"
+  uint32_t priority = 0;
+  bool operator==(const InterfacePriority&) const = default;
+};
+
+// linux.resources.network: cgroup v1's net_cls and net_prio (v2 has neither).
+struct NetworkResources {
+  std::optional<uint32_t> classID;
+  std::vector<InterfacePriority> priorities;
+  bool operator==(const NetworkResources&) const = default;
+};
+
 struct Resources {
   std::vector<DeviceCgroup> devices;
   std::optional<MemoryResources> memory;
@@ -192,6 +205,7 @@ struct Resources {
   std::optional<PidsResources> pids;
   std::optional<BlockIoResources> blockIO;
   std::vector<HugepageLimit> hugepageLimits;
+  std::optional<NetworkResources> network;
   std::map<std::string, std::string> unified;
   bool operator==(const Resources&) const = default;
 };

@@ -40,6 +40,8 @@ J toJson(const WeightDevice& w);
 J toJson(const ThrottleDevice& t);
 J toJson(const BlockIoResources& b);
 J toJson(const HugepageLimit& h);
+J toJson(const InterfacePriority& i);
+J toJson(const NetworkResources& n);
 J toJson(const Resources& r);
 J toJson(const SeccompArg& a);
 J toJson(const SeccompSyscall& s);
@@ -234,6 +236,13 @@ J toJson(const BlockIoResources& b) {
   return o;
 }
 J toJson(const HugepageLimit& h) { return J{{"pageSize", h.pageSize}, {"limit", h.limit}}; }
+J toJson(const InterfacePriority& i) { return J{{"name", i.name}, {"priority", i.priority}}; }
+J toJson(const NetworkResources& n) {
+  J o = J::object();
+  put(o, "classID", n.classID);
+  put(o, "priorities", n.priorities);
+  return o;
+}
 J toJson(const Resources& r) {
   J o = J::object();
   put(o, "devices", r.devices);
@@ -242,6 +251,7 @@ J toJson(const Resources& r) {
   put(o, "pids", r.pids);
   put(o, "blockIO", r.blockIO);
   put(o, "hugepageLimits", r.hugepageLimits);
+  put(o, "network", r.network);
   put(o, "unified", r.unified);
   return o;
 }

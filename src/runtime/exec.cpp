@@ -41,13 +41,6 @@ struct ExecChild {
   PreparedSeccomp* seccomp = nullptr;  // made before the fork
 };
 
-// The program and environment to exec, settled before seccomp is loaded (reading the
-// container's /etc/passwd for HOME needs open, which a profile may forbid).
-struct ExecTarget {
-  std::string exe;
-  std::vector<std::string> env;
-};
-
 Result<ExecTarget> setupExec(const ExecChild& c) {
   const oci::Process& proc = *c.process;
   if (::setsid() < 0) return sysError("setsid");

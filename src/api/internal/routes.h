@@ -44,6 +44,11 @@ const char* streamType(const Request& req, bool tty);
 // An optional integer query parameter: absent or empty is nullopt; anything else must parse.
 Result<std::optional<int>> queryInt(const Request& req, const std::string& name);
 
+// Docker's JSON for an empty list it leaves unset: null, not [].
+inline Json stringsOrNull(const std::vector<std::string>& v) {
+  return v.empty() ? Json(nullptr) : Json(v);
+}
+
 // Registers every route: what the Server does, and what tests call with fake backends.
 void addAllRoutes(Router& router, RouteContextPtr ctx);
 

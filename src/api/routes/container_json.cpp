@@ -15,10 +15,6 @@ using engine::ContainerStatus;
 
 namespace {
 
-Json stringsOrNull(const std::vector<std::string>& v) {
-  return v.empty() ? Json(nullptr) : Json(v);
-}
-
 std::string networkName(const ContainerSpec& spec) {
   return spec.networkMode.empty() || spec.networkMode == "default" ? "bridge" : spec.networkMode;
 }

@@ -23,10 +23,6 @@ Json imageSummaryJson(const engine::ImageSummary& s, const Request& req) {
   return j;
 }
 
-Json stringsOrNull(const std::vector<std::string>& v) {
-  return v.empty() ? Json(nullptr) : Json(v);
-}
-
 // GET /images/{name}/json (swagger: ImageInspect).
 Json imageInspectJson(const engine::ImageDetail& d, const Request& req) {
   Json exposed = Json::object();

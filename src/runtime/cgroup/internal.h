@@ -9,6 +9,10 @@
 
 namespace wharf::runtime {
 
+// Cgroup files take decimal text.
+inline std::string num(int64_t v) { return std::to_string(v); }
+inline std::string unum(uint64_t v) { return std::to_string(v); }
+
 std::unique_ptr<CgroupManager> makeV1Manager(const CgroupLayout& layout,
                                              std::vector<std::string> dirs);
 std::unique_ptr<CgroupManager> makeV2Manager(const CgroupLayout& layout,

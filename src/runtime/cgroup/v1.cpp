@@ -10,9 +10,6 @@ namespace wharf::runtime {
 
 namespace {
 
-std::string num(int64_t v) { return std::to_string(v); }
-std::string unum(uint64_t v) { return std::to_string(v); }
-
 Status mkdirP(const std::string& path) {
   // The leaf first: the parents ("wharf") usually exist already.
   if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return okStatus();
@@ -62,6 +59,7 @@ class V1Manager final : public CgroupManager {
             "linux.resources.hugepageLimits[" + std::to_string(i) + "]");
       }
     }
+    if (r.network) WHARF_TRY(applyNetwork(*r.network));
     if (!r.unified.empty())
       return invalidArgument("linux.resources.unified: needs cgroup v2, this host uses v1");
     return applyDevices(r.devices);
@@ -126,6 +124,38 @@ class V1Manager final : public CgroupManager {
   std::string hierarchyOf(const std::string& dir) const {
     std::string rest = dir.substr(layout_.mountRoot.size() + 1);
     return rest.substr(0, rest.find('/'));
+  }
+
+  // net_cls tags the container's packets with a class id (for tc and iptables' cgroup match);
+  // net_prio sets their priority per interface. Like hugetlb, a value asked for on a host
+  // without the hierarchy is refused rather than silently dropped.
+  Status applyNetwork(const oci::NetworkResources& n) {
+    if (n.classID) {
+      auto d = dirFor("net_cls");
+      if (!d)
+        return unavailable(
+            "linux.resources.network.classID: no net_cls cgroup hierarchy is mounted on this "
+            "host (mount it, or drop the classID)");
+      WHARF_TRY_CTX(writeCgroupFile(*d, "net_cls.classid", unum(*n.classID)),
+                    "linux.resources.network.classID");
+    }
+    if (n.priorities.empty()) return okStatus();
+    auto d = dirFor("net_prio");
+    if (!d)
+      return unavailable(
+          "linux.resources.network.priorities: no net_prio cgroup hierarchy is mounted on this "
+          "host (mount it, or drop the priorities)");
+    for (size_t i = 0; i < n.priorities.size(); ++i) {
+      const auto& p = n.priorities[i];
+      std::string path = "linux.resources.network.priorities[" + std::to_string(i) + "]";
+      // One "name prio" line per write: the kernel parses exactly one entry per write.
+      if (p.name.empty() || p.name.size() > 15 ||
+          p.name.find_first_of(" /\n\t") != std::string::npos)
+        return invalidArgument(path + ".name: \"" + p.name + "\" is not an interface name");
+      WHARF_TRY_CTX(writeCgroupFile(*d, "net_prio.ifpriomap", p.name + " " + unum(p.priority)),
+                    path);
+    }
+    return okStatus();
   }
 
   std::optional<std::string> dirFor(std::string_view controller) const {

@@ -12,9 +12,6 @@ namespace wharf::runtime {
 
 namespace {
 
-std::string num(int64_t v) { return std::to_string(v); }
-std::string unum(uint64_t v) { return std::to_string(v); }
-
 class V2Manager final : public CgroupManager {
  public:
   V2Manager(CgroupLayout layout, std::vector<std::string> dirs)
@@ -106,6 +103,11 @@ class V2Manager final : public CgroupManager {
       WHARF_TRY_CTX(writeCgroupFile(d, "hugetlb." + h.pageSize + ".max", unum(h.limit)),
                     "linux.resources.hugepageLimits[" + std::to_string(i) + "]");
     }
+    // v2 has no net_cls/net_prio (an eBPF program does their jobs): a value asked for
+    // cannot be applied, so it is refused, not dropped.
+    if (r.network && (r.network->classID || !r.network->priorities.empty()))
+      return invalidArgument(
+          "linux.resources.network: net_cls and net_prio do not exist on cgroup v2 hosts");
     for (const auto& [k, v] : r.unified) {
       if (k.find('/') != std::string::npos)
         return invalidArgument("linux.resources.unified." + k + ": not a cgroup file name");

@@ -71,14 +71,6 @@ bool needsHookState(const oci::Spec& spec) {
 
 // Everything up to "blocked before execve"; returns the resolved executable.
 // hookState receives the state JSON the runtime sends for the container's own hooks.
-// What the init execs once started: the program and its environment, both settled during
-// setup, while the container's /etc/passwd can still be read (a seccomp profile may forbid
-// open once loaded).
-struct ExecTarget {
-  std::string exe;
-  std::vector<std::string> env;
-};
-
 Result<ExecTarget> setup(const InitConfig& cfg, std::string& hookState) {
   const oci::Spec& spec = *cfg.spec;
   const oci::Process& proc = *spec.process;

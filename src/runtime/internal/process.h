@@ -11,6 +11,14 @@
 
 namespace wharf::runtime {
 
+// What a process entering the container execs (the init, or an exec'd process): program and
+// environment, settled during setup while the container's /etc/passwd can still be read for
+// HOME (a seccomp profile may forbid open once loaded).
+struct ExecTarget {
+  std::string exe;
+  std::vector<std::string> env;
+};
+
 struct CapMasks {
   uint64_t bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
 };

@@ -109,6 +109,7 @@ TEST(RuntimeSpec, RoundTripsEverything) {
         "memory": {"limit": 1048576, "swap": 2097152, "disableOOMKiller": true},
         "cpu": {"shares": 512, "quota": 50000, "period": 100000, "cpus": "0"},
         "pids": {"limit": 10},
+        "network": {"classID": 1048577, "priorities": [{"name": "eth0", "priority": 500}]},
         "blockIO": {"weight": 500, "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 100}]},
         "unified": {"memory.high": "1000000"}},
       "cgroupsPath": "/wharf/x",
@@ -122,6 +123,8 @@ TEST(RuntimeSpec, RoundTripsEverything) {
   auto s = parseSpec(json);
   ASSERT_TRUE(s.ok()) << s.error().message();
   EXPECT_EQ(s->linux->resources->memory->limit, 1048576);
+  EXPECT_EQ(s->linux->resources->network->classID, 1048577u);
+  EXPECT_EQ(s->linux->resources->network->priorities.at(0).priority, 500u);
   EXPECT_EQ(s->linux->findNamespace("network")->path, "/run/netns/x");
   EXPECT_EQ(s->linux->timeOffsets.at("monotonic"), 5);
   auto back = parseSpec(serializeSpec(*s));

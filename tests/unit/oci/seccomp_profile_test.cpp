@@ -9,7 +9,7 @@ namespace {
 
 const SeccompHost kHost{"amd64", "6.1.0-18-amd64"};
 
-std::string errorOf(const std::string& json) {
+std::string profileError(const std::string& json) {
   auto r = loadSeccompProfile(json, {}, kHost);
   if (r.ok()) return "<ok>";
   EXPECT_EQ(r.error().category(), ErrorCategory::kInvalidArgument);
@@ -95,63 +95,64 @@ TEST(SeccompProfile, EmptyProfileDisablesSeccomp) {
 
 TEST(SeccompProfile, ErrorsNameTheJsonPath) {
   const std::string p = "Decoding seccomp profile failed: ";
-  EXPECT_EQ(errorOf("[]"), p + "(root): expected an object, got array");
-  EXPECT_EQ(errorOf(R"({"defaultAction":"SCMP_ACT_BOGUS"})"),
+  EXPECT_EQ(profileError("[]"), p + "(root): expected an object, got array");
+  EXPECT_EQ(profileError(R"({"defaultAction":"SCMP_ACT_BOGUS"})"),
             p + "defaultAction: unknown action \"SCMP_ACT_BOGUS\"");
-  EXPECT_EQ(errorOf(R"({"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":-1})"),
+  EXPECT_EQ(profileError(R"({"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":-1})"),
             p + "defaultErrnoRet: value -1 out of range");
-  EXPECT_EQ(errorOf(R"({"syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]})"),
+  EXPECT_EQ(profileError(R"({"syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]})"),
             p + "defaultAction: required");
-  EXPECT_EQ(errorOf(R"({"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_Z80"]})"),
+  EXPECT_EQ(profileError(R"({"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_Z80"]})"),
             p + "architectures[0]: unknown architecture \"SCMP_ARCH_Z80\"");
-  EXPECT_EQ(errorOf(R"({"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86"],
+  EXPECT_EQ(profileError(R"({"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86"],
                   "archMap":[{"architecture":"SCMP_ARCH_X86_64"}]})"),
             p + "archMap: both \"architectures\" and \"archMap\" are specified, use either "
                 "\"architectures\" or \"archMap\"");
-  EXPECT_EQ(errorOf(R"({"defaultAction":"SCMP_ACT_ERRNO",
+  EXPECT_EQ(profileError(R"({"defaultAction":"SCMP_ACT_ERRNO",
                         "archMap":[{"architecture":"SCMP_ARCH_X86_64","subArchitectures":[3]}]})"),
             p + "archMap[0].subArchitectures[0]: expected a string, got integer");
-  EXPECT_EQ(errorOf(R"({"defaultAction":"SCMP_ACT_ERRNO","flags":["SECCOMP_FILTER_FLAG_X"]})"),
+  EXPECT_EQ(profileError(R"({"defaultAction":"SCMP_ACT_ERRNO","flags":["SECCOMP_FILTER_FLAG_X"]})"),
             p + "flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_X\"");
   const std::string d =
       R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"},)";
-  EXPECT_EQ(errorOf(d + R"({"names":["x"],"action":"SCMP_ACT_NOPE"}]})"),
+  EXPECT_EQ(profileError(d + R"({"names":["x"],"action":"SCMP_ACT_NOPE"}]})"),
             p + "syscalls[1].action: unknown action \"SCMP_ACT_NOPE\"");
-  EXPECT_EQ(errorOf(d + R"({"names":["x"]}]})"), p + "syscalls[1].action: required");
-  EXPECT_EQ(errorOf(d + R"({"action":"SCMP_ACT_ALLOW"}]})"), p + "syscalls[1].names: required");
-  EXPECT_EQ(errorOf(d + R"({"names":"read","action":"SCMP_ACT_ALLOW"}]})"),
+  EXPECT_EQ(profileError(d + R"({"names":["x"]}]})"), p + "syscalls[1].action: required");
+  EXPECT_EQ(profileError(d + R"({"action":"SCMP_ACT_ALLOW"}]})"),
+            p + "syscalls[1].names: required");
+  EXPECT_EQ(profileError(d + R"({"names":"read","action":"SCMP_ACT_ALLOW"}]})"),
             p + "syscalls[1].names: expected an array, got string");
-  EXPECT_EQ(errorOf(d + R"({"name":"a","names":["b"],"action":"SCMP_ACT_ALLOW"}]})"),
+  EXPECT_EQ(profileError(d + R"({"name":"a","names":["b"],"action":"SCMP_ACT_ALLOW"}]})"),
             p + "syscalls[1]: both \"name\" and \"names\" are specified, use either \"name\" or "
                 "\"names\"");
   EXPECT_EQ(
-      errorOf(
+      profileError(
           d +
           R"({"names":["x"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_FOO"}]}]})"),
       p + "syscalls[1].args[0].op: unknown operator \"SCMP_CMP_FOO\"");
   EXPECT_EQ(
-      errorOf(
+      profileError(
           d +
           R"({"names":["x"],"action":"SCMP_ACT_ALLOW","args":[{"index":6,"value":1,"op":"SCMP_CMP_EQ"}]}]})"),
       p + "syscalls[1].args[0].index: must be 0-5, got 6");
   EXPECT_EQ(
-      errorOf(
+      profileError(
           d +
           R"({"names":["x"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":"1","op":"SCMP_CMP_EQ"}]}]})"),
       p + "syscalls[1].args[0].value: expected an unsigned integer, got string");
   EXPECT_EQ(
-      errorOf(d +
-              R"({"names":["x"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_NOPE"]}}]})"),
+      profileError(
+          d + R"({"names":["x"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_NOPE"]}}]})"),
       p + "syscalls[1].includes.caps[0]: unknown capability \"CAP_NOPE\"");
-  EXPECT_EQ(
-      errorOf(d + R"({"names":["x"],"action":"SCMP_ACT_ALLOW","excludes":{"minKernel":"4"}}]})"),
-      p + "syscalls[1].excludes.minKernel: invalid kernel version \"4\", expected "
-          "\"<kernel>.<major>\"");
-  EXPECT_EQ(errorOf(d + R"({"names":["x"],"action":"SCMP_ACT_ALLOW","errnoRet":1}]})"),
+  EXPECT_EQ(profileError(
+                d + R"({"names":["x"],"action":"SCMP_ACT_ALLOW","excludes":{"minKernel":"4"}}]})"),
+            p + "syscalls[1].excludes.minKernel: invalid kernel version \"4\", expected "
+                "\"<kernel>.<major>\"");
+  EXPECT_EQ(profileError(d + R"({"names":["x"],"action":"SCMP_ACT_ALLOW","errnoRet":1}]})"),
             p + "syscalls[1].errnoRet: only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE");
-  EXPECT_EQ(errorOf(R"({"defaultAction":"SCMP_ACT_NOTIFY"})"),
+  EXPECT_EQ(profileError(R"({"defaultAction":"SCMP_ACT_NOTIFY"})"),
             p + "listenerPath: required with SCMP_ACT_NOTIFY");
-  EXPECT_NE(errorOf("{not json").find(p + "invalid JSON in the seccomp profile"),
+  EXPECT_NE(profileError("{not json").find(p + "invalid JSON in the seccomp profile"),
             std::string::npos);
 }
 

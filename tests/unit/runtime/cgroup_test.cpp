@@ -154,6 +154,11 @@ TEST_F(CgroupFilesTest, V2ConvertsV1Values) {
   r = {};
   r.unified = {{"../escape", "1"}};
   EXPECT_FALSE(m->apply(r).ok());
+  r = {};
+  r.network = oci::NetworkResources{1, {}};
+  s = m->apply(r);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.error().message(), ::testing::HasSubstr("do not exist on cgroup v2"));
 }
 
 TEST_F(CgroupFilesTest, V1BlkioWeightNeedsAProportionalScheduler) {
@@ -211,6 +216,44 @@ TEST_F(CgroupFilesTest, V1HugetlbLimitIsNeverDroppedSilently) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().message(),
             "linux.resources.hugepageLimits: no hugetlb cgroup hierarchy is mounted");
+}
+
+TEST_F(CgroupFilesTest, V1NetworkClassAndPriorities) {
+  CgroupLayout layout;
+  layout.mountRoot = root_;
+  layout.hierarchies = {"net_cls,net_prio"};
+  touch("net_cls,net_prio/c/net_cls.classid");
+  touch("net_cls,net_prio/c/net_prio.ifpriomap");
+  auto m = openCgroupManager(layout, {root_ + "/net_cls,net_prio/c"});
+  oci::Resources r;
+  r.network = oci::NetworkResources{0x100001, {{"lo", 10}, {"eth0", 500}}};
+  auto s = m->apply(r);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(read("net_cls,net_prio/c/net_cls.classid"), "1048577");
+  // One entry per write (the file is truncated each time here; the kernel keeps them all).
+  EXPECT_EQ(read("net_cls,net_prio/c/net_prio.ifpriomap"), "eth0 500");
+  r.network->priorities = {{"eth0 1\nlo", 1}};
+  s = m->apply(r);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.error().message(),
+              ::testing::HasSubstr("linux.resources.network.priorities[0].name"));
+}
+
+TEST_F(CgroupFilesTest, NetworkValuesAreNeverDroppedSilently) {
+  CgroupLayout layout;
+  layout.mountRoot = root_;
+  layout.hierarchies = {"memory"};
+  touch("memory/c/memory.limit_in_bytes");
+  auto v1 = openCgroupManager(layout, {root_ + "/memory/c"});
+  oci::Resources r;
+  r.network = oci::NetworkResources{7, {}};
+  auto s = v1->apply(r);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.error().message(), ::testing::HasSubstr("no net_cls cgroup hierarchy is mounted"));
+  r.network = oci::NetworkResources{std::nullopt, {{"eth0", 1}}};
+  s = v1->apply(r);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.error().message(), ::testing::HasSubstr("no net_prio cgroup hierarchy"));
 }
 
 }  // namespace
