@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "cli/run_network.h"
 #include "common/port_spec.h"
 #include "common/unique_fd.h"
 
@@ -82,7 +83,7 @@ void addRunFlags(CLI::App& app, RunOptions& o, bool forRun) {
   app.add_option("--entrypoint", o.entrypoint, "Overwrite the default ENTRYPOINT of the image");
   app.add_option("-h,--hostname", o.hostname, "Container host name");
   addMulti(app, "-l,--label", o.labels, "Set meta data on a container");
-  app.add_option("--network,--net", o.network, "Connect a container to a network");
+  addMulti(app, "--network,--net", o.networks, "Connect a container to a network");
   app.add_option("--ip", o.ip, "IPv4 address (e.g., 172.30.100.104)");
   app.add_option("--mac-address", o.macAddress, "Container MAC address (e.g., 92:d0:c6:0a:29:33)");
   addMulti(app, "--network-alias", o.networkAliases, "Add network-scoped alias for the container");
@@ -244,7 +245,6 @@ Result<Json> buildCreateBody(const RunOptions& o, const std::vector<std::string>
   body["ExposedPorts"] = exposed;
 
   Json host = Json::object();
-  host["NetworkMode"] = o.network.empty() ? "default" : o.network;
   host["PortBindings"] = bindings;
   host["PublishAllPorts"] = o.publishAll;
   Json restart = {{"Name", ""}, {"MaximumRetryCount", 0}};
@@ -277,16 +277,9 @@ Result<Json> buildCreateBody(const RunOptions& o, const std::vector<std::string>
   host["ExtraHosts"] = o.addHosts.empty() ? Json() : Json(o.addHosts);
   WHARF_TRY(addVolumeFlags(o, body, host));
   body["HostConfig"] = host;
-  // The endpoint on the network the container starts on, as docker's CLI sends it.
-  Json endpoints = Json::object();
-  if (!o.ip.empty() || !o.macAddress.empty() || !o.networkAliases.empty()) {
-    Json ep = Json::object();
-    if (!o.ip.empty()) ep["IPAMConfig"] = {{"IPv4Address", o.ip}};
-    if (!o.macAddress.empty()) ep["MacAddress"] = o.macAddress;
-    if (!o.networkAliases.empty()) ep["Aliases"] = o.networkAliases;
-    endpoints[o.network.empty() ? "default" : o.network] = ep;
-  }
-  body["NetworkingConfig"] = {{"EndpointsConfig", endpoints}};
+  // HostConfig.NetworkMode and the endpoints, as docker's CLI sends them (cli/run_network.h).
+  WHARF_TRY(
+      addNetworkFields(o.networks, o.ip, o.networkAliases, o.macAddress, body["HostConfig"], body));
   return body;
 }
 

@@ -29,7 +29,7 @@ struct RunOptions {
   std::optional<std::string> entrypoint;
   std::string hostname;
   std::vector<std::string> labels;
-  std::string network;
+  std::vector<std::string> networks;  // --network, repeatable (cli/run_network.h)
   // Networking: --ip --network-alias --mac-address --dns --dns-search --dns-option --add-host
   std::string ip, macAddress;
   std::vector<std::string> networkAliases, dns, dnsSearch, dnsOptions, addHosts;

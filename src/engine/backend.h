@@ -191,11 +191,15 @@ struct ContainerSpec {
   // HostConfig
   bool autoRemove = false;
   std::string networkMode;  // "", "default", "bridge", "none", "host"
-  // Networks joined beyond networkMode's by `network connect` (by id), kept across restarts as
-  // docker keeps them: plugged at each start as eth1, eth2... (engine/container_connect.cpp).
+  // Networks joined beyond networkMode's, by `network connect` or at create (the other entries
+  // of NetworkingConfig.EndpointsConfig, `run --network a --network b`), kept across restarts
+  // as docker keeps them: plugged at each start as eth1, eth2... (engine/container_connect.cpp).
+  // By id once created; at create the API passes the names as the client gave them and
+  // ContainerNetworking::resolveNetworks turns them into ids.
   struct NetworkAttachment {
     std::string networkId, ipv4Address;
     std::vector<std::string> aliases;
+    std::string macAddress;
   };
   std::vector<NetworkAttachment> extraNetworks;
   bool privileged = false;

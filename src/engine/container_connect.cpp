@@ -5,6 +5,7 @@
 // network the container started with); a disconnected one loses its veth, and the kernel
 // drops its address and routes with it.
 
+#include <algorithm>
 #include <set>
 
 #include "common/scope_guard.h"
@@ -37,6 +38,87 @@ Status ContainerNetworking::checkConnectable(const ContainerSpec& spec,
         "container sharing network namespace with another container or host cannot be "
         "connected to any other network");
   return okStatus();
+}
+
+namespace {
+
+// The predefined network a mode stands for, or its user network ("" for container:<x>).
+std::string modeNetwork(const NetworkMode& mode) {
+  switch (mode.kind) {
+    case NetworkMode::Kind::kBridge:
+      return "bridge";
+    case NetworkMode::Kind::kHost:
+      return "host";
+    case NetworkMode::Kind::kNone:
+      return "none";
+    case NetworkMode::Kind::kUser:
+      return mode.target;
+    case NetworkMode::Kind::kContainer:
+      break;
+  }
+  return "";
+}
+
+}  // namespace
+
+Status ContainerNetworking::resolveNetworks(ContainerSpec& spec) {
+  if (spec.extraNetworks.empty()) return okStatus();
+  WHARF_ASSIGN_OR_RETURN(NetworkMode mode, NetworkMode::parse(spec.networkMode));
+  std::string own = modeNetwork(mode);
+  std::string ownId;
+  if (!own.empty()) {
+    WHARF_ASSIGN_OR_RETURN(network::Network n, manager_.find(own));
+    ownId = n.id;
+  }
+  std::vector<ContainerSpec::NetworkAttachment> out;
+  for (ContainerSpec::NetworkAttachment a : spec.extraNetworks) {
+    WHARF_ASSIGN_OR_RETURN(network::Network n, manager_.find(a.networkId));
+    if (n.id == ownId) {
+      // The container's own network under another name (its id, say): one endpoint.
+      if (spec.ipv4Address.empty()) spec.ipv4Address = a.ipv4Address;
+      if (spec.networkAliases.empty()) spec.networkAliases = a.aliases;
+      if (spec.macAddress.empty()) spec.macAddress = a.macAddress;
+      continue;
+    }
+    if (std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.networkId == n.id; }))
+      continue;  // docker keeps one endpoint per network
+    WHARF_TRY(checkConnectable(spec, n.id));
+    // docker's checks of an endpoint's settings (daemon/container_operations.go).
+    bool userNetwork = n.isBridge() && !n.predefined();
+    if (!a.ipv4Address.empty()) {
+      if (!network::parseIpv4(a.ipv4Address))
+        return invalidArgument("invalid IPv4 address: " + a.ipv4Address);
+      if (!userNetwork)
+        return invalidArgument(
+            "user specified IP address is supported on user defined networks only");
+    }
+    if (!a.aliases.empty() && !userNetwork)
+      return invalidArgument(
+          "network-scoped alias is supported only for containers in user defined networks");
+    if (!a.macAddress.empty() && !network::parseMac(a.macAddress))
+      return invalidArgument(a.macAddress + " is not a valid mac address");
+    a.networkId = n.id;
+    out.push_back(std::move(a));
+  }
+  spec.extraNetworks = std::move(out);
+  return okStatus();
+}
+
+std::vector<ContainerEndpoint> ContainerNetworking::configuredEndpoints(
+    const ContainerSpec& spec) const {
+  std::vector<ContainerEndpoint> out;
+  auto add = [&](const std::string& idOrName) {
+    auto n = manager_.find(idOrName);
+    if (!n.ok()) return;  // removed since: nothing to show
+    ContainerEndpoint e;
+    e.network = n->name;
+    e.networkId = n->id;
+    out.push_back(std::move(e));
+  };
+  if (auto mode = NetworkMode::parse(spec.networkMode); mode.ok() && !modeNetwork(*mode).empty())
+    add(modeNetwork(*mode));
+  for (const auto& a : spec.extraNetworks) add(a.networkId);
+  return out;
 }
 
 Result<std::string> ContainerNetworking::freeInterfaceName(const std::string& containerId) {
@@ -103,6 +185,7 @@ Status ContainerNetworking::plugExtraNetworks(const ContainerInfo& c) {
     network::EndpointRequest req;
     if (!a.ipv4Address.empty()) req.ip = network::parseIpv4(a.ipv4Address);
     req.aliases = a.aliases;
+    req.mac = a.macAddress;
     WHARF_TRY(manager_.allocate(n.id, c.id, c.name, req));
     WHARF_ASSIGN_OR_RETURN(std::string ifname, freeInterfaceName(c.id));
     WHARF_TRY_CTX(manager_.plug(c.id, n.id, ifname, false), "connect to network " + n.name);

@@ -170,10 +170,11 @@ Status ContainerManager::renameContainer(const std::string& idOrName, const std:
   return okStatus();
 }
 
-Result<std::string> ContainerManager::createContainer(const ContainerSpec& spec,
+Result<std::string> ContainerManager::createContainer(const ContainerSpec& requested,
                                                       std::vector<std::string>* warnings) {
   (void)warnings;
-  cgroupPrewarm_.kick();  // `docker run` starts what it creates a few milliseconds later
+  ContainerSpec spec = requested;  // the networks beyond networkMode's become ids below
+  cgroupPrewarm_.kick();           // `docker run` starts what it creates a few milliseconds later
   auto taken = [&](const std::string& n) -> const Container* {
     for (auto& [id, c] : containers_) {
       if (c->rec.info.name == n) return c.get();
@@ -190,7 +191,10 @@ Result<std::string> ContainerManager::createContainer(const ContainerSpec& spec,
     name = generateName([&](const std::string& n) { return taken(n) != nullptr; });
   }
   if (spec.image.empty()) return invalidArgument("config.Image: no image specified");
-  if (networking_) WHARF_TRY(networking_->validate(spec));
+  if (networking_) {
+    WHARF_TRY(networking_->resolveNetworks(spec));
+    WHARF_TRY(networking_->validate(spec));
+  }
   WHARF_TRY(checkCreateSpec(
       spec, [&](const std::string& other) { return find(other).ok(); },
       [&](const std::string&) { return networking_ != nullptr; }));
@@ -268,6 +272,9 @@ Result<ContainerInfo> ContainerManager::inspectContainer(const std::string& idOr
   WHARF_ASSIGN_OR_RETURN(const ContainerPtr& c, find(idOrName));
   ContainerInfo info = c->rec.info;
   if (networking_) info.endpoints = networking_->endpoints(info.id);
+  // Not running: the networks it will join, without addresses (as docker shows them).
+  if (networking_ && info.endpoints.empty())
+    info.endpoints = networking_->configuredEndpoints(info.spec);
   for (const ContainerResources* r : resources_) r->describe(info);
   return info;
 }
@@ -361,7 +368,9 @@ Result<std::vector<ContainerInfo>> ContainerManager::listContainers(const ListOp
     if (!all && !running) continue;
     if (!matchesFilters(i, opts.filters, ancestor)) continue;
     out.push_back(i);
-    if (networking_ && running) out.back().endpoints = networking_->endpoints(i.id);
+    if (networking_)
+      out.back().endpoints =
+          running ? networking_->endpoints(i.id) : networking_->configuredEndpoints(i.spec);
     if (running)
       for (const ContainerResources* r : resources_) r->describe(out.back());
   }

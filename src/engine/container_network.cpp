@@ -89,12 +89,14 @@ Status ContainerNetworking::validate(const ContainerSpec& spec) {
 Result<std::string> ContainerNetworking::prepare(const ContainerInfo& c,
                                                  const std::string& joinPath) {
   WHARF_ASSIGN_OR_RETURN(NetworkMode mode, NetworkMode::parse(c.spec.networkMode));
-  if (mode.kind == NetworkMode::Kind::kHost) {
-    WHARF_TRY(writeFiles(c, true));
-    return std::string();
-  }
-  if (mode.kind == NetworkMode::Kind::kNone) {
-    WHARF_TRY(writeFiles(c, false));
+  if (mode.kind == NetworkMode::Kind::kHost || mode.kind == NetworkMode::Kind::kNone) {
+    bool host = mode.kind == NetworkMode::Kind::kHost;
+    WHARF_TRY(writeFiles(c, host));
+    // docker's endpoint on the predefined network: no address, but its connect event.
+    if (auto n = manager_.find(host ? "host" : "none"); n.ok()) {
+      joined_[c.id] = n->id;
+      publish(*n, "connect", c.id);
+    }
     return std::string();
   }
   if (mode.kind == NetworkMode::Kind::kContainer) {
@@ -118,6 +120,8 @@ Result<std::string> ContainerNetworking::prepare(const ContainerInfo& c,
   }
   if (onUserNetwork(c.id)) attachDns(c);
   undo.dismiss();
+  joined_[c.id] = "";
+  for (const auto& n : manager_.networksOf(c.id)) publish(n, "connect", c.id);
   return manager_.netnsPath(c.id);
 }
 
@@ -127,11 +131,31 @@ void ContainerNetworking::release(const std::string& containerId) {
   // The namespace goes first: the kernel then deletes the veth with it, off our path.
   if (Status st = manager_.removeSandbox(containerId); !st.ok())
     log::warn("container {}: {}", containerId.substr(0, 12), st.error().message());
+  auto joined = joined_.find(containerId);
+  bool announce = joined != joined_.end();
   for (const auto& n : manager_.networksOf(containerId)) {
     if (Status st = manager_.release(n.id, containerId); !st.ok())
       log::warn("container {}: {}", containerId.substr(0, 12), st.error().message());
     if (!n.predefined()) refreshPeers(n.id, containerId);
+    if (announce) publish(n, "disconnect", containerId);
   }
+  if (announce) {
+    if (!joined->second.empty()) {
+      if (auto n = manager_.find(joined->second); n.ok()) publish(*n, "disconnect", containerId);
+    }
+    joined_.erase(joined);
+  }
+}
+
+void ContainerNetworking::publish(const network::Network& n, const std::string& action,
+                                  const std::string& containerId) {
+  if (!events_) return;
+  Event e;
+  e.type = "network";
+  e.action = action;
+  e.actorId = n.id;
+  e.attributes = {{"container", containerId}, {"name", n.name}, {"type", n.driver}};
+  events_->publish(std::move(e));
 }
 
 std::vector<ContainerEndpoint> ContainerNetworking::endpoints(
@@ -250,6 +274,15 @@ void ContainerNetworking::attachDns(const ContainerInfo& c) {
 }
 
 void ContainerNetworking::resume(const ContainerInfo& c) {
+  // Its connect events went out before the restart: its exit publishes the disconnects.
+  if (auto mode = NetworkMode::parse(c.spec.networkMode); mode.ok()) {
+    if (mode->kind == NetworkMode::Kind::kHost || mode->kind == NetworkMode::Kind::kNone) {
+      auto n = manager_.find(mode->kind == NetworkMode::Kind::kHost ? "host" : "none");
+      if (n.ok()) joined_[c.id] = n->id;
+    } else if (mode->kind != NetworkMode::Kind::kContainer) {
+      joined_[c.id] = "";
+    }
+  }
   if (dns_ && onUserNetwork(c.id) && network::isNetnsMount(manager_.netnsPath(c.id))) attachDns(c);
 }
 

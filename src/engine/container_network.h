@@ -15,6 +15,7 @@
 // container_connect.cpp.
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@
 namespace wharf::network {
 class Manager;
 class DnsServer;
+struct Network;
 }  // namespace wharf::network
 
 namespace wharf::engine {
@@ -34,9 +36,22 @@ class ContainerNetworking {
   ContainerNetworking(network::Manager& manager,
                       std::function<std::string(const std::string&)> hostsPathOf);
 
+  // At create, before validate(): the networks beyond networkMode's (spec.extraNetworks, named
+  // as the client named them: `run --network a --network b`, EndpointsConfig) become ids; an
+  // entry naming networkMode's own network (by its id, say) gives that endpoint its settings;
+  // a network named twice is joined once, as docker. docker's errors: `network X not found`
+  // (404), those of checkConnectable, and the endpoint's address, alias and MAC checks.
+  Status resolveNetworks(ContainerSpec& spec);
   // Checked at create, so that start does not fail on it: the mode parses, a user network
   // exists, --ip/--mac-address/--add-host/--dns values are well-formed.
   Status validate(const ContainerSpec& spec);
+  // The networks of a container that does not run (inspect's NetworkSettings.Networks):
+  // networkMode's, then the extra ones, by name and id, without addresses.
+  std::vector<ContainerEndpoint> configuredEndpoints(const ContainerSpec& spec) const;
+  // docker's `network connect` event when a start plugs a container in, `network disconnect`
+  // when its exit (or a failed start) unplugs it: Actor the network, attributes container,
+  // name, type (moby's LogNetworkEventWithAttributes). Null: no events.
+  void setEvents(EventPublisher* events) { events_ = events; }
 
   // `joinPath`: for `container:<x>`, x's namespace (/proc/<pid>/ns/net), found by the caller.
   Result<std::string> prepare(const ContainerInfo& c, const std::string& joinPath);
@@ -60,6 +75,8 @@ class ContainerNetworking {
 
  private:
   Status writeFiles(const ContainerInfo& c, bool hostNetwork);
+  void publish(const network::Network& n, const std::string& action,
+               const std::string& containerId);
   void refreshPeers(const std::string& network, const std::string& except);
   // Rewrites the peers section of one container's hosts file.
   void writePeers(const std::string& containerId, const std::string& except);
@@ -74,6 +91,12 @@ class ContainerNetworking {
   std::function<std::string(const std::string&)> hostsPathOf_;
   network::DnsServer* dns_ = nullptr;
   std::vector<std::string> daemonDns_;
+  EventPublisher* events_ = nullptr;
+  // The containers whose start published its connect events, by id (rebuilt by resume() after
+  // a daemon restart): their release publishes the disconnects, once; a start that failed
+  // half-way publishes neither. The value: for host and none, the predefined network joined
+  // (there is no endpoint record to find it by); else empty.
+  std::map<std::string, std::string> joined_;
 };
 
 }  // namespace wharf::engine

@@ -86,8 +86,11 @@ Json specToJson(const ContainerSpec& s) {
   volumeSpecToJson(s, j);
   if (!s.extraNetworks.empty()) {
     Json nets = Json::array();
-    for (const auto& n : s.extraNetworks)
-      nets.push_back({{"id", n.networkId}, {"ipv4Address", n.ipv4Address}, {"aliases", n.aliases}});
+    for (const auto& n : s.extraNetworks) {
+      Json e{{"id", n.networkId}, {"ipv4Address", n.ipv4Address}, {"aliases", n.aliases}};
+      if (!n.macAddress.empty()) e["macAddress"] = n.macAddress;
+      nets.push_back(std::move(e));
+    }
     j["extraNetworks"] = nets;
   }
   return j;
@@ -147,6 +150,7 @@ ContainerSpec specFromJson(const Json& j) {
       get(n, "id", &a.networkId);
       get(n, "ipv4Address", &a.ipv4Address);
       get(n, "aliases", &a.aliases);
+      get(n, "macAddress", &a.macAddress);
       s.extraNetworks.push_back(std::move(a));
     }
   }

@@ -18,14 +18,14 @@ bool named(const Network& n, const std::string& self) {
   return n.isBridge() && !n.predefined() && n.endpoints.count(self) > 0;
 }
 
-}  // namespace
-
-std::vector<Ipv4> lookupContainerName(const std::vector<Network>& nets, const std::string& self,
-                                      const std::string& name) {
+// `name` among the containers of the named networks of `self`; only on the network called
+// `network` (lower case) when given.
+std::vector<Ipv4> lookupOn(const std::vector<Network>& nets, const std::string& self,
+                           const std::string& name, const std::string* network) {
   std::vector<Ipv4> out;
   if (name.empty()) return out;
   for (const auto& n : nets) {
-    if (!named(n, self)) continue;
+    if (!named(n, self) || (network && lower(n.name) != *network)) continue;
     for (const auto& [cid, ep] : n.endpoints) {
       bool match =
           lower(ep.containerName) == name || (name.size() == 12 && cid.rfind(name, 0) == 0);
@@ -33,6 +33,21 @@ std::vector<Ipv4> lookupContainerName(const std::vector<Network>& nets, const st
       if (match && ep.ip != 0 && std::find(out.begin(), out.end(), ep.ip) == out.end())
         out.push_back(ep.ip);
     }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Ipv4> lookupContainerName(const std::vector<Network>& nets, const std::string& self,
+                                      const std::string& name) {
+  std::vector<Ipv4> out = lookupOn(nets, self, name, nullptr);
+  // As docker's resolver (libnetwork Sandbox.ResolveName): "a.b.c" is also "a.b" on network
+  // "c", then "a" on network "b.c" (names and networks may both hold dots).
+  for (size_t dot = name.rfind('.'); out.empty() && dot != std::string::npos && dot > 0;
+       dot = name.rfind('.', dot - 1)) {
+    std::string network = name.substr(dot + 1);
+    out = lookupOn(nets, self, name.substr(0, dot), &network);
   }
   return out;
 }

@@ -15,7 +15,9 @@
 namespace wharf::network {
 
 // `nets`: the networks container `self` has an endpoint on (Manager::networksOf). `name`: as
-// dns::Question::name (lower case, no trailing dot). Empty: not a container's name.
+// dns::Question::name (lower case, no trailing dot): a name, alias or short id, or one of them
+// followed by `.<network>` (docker's `web.mynet`: only that network's containers). Empty: not
+// a container's name.
 std::vector<Ipv4> lookupContainerName(const std::vector<Network>& nets, const std::string& self,
                                       const std::string& name);
 std::optional<std::string> lookupContainerAddress(const std::vector<Network>& nets,

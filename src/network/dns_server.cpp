@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/read.hpp>
@@ -72,7 +73,8 @@ Status bindEmbedded(int fd, uint16_t port, bool stream) {
 }  // namespace
 
 DnsDecision decideDns(std::span<const uint8_t> raw, const std::vector<Network>& nets,
-                      const std::string& self, bool canForward, size_t maxReply) {
+                      const std::string& self, bool canForward, size_t maxReply,
+                      std::minstd_rand* shuffle) {
   DnsDecision d;
   auto q = dns::parseQuery(raw);
   if (!q.ok()) {
@@ -93,6 +95,7 @@ DnsDecision decideDns(std::span<const uint8_t> raw, const std::vector<Network>& 
   if (question.cls == dns::kClassIn) {
     if (question.type == dns::kTypeA || question.type == dns::kTypeAaaa) {
       auto ips = lookupContainerName(nets, self, question.name);
+      if (shuffle && ips.size() > 1) std::shuffle(ips.begin(), ips.end(), *shuffle);
       if (!ips.empty()) {
         std::vector<dns::Answer> answers;
         if (question.type == dns::kTypeA) {
@@ -268,8 +271,8 @@ void DnsServer::handle(const std::shared_ptr<Listener>& l, std::vector<uint8_t> 
                        std::function<void(std::vector<uint8_t>)> reply) {
   std::vector<Network> nets = networksOf_(l->id);
   bool canForward = hasExternalAccess(nets) && !l->upstreams.empty();
-  DnsDecision d =
-      decideDns(msg, nets, l->id, canForward, tcp ? dns::kMaxMessageSize : dns::kMaxUdpSize);
+  DnsDecision d = decideDns(msg, nets, l->id, canForward,
+                            tcp ? dns::kMaxMessageSize : dns::kMaxUdpSize, &shuffle_);
   if (d.kind == DnsDecision::Kind::kReply) return reply(std::move(d.reply));
   if (d.kind == DnsDecision::Kind::kDrop) return;
   auto servfail = [&msg] {

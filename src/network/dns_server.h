@@ -5,7 +5,8 @@
 // resolv.conf says `nameserver 127.0.0.11`). It answers from the daemon's records
 // (network/dns_records.h: the names of the containers on the same networks) and forwards the
 // rest to the container's upstreams (network/dns_forward.h), as docker's libnetwork resolver:
-//   A of a known name          the addresses (several for a shared alias), TTL 600
+//   A of a known name          the addresses (several for a shared alias: shuffled), TTL 600;
+//                              `<name>.<network>` names that network's container
 //   AAAA of a known name       no data, NOERROR (no IPv6 on wharf networks; the client does
 //                              not go on to ask the outside about a container's name)
 //   PTR of a container address <name>.<network>
@@ -24,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <span>
 #include <string>
 #include <vector>
@@ -49,8 +51,11 @@ struct DnsDecision {
   enum class Kind { kReply, kForward, kDrop } kind = Kind::kDrop;
   std::vector<uint8_t> reply;  // kReply
 };
+// `shuffle`: several A answers (an alias shared by several containers) come in a random order
+// from it, as docker's resolver shuffles them (round-robin DNS); null: in record order.
 DnsDecision decideDns(std::span<const uint8_t> raw, const std::vector<Network>& nets,
-                      const std::string& self, bool canForward, size_t maxReply);
+                      const std::string& self, bool canForward, size_t maxReply,
+                      std::minstd_rand* shuffle = nullptr);
 
 class DnsServer {
  public:
@@ -87,6 +92,7 @@ class DnsServer {
   DnsServerConfig cfg_;
   DnsForwarder forwarder_;
   std::map<std::string, std::shared_ptr<Listener>> listeners_;  // by container id
+  std::minstd_rand shuffle_{std::random_device{}()};            // answer order, not secrets
 };
 
 // Upstream addresses from strings ("8.8.8.8", "2001:db8::1"); the ones that do not parse are

@@ -6,9 +6,12 @@ host's side of their bridges; every daemon has a bridge and nftables table of it
 (harness.Daemon), and the last test checks nothing is left behind.
 """
 
+import http.client
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -30,6 +33,19 @@ def nft_tables():
 def http_get(url, timeout=5):
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.read().decode()
+
+
+def api_post(sock, path, body):
+    """POST a JSON body to the daemon's socket; (status, decoded reply)."""
+    c = http.client.HTTPConnection("localhost", timeout=30)
+    c.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.sock.connect(sock)
+    try:
+        c.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        r = c.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    finally:
+        c.close()
 
 
 @require_root
@@ -124,6 +140,64 @@ class NetworkTest(DaemonTestCase):
         self.assertEqual(r.code, 1)
         self.assertIn("has active endpoints", r.err)
 
+    def test_several_networks_at_create_events_and_name_dot_network(self):
+        cli = self.daemon.docker if harness.docker_cli() else self.daemon.wharf
+        net1, net2 = self.name(), self.name()
+        for n in (net1, net2):
+            self.run_ok("network", "create", n)
+            self.addCleanup(self.daemon.wharf, "network", "rm", n)
+        p1, p2, both = self.name(), self.name(), self.name()
+        for p, n in ((p1, net1), (p2, net2)):
+            self.run_ok("run", "-d", "--name", p, "--network", n, "busybox", "sleep", "600")
+            self.addCleanup(self.daemon.wharf, "rm", "-f", p)
+        since = f"{time.time():.3f}"
+        r = cli("run", "-d", "--name", both, "--network", net1, "--network",
+                f"name={net2},alias=dual", "busybox", "sleep", "600")
+        self.assertExit(r, 0)
+        self.addCleanup(self.daemon.wharf, "rm", "-f", both)
+        cid = self.daemon.inspect(both)["Id"]
+
+        def check_both():
+            nets = self.daemon.inspect(both)["NetworkSettings"]["Networks"]
+            self.assertEqual(sorted(nets), sorted([net1, net2]))
+            self.assertTrue(nets[net1]["IPAddress"] and nets[net2]["IPAddress"], nets)
+            self.assertEqual(nets[net2]["Aliases"], ["dual"])
+            # Peers on both networks by name, and <name>.<network> from the embedded server.
+            reach = ("for i in 1 2 3; do ping -c 1 -W 2 {} >/dev/null && echo reached-{} && "
+                     "break; done; ")
+            out = cli("exec", both, "sh", "-c", reach.format(p1, 1) + reach.format(p2, 2) +
+                      f"nslookup {p1}.{net1} 127.0.0.11")
+            self.assertIn("reached-1\nreached-2\n", out.out, out)
+            p1ip = self.daemon.inspect(p1)["NetworkSettings"]["Networks"][net1]["IPAddress"]
+            # <name>.<network> from the embedded server (busybox nslookup asks it directly).
+            self.assertEqual(re.findall(r"^Address: (\S+)$", out.out, re.M), [p1ip], out)
+            return nets
+        nets = check_both()
+        # The peer on net2 knows the container by its per-network alias.
+        out = cli("exec", p2, "nslookup", "dual")
+        self.assertIn(f"Address: {nets[net2]['IPAddress']}", out.out)
+        # Kept across a stop and start, with docker's events for each network both ways.
+        self.assertExit(cli("stop", "-t", "0", both), 0)
+        self.assertExit(cli("start", both), 0)
+        check_both()
+        until = f"{time.time():.3f}"
+        r = cli("events", "--since", since, "--until", until, "--filter", "type=network",
+                "--format", "{{json .}}")
+        self.assertExit(r, 0)
+        seen = [(e["Action"], e["Actor"]["Attributes"]["name"]) for e in map(json.loads,
+                r.out.splitlines()) if e["Actor"]["Attributes"].get("container") == cid]
+        for action in ("connect", "disconnect"):
+            for n in (net1, net2):
+                self.assertIn((action, n), seen, r.out)
+        self.assertEqual(len(seen), 6, seen)  # connect x2, disconnect x2, connect x2
+        # Before API 1.44, docker's daemon refuses several networks at create.
+        status, body = api_post(self.daemon.sock, "/v1.43/containers/create", {
+            "Image": "busybox", "HostConfig": {"NetworkMode": net1},
+            "NetworkingConfig": {"EndpointsConfig": {net1: {}, net2: {}}}})
+        self.assertEqual(status, 400)
+        self.assertIn("Container cannot be created with multiple network endpoints", 
+                      body["message"])
+
     def test_network_commands_and_docker_errors(self):
         n = self.name()
         cli = self.daemon.docker if harness.docker_cli() else self.daemon.wharf
@@ -167,10 +241,17 @@ class NetworkTest(DaemonTestCase):
         bridge = json.loads(self.run_ok("network", "inspect", "bridge"))[0]
         self.assertIn(bridge["IPAM"]["Config"][0]["Gateway"] + "\tgw", out)
         self.assertEqual(out.strip().splitlines()[-1], "myhost")
+        # Refused by the CLI (docker CLI 28's words), and by the daemon for an API client.
         r = self.daemon.wharf("run", "--rm", "--network-alias", "x", "busybox", "true")
         self.assertNotEqual(r.code, 0)
+        self.assertIn("network-scoped aliases are only supported for user-defined networks",
+                      r.err)
+        status, body = api_post(self.daemon.sock, "/containers/create", {
+            "Image": "busybox", "NetworkingConfig": {"EndpointsConfig": {"default": {
+                "Aliases": ["x"]}}}})
+        self.assertEqual(status, 400)
         self.assertIn("network-scoped alias is supported only for containers in user defined "
-                      "networks", r.err)
+                      "networks", body["message"])
 
     @unittest.skipUnless(shutil.which("docker-compose"), "docker-compose is not installed")
     def test_compose_named_network_and_service_names(self):

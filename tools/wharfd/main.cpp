@@ -237,6 +237,7 @@ int run(DaemonConfig cfg) {
     return (dataRoot / "containers" / id / "hosts").string();
   });
   containers.setNetworking(&containerNetworking);
+  containerNetworking.setEvents(&events);  // network connect/disconnect at start and exit
   // The embedded DNS server (127.0.0.11 in each container on a user network), on this loop.
   network::DnsServer dnsServer(io, [&](const std::string& id) { return networks.networksOf(id); });
   containerNetworking.setDns(&dnsServer, cfg.dns);

@@ -13,8 +13,10 @@ namespace wharf::api {
 
 // POST /containers/create: the body (Config + HostConfig + NetworkingConfig) and ?name=.
 // Fields set but not applied by the engine yet are reported in *warnings (when given).
+// `multipleNetworks`: several EndpointsConfig entries are allowed (API 1.44 and later).
 Result<engine::ContainerSpec> specFromCreateBody(const Json& body, const std::string& name,
-                                                 std::vector<std::string>* warnings = nullptr);
+                                                 std::vector<std::string>* warnings = nullptr,
+                                                 bool multipleNetworks = true);
 
 // docker's words for a state ("created", "running", ...).
 const char* stateName(engine::ContainerStatus s);

@@ -56,10 +56,63 @@ void noteIgnored(const Json& body, std::vector<std::string>& warnings) {
   }
 }
 
+// NetworkingConfig.EndpointsConfig: the entry of the network the container starts on
+// (HostConfig.NetworkMode) gives its endpoint (`run --ip --network-alias --mac-address`);
+// the others (API 1.44+: `run --network a --network b`) are more networks, joined at each
+// start as `network connect` ones are (the engine resolves their names). No NetworkMode (or
+// "default") and no entry for the default bridge: the first entry is the container's network,
+// as docker then joins only the networks listed.
+Status readEndpoints(const Json& body, bool multipleNetworks, ContainerSpec& s) {
+  const Json* nc = field(body, "NetworkingConfig");
+  if (!nc || !nc->is_object()) return okStatus();
+  const Json* eps = field(*nc, "EndpointsConfig");
+  if (!eps || !eps->is_object() || eps->empty()) return okStatus();
+  if (eps->size() > 1 && !multipleNetworks) {
+    // moby's container router before API 1.44, word for word.
+    std::string names;
+    for (const auto& [n, ep] : eps->items()) names += (names.empty() ? "" : ", ") + n;
+    return invalidArgument("Container cannot be created with multiple network endpoints: " + names);
+  }
+  constexpr size_t kMaxEndpoints = 64;  // bounded: each one is a veth at every start
+  if (eps->size() > kMaxEndpoints)
+    return invalidArgument("NetworkingConfig.EndpointsConfig: more than " +
+                           std::to_string(kMaxEndpoints) + " networks");
+  auto isDefault = [](const std::string& n) { return n.empty() || n == "default"; };
+  // "", "default" and "bridge" all name the default bridge.
+  auto canon = [&](const std::string& n) { return isDefault(n) ? std::string("bridge") : n; };
+  auto isOwn = [&](const std::string& n) { return canon(n) == canon(s.networkMode); };
+  bool ownListed = false;
+  for (const auto& [n, ep] : eps->items()) ownListed = ownListed || isOwn(n);
+  if (!ownListed && isDefault(s.networkMode)) s.networkMode = eps->begin().key();
+  // An entry naming NetworkMode's network another way (its id) is merged into the container's
+  // own endpoint by the engine, which knows the networks.
+  constexpr std::string_view kE = "NetworkingConfig.EndpointsConfig";
+  for (const auto& [n, ep] : eps->items()) {
+    if (ep.is_null()) continue;  // docker's `{"net": null}`: no settings
+    if (!ep.is_object())
+      return invalidArgument("invalid JSON: " + std::string(kE) + "." + n + " must be an object");
+    std::vector<std::string> aliases;
+    std::string mac, ip;
+    WHARF_TRY(read(ep, "Aliases", kE, aliases));
+    WHARF_TRY(read(ep, "MacAddress", kE, mac));
+    if (const Json* ipam = field(ep, "IPAMConfig"); ipam && ipam->is_object())
+      WHARF_TRY(read(*ipam, "IPv4Address", kE, ip));
+    if (isOwn(n)) {
+      s.networkAliases = std::move(aliases);
+      if (!mac.empty()) s.macAddress = mac;
+      s.ipv4Address = ip;
+    } else {
+      s.extraNetworks.push_back({n, ip, std::move(aliases), mac});
+    }
+  }
+  return okStatus();
+}
+
 }  // namespace
 
 Result<ContainerSpec> specFromCreateBody(const Json& body, const std::string& name,
-                                         std::vector<std::string>* warnings) {
+                                         std::vector<std::string>* warnings,
+                                         bool multipleNetworks) {
   if (!body.is_object()) return invalidArgument("invalid JSON: the body must be an object");
   ContainerSpec s;
   s.name = name;
@@ -124,25 +177,7 @@ Result<ContainerSpec> specFromCreateBody(const Json& body, const std::string& na
     }
   }
   WHARF_TRY(read(body, "MacAddress", kC, s.macAddress));  // before API 1.44
-  // The endpoint of the network the container starts on (docker run --ip --network-alias
-  // --mac-address); other entries are for `network connect`, not built yet.
-  if (const Json* nc = field(body, "NetworkingConfig"); nc && nc->is_object()) {
-    if (const Json* eps = field(*nc, "EndpointsConfig"); eps && eps->is_object()) {
-      auto isDefault = [](const std::string& n) { return n.empty() || n == "default"; };
-      for (const auto& [name, ep] : eps->items()) {
-        bool same = name == s.networkMode || (isDefault(name) && isDefault(s.networkMode)) ||
-                    (name == "bridge" && isDefault(s.networkMode));
-        if (!ep.is_object() || (!same && eps->size() > 1)) continue;
-        constexpr std::string_view kE = "NetworkingConfig.EndpointsConfig";
-        WHARF_TRY(read(ep, "Aliases", kE, s.networkAliases));
-        std::string mac;
-        WHARF_TRY(read(ep, "MacAddress", kE, mac));
-        if (!mac.empty()) s.macAddress = mac;
-        if (const Json* ipam = field(ep, "IPAMConfig"); ipam && ipam->is_object())
-          WHARF_TRY(read(*ipam, "IPv4Address", kE, s.ipv4Address));
-      }
-    }
-  }
+  WHARF_TRY(readEndpoints(body, multipleNetworks, s));
   WHARF_TRY(readMountFields(body, s));
   WHARF_TRY(readPortFields(body, s));
   bool publishes = s.publishAllPorts;

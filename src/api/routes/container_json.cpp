@@ -19,17 +19,32 @@ std::string networkName(const ContainerSpec& spec) {
   return spec.networkMode.empty() || spec.networkMode == "default" ? "bridge" : spec.networkMode;
 }
 
+// What the container asked of one network's endpoint (--ip, aliases): its own network's
+// from the spec's fields, another network's from its attachment.
+struct EndpointSettings {
+  std::string ipv4;
+  std::vector<std::string> aliases;
+};
+
+EndpointSettings settingsFor(const ContainerSpec& s, const std::string& networkId) {
+  for (const auto& a : s.extraNetworks) {
+    if (a.networkId == networkId) return {a.ipv4Address, a.aliases};
+  }
+  return {s.ipv4Address, s.networkAliases};
+}
+
 // An endpoint as docker shows it under NetworkSettings.Networks: the addresses while the
-// container runs (`e`), empty otherwise, as docker.
-Json endpointJson(const engine::ContainerEndpoint* e = nullptr, const ContainerSpec* s = nullptr) {
+// container runs (`e` with an endpoint id), empty otherwise, as docker.
+Json endpointJson(const engine::ContainerEndpoint* e, const EndpointSettings& set,
+                  const std::string& containerName) {
   Json j{{"IPAMConfig", nullptr},   {"Links", nullptr},         {"Aliases", nullptr},
          {"MacAddress", ""},        {"DriverOpts", nullptr},    {"GwPriority", 0},
          {"NetworkID", ""},         {"EndpointID", ""},         {"Gateway", ""},
          {"IPAddress", ""},         {"IPPrefixLen", 0},         {"IPv6Gateway", ""},
          {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"DNSNames", nullptr}};
-  if (s && !s->ipv4Address.empty()) j["IPAMConfig"] = {{"IPv4Address", s->ipv4Address}};
-  if (s && !s->networkAliases.empty()) j["Aliases"] = s->networkAliases;
-  if (!e) return j;
+  if (!set.ipv4.empty()) j["IPAMConfig"] = {{"IPv4Address", set.ipv4}};
+  if (!set.aliases.empty()) j["Aliases"] = set.aliases;
+  if (!e || e->endpointId.empty()) return j;
   j["MacAddress"] = e->macAddress;
   j["NetworkID"] = e->networkId;
   j["EndpointID"] = e->endpointId;
@@ -38,22 +53,20 @@ Json endpointJson(const engine::ContainerEndpoint* e = nullptr, const ContainerS
   j["IPPrefixLen"] = e->prefixLen;
   if (e->network != "bridge") {
     Json names = Json::array();
-    if (s && !s->name.empty()) names.push_back(s->name);
+    if (!containerName.empty()) names.push_back(containerName);
     for (const auto& a : e->aliases) names.push_back(a);
     j["DNSNames"] = names;
   }
   return j;
 }
 
-// NetworkSettings.Networks: the running endpoints, or the configured network when stopped.
+// NetworkSettings.Networks: the running endpoints, or the configured networks when stopped
+// (the engine lists them without an endpoint id); `net` when the engine named none.
 Json networksJson(const ContainerInfo& c, const std::string& net) {
   Json out = Json::object();
-  for (const auto& e : c.endpoints) {
-    ContainerSpec s = c.spec;
-    s.name = c.name;
-    out[e.network] = endpointJson(&e, &s);
-  }
-  if (out.empty()) out[net] = endpointJson(nullptr, &c.spec);
+  for (const auto& e : c.endpoints)
+    out[e.network] = endpointJson(&e, settingsFor(c.spec, e.networkId), c.name);
+  if (out.empty()) out[net] = endpointJson(nullptr, settingsFor(c.spec, ""), c.name);
   return out;
 }
 

@@ -77,7 +77,8 @@ void createContainer(const RouteContext& ctx, const Request& req, ResponderPtr r
   auto body = parseJson(req.body, "request body");
   if (!body.ok()) return replyError(*r, body.error());
   std::vector<std::string> warnings;
-  auto spec = specFromCreateBody(*body, req.query("name").value_or(""), &warnings);
+  auto spec = specFromCreateBody(*body, req.query("name").value_or(""), &warnings,
+                                 req.versionAtLeast("1.44"));
   if (!spec.ok()) return replyError(*r, spec.error());
   auto id = ctx.containers.createContainer(*spec, &warnings);
   if (!id.ok()) return replyError(*r, id.error());

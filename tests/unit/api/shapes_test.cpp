@@ -273,6 +273,43 @@ TEST(Shapes, CreateReadsPortFields) {
   EXPECT_FALSE(api::specFromCreateBody(body, "").ok());
 }
 
+TEST(Shapes, CreateReadsSeveralNetworksFromApi144) {
+  // What the docker CLI 28 sends for `run --network front --network name=back,alias=db`.
+  Json body = {{"Image", "busybox"},
+               {"HostConfig", {{"NetworkMode", "front"}}},
+               {"NetworkingConfig",
+                {{"EndpointsConfig",
+                  {{"front", {{"Aliases", {"web"}}, {"IPAMConfig", {{"IPv4Address", "10.1.0.5"}}}}},
+                   {"back", {{"Aliases", {"db"}}, {"MacAddress", "02:42:0a:00:00:09"}}},
+                   {"cache", nullptr}}}}}};
+  auto s = api::specFromCreateBody(body, "");
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(s->networkMode, "front");
+  EXPECT_EQ(s->networkAliases, (std::vector<std::string>{"web"}));
+  EXPECT_EQ(s->ipv4Address, "10.1.0.5");
+  ASSERT_EQ(s->extraNetworks.size(), 1u);  // a null entry carries no settings and is skipped
+  EXPECT_EQ(s->extraNetworks[0].networkId, "back");  // a name: the engine resolves it
+  EXPECT_EQ(s->extraNetworks[0].aliases, (std::vector<std::string>{"db"}));
+  EXPECT_EQ(s->extraNetworks[0].macAddress, "02:42:0a:00:00:09");
+  // Before API 1.44, moby's router refuses several endpoints, naming them.
+  auto old = api::specFromCreateBody(body, "", nullptr, false);
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.error().rawMessage(),
+            "Container cannot be created with multiple network endpoints: back, cache, front");
+  EXPECT_EQ(old.error().category(), ErrorCategory::kInvalidArgument);
+  // No NetworkMode and no default entry: the listed networks only, the first is its own.
+  body["HostConfig"]["NetworkMode"] = "default";
+  body["NetworkingConfig"]["EndpointsConfig"].erase("front");
+  s = api::specFromCreateBody(body, "");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->networkMode, "back");
+  EXPECT_EQ(s->networkAliases, (std::vector<std::string>{"db"}));
+  EXPECT_EQ(s->macAddress, "02:42:0a:00:00:09");
+  EXPECT_TRUE(s->extraNetworks.empty());
+  body["NetworkingConfig"]["EndpointsConfig"]["back"] = "x";
+  EXPECT_FALSE(api::specFromCreateBody(body, "").ok());
+}
+
 TEST(Shapes, CreateTranslatesToSpec) {
   Json body = {{"Image", "busybox"},
                {"Cmd", "sh"},

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include "cli/run_network.h"
+
 namespace wharf::cli {
 namespace {
 
@@ -112,6 +114,66 @@ TEST(RunOptionsTest, BuildsTheCreateBody) {
   conflict.rm = true;
   conflict.restart = "always";
   EXPECT_FALSE(buildCreateBody(conflict, {}).ok());
+}
+
+TEST(RunOptionsTest, SeveralNetworksAndTheLongSyntax) {
+  RunOptions o;
+  o.image = "busybox";
+  o.networks = {"front",
+                "name=back,alias=db,alias=cache,ip=10.2.0.9,mac-address=02:42:0a:02:00:09"};
+  o.networkAliases = {"web"};
+  o.ip = "10.1.0.5";
+  auto b = buildCreateBody(o, {});
+  ASSERT_TRUE(b.ok()) << b.error().message();
+  EXPECT_EQ((*b)["HostConfig"]["NetworkMode"], "front");
+  const Json& eps = (*b)["NetworkingConfig"]["EndpointsConfig"];
+  ASSERT_EQ(eps.size(), 2u);
+  // --network-alias and --ip go to the first network, as docker's CLI.
+  EXPECT_EQ(eps["front"]["Aliases"], Json::array({"web"}));
+  EXPECT_EQ(eps["front"]["IPAMConfig"]["IPv4Address"], "10.1.0.5");
+  EXPECT_EQ(eps["back"]["Aliases"], Json::array({"db", "cache"}));
+  EXPECT_EQ(eps["back"]["IPAMConfig"]["IPv4Address"], "10.2.0.9");
+  EXPECT_EQ(eps["back"]["MacAddress"], "02:42:0a:02:00:09");
+  // One network without settings: no endpoint entry (the docker CLI's body).
+  RunOptions one;
+  one.networks = {"front"};
+  auto b1 = buildCreateBody(one, {});
+  ASSERT_TRUE(b1.ok());
+  EXPECT_EQ((*b1)["HostConfig"]["NetworkMode"], "front");
+  EXPECT_TRUE((*b1)["NetworkingConfig"]["EndpointsConfig"].empty());
+  // The long form with only a name is the same network.
+  auto p = parseNetworkOpt("NAME=MyNet");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->target, "MyNet");
+
+  auto err = [](std::vector<std::string> nets, std::string ip = "",
+                std::vector<std::string> aliases = {}) {
+    RunOptions r;
+    r.networks = std::move(nets);
+    r.ip = std::move(ip);
+    r.networkAliases = std::move(aliases);
+    auto res = buildCreateBody(r, {});
+    return res.ok() ? std::string("ok") : res.error().message();
+  };
+  EXPECT_EQ(err({"a", "a"}), "network \"a\" is specified multiple times");
+  EXPECT_EQ(err({"a", "bridge"}),
+            "conflicting options: cannot attach both user-defined and non-user-defined "
+            "network-modes");
+  EXPECT_EQ(err({"name=a,ip=10.0.0.2"}, "10.0.0.3"),
+            "conflicting options: cannot specify both --ip and per-network IPv4 address");
+  EXPECT_EQ(err({"name=a,alias=x"}, "", {"y"}),
+            "conflicting options: cannot specify both --network-alias and per-network alias");
+  EXPECT_EQ(err({"name=bridge,alias=x"}),
+            "network-scoped aliases are only supported for user-defined networks");
+  EXPECT_EQ(err({"alias=x"}),
+            "invalid argument \"alias=x\" for \"--network\" flag: network name/id is not "
+            "specified");
+  EXPECT_EQ(err({"name=a,color=red"}),
+            "invalid argument \"name=a,color=red\" for \"--network\" flag: invalid field key "
+            "color");
+  EXPECT_EQ(err({"name=a,b"}),
+            "invalid argument \"name=a,b\" for \"--network\" flag: invalid field b");
+  EXPECT_EQ(err({"name=a,mac-address=zz"}), "zz is not a valid mac address");
 }
 
 TEST(RunOptionsTest, ImageRefsAndStartErrors) {

@@ -2,7 +2,9 @@
 // queries and answers, and every kind of hostile message a container can send.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <set>
 
 #include "network/dns_message.h"
 #include "network/dns_records.h"
@@ -195,6 +197,62 @@ TEST(DnsDecide, PeersByNameAliasAndShortIdOnSharedUserNetworksOnly) {
   // The same query from a container on no shared network: not answered from the records.
   EXPECT_EQ(decideDns(query("db", dns::kTypeA), nets, kOther, true, 512).kind,
             DnsDecision::Kind::kForward);
+}
+
+TEST(DnsDecide, NameDotNetworkAnswersOnlyFromThatNetwork) {
+  auto nets = netsOfWeb();
+  // A second user network where "db" is someone else: db.<network> picks the network.
+  Network back = userNet("Back.End", *parseIpv4("10.8.0.0"));
+  addEndpoint(back, kWeb, "web", *parseIpv4("10.8.0.2"));
+  addEndpoint(back, kOther, "db", *parseIpv4("10.8.0.9"));
+  nets.push_back(back);
+  auto a = [&](const std::string& name) {
+    std::vector<Bytes> out;
+    auto r = parsedReply(decideDns(query(name, dns::kTypeA), nets, kWeb, true, 512));
+    for (const auto& ans : r.answers) out.push_back(ans.rdata);
+    return out;
+  };
+  EXPECT_EQ(a("db.front"), (std::vector<Bytes>{{10, 9, 0, 3}}));
+  EXPECT_EQ(a("svc.front"), (std::vector<Bytes>{{10, 9, 0, 3}}));
+  EXPECT_EQ(a("bbbbbbbbbbbb.front"), (std::vector<Bytes>{{10, 9, 0, 3}}));
+  // Network names with dots, and upper case, as docker's "a in network b.c".
+  EXPECT_EQ(a("db.back.end"), (std::vector<Bytes>{{10, 8, 0, 9}}));
+  EXPECT_EQ(a("DB.Back.End"), (std::vector<Bytes>{{10, 8, 0, 9}}));
+  // Both: the plain name is every shared network's.
+  EXPECT_EQ(a("db").size(), 2u);
+  // A network the asker is not on, the default bridge, or no such network: forwarded.
+  for (const std::string name : {"other.bridge", "db.nowhere", "front", "web.back"})
+    EXPECT_EQ(decideDns(query(name, dns::kTypeA), nets, kWeb, true, 512).kind,
+              DnsDecision::Kind::kForward)
+        << name;
+  EXPECT_EQ(decideDns(query("db.front", dns::kTypeA), nets, kOther, true, 512).kind,
+            DnsDecision::Kind::kForward);
+}
+
+TEST(DnsDecide, SeveralAddressesOfAnAliasComeInShuffledOrder) {
+  Network n = userNet("app", *parseIpv4("10.7.0.0"));
+  addEndpoint(n, kWeb, "web", *parseIpv4("10.7.0.2"));
+  for (int i = 0; i < 4; ++i)
+    addEndpoint(n, std::string(63, 'e') + std::to_string(i), "w" + std::to_string(i),
+                *parseIpv4("10.7.0.10") + static_cast<Ipv4>(i), {"api"});
+  Bytes q = query("api", dns::kTypeA);
+  auto order = [&](std::minstd_rand* rng) {
+    std::vector<Bytes> out;
+    for (const auto& ans : parsedReply(decideDns(q, {n}, kWeb, true, 512, rng)).answers)
+      out.push_back(ans.rdata);
+    return out;
+  };
+  auto fixed = order(nullptr);
+  ASSERT_EQ(fixed.size(), 4u);
+  EXPECT_EQ(order(nullptr), fixed);  // without a generator: the records' order
+  std::minstd_rand rng(7);
+  std::set<std::vector<Bytes>> seen;
+  for (int i = 0; i < 50; ++i) {
+    auto o = order(&rng);
+    EXPECT_TRUE(std::is_permutation(o.begin(), o.end(), fixed.begin(), fixed.end()));
+    seen.insert(o);
+  }
+  EXPECT_GT(seen.size(), 1u);  // 50 draws of 24 orders: the same one each time is a bug
 }
 
 TEST(DnsDecide, AaaaOfAContainerIsEmptyPtrNamesItServfailWithoutForwarding) {
