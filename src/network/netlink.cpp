@@ -2,14 +2,16 @@
 
 // glibc's <net/if.h> before the kernel's <linux/if.h>: linux/libc-compat.h then skips the
 // definitions glibc already made (the other order is an error once both meet, as in a unity
-// build next to Boost.Asio, which includes <net/if.h>).
+// build next to Boost.Asio, which includes <net/if.h>). clang-format would sort it after.
+// clang-format off
+#include <net/if.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
+// clang-format on
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
-#include <net/if.h>
 #include <sched.h>
 #include <time.h>
 
