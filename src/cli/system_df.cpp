@@ -24,7 +24,8 @@ int64_t num(const Json& j, const char* key, int64_t dflt = 0) {
   return it != j.end() && it->is_number() ? it->get<int64_t>() : dflt;
 }
 
-std::string size(int64_t n) { return humanSize(static_cast<double>(n), 3); }
+// go-units HumanSize (four significant digits), which docker's df formatter uses.
+std::string size(int64_t n) { return humanSize(static_cast<double>(n), 4); }
 
 // "1.049MB (100%)", or without the percentage when there is nothing at all.
 std::string reclaimable(int64_t reclaim, int64_t total) {

@@ -36,14 +36,17 @@ def api_get(daemon, path):
         conn.close()
 
 
-# "12 seconds ago" may become "13 seconds ago" between two commands.
+# "12 seconds ago" may become "13 seconds ago" between two commands, and the columns after
+# it move: compare with the times replaced and runs of blanks made one.
 def without_times(text):
-    return re.sub(r"(Less than a second|About a minute|\d+ (seconds|minutes|hours|days|weeks|months|years)|About an hour) ago",
-                  "<ago>", text)
+    text = re.sub(r"(Less than a second|About an? \w+|\d+ \w+) ago", "<ago>", text)
+    return re.sub(r" {2,}", "  ", text)
 
 
 @require_root
 class SystemDfTest(unittest.TestCase):
+    maxDiff = None
+
     def setUp(self):
         self.d = Daemon()
         self.addCleanup(self.d.stop)
@@ -74,7 +77,7 @@ class SystemDfTest(unittest.TestCase):
         self.assertEqual(ctr["Names"], ["/" + name])
         self.assertGreaterEqual(ctr["SizeRw"], 1048576)
         self.assertLess(ctr["SizeRw"], 1048576 + 65536)
-        self.assertGreaterEqual(ctr["SizeRootFs"], ctr["SizeRw"] + 2_000_000)
+        self.assertGreaterEqual(ctr["SizeRootFs"], ctr["SizeRw"] + 1_500_000)  # + busybox unpacked
         [v] = [v for v in du["Volumes"] if v["Name"] == vol]
         self.assertEqual(v["UsageData"], {"Size": 524288, "RefCount": 1})
         self.assertEqual(du["BuildCache"], [])

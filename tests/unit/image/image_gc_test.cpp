@@ -197,7 +197,8 @@ TEST_F(ImageGcTest, UsageCountsBlobsAndSnapshotsAndWhatImagesShare) {
   const int64_t unpacked = snapshots_.usage(a.chainIds[0]).value();
   EXPECT_EQ(unpacked, 5000);  // the one file's bytes
   int64_t sumBlobs = 0;
-  for (const auto& d : content_.list().value()) sumBlobs += content_.size(d).value();
+  const std::vector<std::string> blobs = content_.list().value();
+  for (const auto& d : blobs) sumBlobs += content_.size(d).value();
   EXPECT_EQ(report.layersSize, sumBlobs + unpacked);
   for (const auto& u : report.images) {
     const int64_t own =
