@@ -49,8 +49,8 @@ struct DfHarness {
                                                    const std::string& version = "1.51") {
     Request req;
     req.method = "GET";
-    req.target = req.path = "/system/df";
-    req.apiVersion = version;
+    // The router takes the version from the path, as for a real client.
+    req.target = req.path = "/v" + version + "/system/df";
     req.queryParams = std::move(q);
     auto r = std::make_shared<testing::RecordingResponder>();
     router.dispatch(req, r);
