@@ -97,7 +97,7 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"save", cmdSave},
         {"pull", cmdPull},
         {"push", cmdPush}}},
-      {"system", {{"info", cmdInfo}, {"events", cmdEvents}}},
+      {"system", {{"info", cmdInfo}, {"events", cmdEvents}, {"df", cmdSystemDf}}},
       {"network",
        {{"create", cmdNetworkCreate},
         {"ls", cmdNetworkLs},

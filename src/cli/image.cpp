@@ -40,9 +40,11 @@ std::vector<Json> imageRows(const Json& image, bool trunc, int64_t now) {
   base["Size"] = humanSize(static_cast<double>(size), 3);
   base["VirtualSize"] = base["Size"];
   int64_t shared = num("SharedSize");
-  base["SharedSize"] = shared < 0 ? "N/A" : humanSize(static_cast<double>(shared), 3);
+  // docker's imageContext: Size with three significant digits, these two with go-units'
+  // HumanSize (four).
+  base["SharedSize"] = shared < 0 ? "N/A" : humanSize(static_cast<double>(shared), 4);
   base["UniqueSize"] =
-      shared < 0 ? "N/A" : humanSize(static_cast<double>(std::max<int64_t>(size - shared, 0)), 3);
+      shared < 0 ? "N/A" : humanSize(static_cast<double>(std::max<int64_t>(size - shared, 0)), 4);
   int64_t containers = num("Containers");
   base["Containers"] = containers < 0 ? "N/A" : std::to_string(containers);
   std::string digest = "<none>";

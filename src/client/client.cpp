@@ -137,6 +137,8 @@ Result<Json> Client::ping() {
 Result<Json> Client::version() { return callJson("GET", "/version"); }
 Result<Json> Client::info() { return callJson("GET", "/info"); }
 
+Result<Json> Client::diskUsage() { return callJson("GET", "/system/df"); }
+
 Result<Json> Client::containerCreate(const std::string& name, const Json& body) {
   std::string path = "/containers/create";
   if (!name.empty()) path += "?name=" + urlEncode(name);

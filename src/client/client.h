@@ -83,6 +83,8 @@ class Client {
   Result<Json> ping();
   Result<Json> version();
   Result<Json> info();
+  // GET /system/df (all kinds of objects).
+  Result<Json> diskUsage();
 
   // Returns {"Id": ..., "Warnings": [...]}.
   Result<Json> containerCreate(const std::string& name, const Json& body);

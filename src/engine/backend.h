@@ -531,10 +531,38 @@ struct SystemInfo {
   std::vector<std::string> warnings;
 };
 
+// GET /system/df (`docker system df`): what each kind of object takes on disk.
+struct DiskUsageOptions {
+  bool images = true, containers = true, volumes = true, buildCache = true;
+};
+struct ImageDiskUsage {
+  ImageSummary summary;
+  int64_t size = 0;        // its blobs and unpacked snapshots, bytes on disk
+  int64_t sharedSize = 0;  // the part of size other images refer to as well
+  int containers = 0;      // containers (any state) that use it
+};
+struct ContainerDiskUsage {
+  ContainerInfo container;
+  int64_t sizeRw = 0;      // its writable layer (upper dir)
+  int64_t sizeRootFs = 0;  // sizeRw + its image's unpacked layers
+};
+struct DiskUsage {
+  int64_t layersSize = 0;  // every blob and snapshot in the image store, once
+  std::vector<ImageDiskUsage> images;
+  std::vector<ContainerDiskUsage> containers;
+  std::vector<VolumeDetail> volumes;  // size -1 for volumes that are not measured
+};
+
 class SystemBackend {
  public:
   virtual ~SystemBackend() = default;
   virtual Result<SystemInfo> info() = 0;
+  // GET /system/df. The sizes are measured off the API loop; `done` runs on it.
+  virtual void diskUsage(const DiskUsageOptions& opts,
+                         std::function<void(Result<DiskUsage>)> done) {
+    (void)opts;
+    done(notImplemented("system df is not supported"));
+  }
   // GET /events. InvalidArgument for a filter docker refuses.
   virtual Result<std::unique_ptr<EventStream>> events(const EventQuery& q) {
     (void)q;

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/memory.h"
 #include "common/scope_guard.h"
 #include "common/time.h"
@@ -89,6 +90,30 @@ void ImageManager::onWorker(Fn work, std::function<void(T)> done) {
       done(std::move(result));
     });
   });
+}
+
+void ImageManager::collectGarbage(const char* why) {
+  auto r = workerImages_.collectGarbage();
+  if (!r.ok()) {
+    log::warn("gc after {}: {}", why, r.error().message());
+    return;
+  }
+  if (r->blobs || r->snapshots || r->tempFiles)
+    log::info("gc after {}: removed {} blobs ({} bytes), {} snapshots, {} temp files", why,
+              r->blobs, r->bytes, r->snapshots, r->tempFiles);
+}
+
+void ImageManager::collectGarbageAtStart() {
+  std::lock_guard lock(jobMu_);
+  collectGarbage("start");
+}
+
+Result<image::ImageService::UsagePlan> ImageManager::usagePlan() { return loopImages_.usagePlan(); }
+
+image::ImageService::UsageReport ImageManager::measureUsage(
+    const image::ImageService::UsagePlan& plan) {
+  // No metadata is read: the loop's service is safe to use from a worker for this.
+  return loopImages_.measureUsage(plan);
 }
 
 int ImageManager::imageCount() {
@@ -204,6 +229,9 @@ void ImageManager::removeImage(const std::string& nameOrId, bool force,
       [this, nameOrId, force, id]() -> Items {
         if (auto img = workerImages_.resolve(nameOrId); img.ok()) *id = img->id;
         WHARF_ASSIGN_OR_RETURN(auto items, workerImages_.remove(nameOrId, force));
+        bool deleted = false;
+        for (const auto& i : items) deleted = deleted || !i.deleted.empty();
+        if (deleted) collectGarbage("rmi");
         std::vector<ImageDeleteItem> out;
         out.reserve(items.size());
         for (auto& i : items) out.push_back({std::move(i.untagged), std::move(i.deleted)});
@@ -260,6 +288,7 @@ void ImageManager::pruneImages(std::map<std::string, std::vector<std::string>> f
   onWorker<Result<PruneReport>>(
       [this, o = *opts]() -> Result<PruneReport> {
         WHARF_ASSIGN_OR_RETURN(auto pruned, workerImages_.prune(o));
+        collectGarbage("image prune");
         PruneReport out;
         for (auto& i : pruned.deleted)
           out.deleted.push_back({std::move(i.untagged), std::move(i.deleted)});

@@ -20,11 +20,7 @@
 
 #include "engine/backend.h"
 #include "engine/container_images.h"
-
-namespace wharf::image {
-class ImageService;
-struct Image;
-}  // namespace wharf::image
+#include "image/image_service.h"
 
 namespace wharf::engine {
 
@@ -44,6 +40,16 @@ class ImageManager final : public ImageBackend, public ContainerImages {
                EventPublisher& events, ImageManagerConfig cfg);
 
   int imageCount();
+
+  // Garbage collection (ImageService::collectGarbage) now, on the calling thread: for the
+  // daemon's start, before the loop and the pool run (what a crash left behind goes before
+  // the API serves). rmi and image prune run a pass themselves after they removed images.
+  void collectGarbageAtStart();
+
+  // `system df`, in two steps (engine/disk_usage.h): usagePlan reads the records on the loop;
+  // measureUsage sizes them and may run on any thread (it reads no metadata).
+  Result<image::ImageService::UsagePlan> usagePlan();
+  image::ImageService::UsageReport measureUsage(const image::ImageService::UsagePlan& plan);
 
   // ContainerImages
   Result<ResolvedImage> resolveImage(const std::string& ref) override;
@@ -80,6 +86,8 @@ class ImageManager final : public ImageBackend, public ContainerImages {
   void onWorker(Fn work, std::function<void(T)> done);
   std::filesystem::path tmpDir() const { return cfg_.dataRoot / "tmp"; }
   void publish(const std::string& action, const std::string& actor, const std::string& name);
+  // A GC pass after images were removed (on a worker, under jobMu_); logs what went.
+  void collectGarbage(const char* why);
 
   boost::asio::io_context& io_;
   boost::asio::thread_pool& pool_;

@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/random.h"
 #include "engine/container_manager.h"
+#include "engine/disk_usage.h"
 #include "engine/events.h"
 #include "engine/image_manager.h"
 
@@ -105,6 +106,12 @@ Result<SystemInfo> SystemService::info() {
   s.ipv4Forwarding = sysctlOn("/proc/sys/net/ipv4/ip_forward");
   s.eventListeners = events_.listeners();
   return s;
+}
+
+void SystemService::diskUsage(const DiskUsageOptions& opts,
+                              std::function<void(Result<DiskUsage>)> done) {
+  if (!diskUsage_) return SystemBackend::diskUsage(opts, std::move(done));
+  diskUsage_->collect(opts, std::move(done));
 }
 
 Result<std::unique_ptr<EventStream>> SystemService::events(const EventQuery& q) {

@@ -12,6 +12,7 @@
 namespace wharf::engine {
 
 class ContainerManager;
+class DiskUsageService;
 class ImageManager;
 class EventBus;
 
@@ -31,7 +32,12 @@ class SystemService final : public SystemBackend {
   void addNetworkDriver(std::string name) { networkDrivers_.push_back(std::move(name)); }
   void addVolumeDriver(std::string name) { volumeDrivers_.push_back(std::move(name)); }
 
+  // `system df` (GET /system/df) is answered by this component when set.
+  void setDiskUsage(DiskUsageService* du) { diskUsage_ = du; }
+
   Result<SystemInfo> info() override;
+  void diskUsage(const DiskUsageOptions& opts,
+                 std::function<void(Result<DiskUsage>)> done) override;
   Result<std::unique_ptr<EventStream>> events(const EventQuery& q) override;
 
  private:
@@ -41,6 +47,7 @@ class SystemService final : public SystemBackend {
   SystemServiceConfig cfg_;
   std::vector<std::string> networkDrivers_, volumeDrivers_;
   std::string engineId_;
+  DiskUsageService* diskUsage_ = nullptr;
 };
 
 }  // namespace wharf::engine

@@ -60,6 +60,8 @@ Result<std::vector<Image>> ImageService::loadArchive(const std::filesystem::path
   std::string manifestJson;
   std::map<std::string, Member> members;
   std::set<std::string> fresh;  // digests this load added to the store
+  // Every blob and snapshot this load writes or finds is leased until its image rows exist.
+  store::Lease lease = leases_.acquire("load " + path.filename().string());
   archive_entry* e;
   for (;;) {
     int r = archive_read_next_header(a.get(), &e);
@@ -93,6 +95,7 @@ Result<std::vector<Image>> ImageService::loadArchive(const std::filesystem::path
     if (isManifest) continue;
     m.size = w->size();
     std::string digest = hasher.finishDigest();
+    lease.addBlob(digest);
     bool existed = content_.has(digest);
     WHARF_ASSIGN_OR_RETURN(m.digest, w->commit(digest));
     members[name] = m;
@@ -141,11 +144,13 @@ Result<std::vector<Image>> ImageService::loadArchive(const std::filesystem::path
         m.layers.push_back({layerMediaType(lm.magic), lm.digest, lm.size, {}});
         size += lm.size;
         // Unpacking checks the layer against its chain id, i.e. the config's diff id.
+        lease.addSnapshot(chains[l]);
         WHARF_TRY_CTX(
             snapshots_.unpackLayer(chains[l], l ? chains[l - 1] : "", content_.blobPath(lm.digest)),
             where);
       }
       std::string mJson = oci::serializeManifest(m);
+      lease.addBlob(sha256Digest(mJson));
       WHARF_ASSIGN_OR_RETURN(std::string mDigest, content_.put(mJson));
       used.insert(mDigest);
       int64_t created = internal::createdSeconds(cfg->created);
@@ -167,7 +172,9 @@ Result<std::vector<Image>> ImageService::loadArchive(const std::filesystem::path
     else
       out.push_back(std::move(*img));
   }
-  // Members nothing referred to (or everything, on failure) go, unless some image has them.
+  // Members nothing referred to (or everything, on failure) go, unless some image has them
+  // (or another job's lease: the removal below goes through the leases once ours is gone).
+  lease.release();
   std::set<std::string> keep;
   if (auto rows = db_.listImages(); rows.ok()) {
     for (const auto& r : *rows) {
@@ -180,7 +187,7 @@ Result<std::vector<Image>> ImageService::loadArchive(const std::filesystem::path
     }
   }
   for (const auto& d : fresh)
-    if (!keep.count(d) && (!failed.ok() || !used.count(d))) (void)content_.remove(d);
+    if (!keep.count(d) && (!failed.ok() || !used.count(d))) (void)removeBlob(d);
   if (!failed.ok()) return std::move(failed).error();
   return out;
 }

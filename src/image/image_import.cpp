@@ -100,13 +100,24 @@ Result<Image> ImageService::importTarball(const std::filesystem::path& tarball,
   // Blobs this import adds go again on failure, unless an image uses them.
   std::vector<std::string> candidates;
   bool committed = false;
+  // Declared before the rollback guard, so released after it ran: the rollback's own
+  // removals must not be blocked by this import's lease.
+  store::Lease lease;
   ScopeGuard rollback([&] {
-    if (!committed) removeUnreferenced(candidates, {layer.diffId});
+    if (committed) return;
+    lease.release();
+    removeUnreferenced(candidates, {layer.diffId});
   });
+  lease = leases_.acquire("import " + (opts.source.empty() ? "-" : opts.source));
+  lease.addSnapshot(layer.diffId);
+  lease.addBlob(sha256Digest(cfgJson));
   std::error_code ec;
   const auto blobSize = static_cast<int64_t>(std::filesystem::file_size(tarball, ec));
   if (ec) return sysError("stat " + tarball.string(), ec.value());
   WHARF_ASSIGN_OR_RETURN(std::string layerDigest, content_.putFile(tarball));
+  // Known only now (putFile hashes as it copies); GC passes run under the same job lock as
+  // an import, so none can fall between the put and this.
+  lease.addBlob(layerDigest);
   candidates.push_back(layerDigest);
   // Unpacking checks the tar (and the diff id) before the image exists.
   WHARF_TRY_CTX(snapshots_.unpackLayer(layer.diffId, "", content_.blobPath(layerDigest)), "import");
@@ -118,6 +129,7 @@ Result<Image> ImageService::importTarball(const std::filesystem::path& tarball,
       std::string(oci::kMediaTypeConfig), cfgDigest, static_cast<int64_t>(cfgJson.size()), {}};
   m.layers.push_back({internal::layerMediaTypeFor(magic), layerDigest, blobSize, {}});
   std::string mJson = oci::serializeManifest(m);
+  lease.addBlob(sha256Digest(mJson));
   WHARF_ASSIGN_OR_RETURN(std::string mDigest, content_.put(mJson));
   candidates.push_back(mDigest);
 

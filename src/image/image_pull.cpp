@@ -98,6 +98,9 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
   const std::string what = ref.familiar();
   const std::string wanted = ref.digest.empty() ? ref.tag : ref.digest;
   plan.normalizedRef = ref.normalized();
+  // Leased before anything is looked up: a blob found "already there" stays there until the
+  // image row refers to it, whatever an rmi or a GC pass does meanwhile.
+  plan.lease = std::make_shared<store::Lease>(leases_.acquire("pull " + ref.familiar()));
   RegistryClient reg(ref.domain, ref.path, opts.credentials, opts.registry);
 
   // docker names the repository's path here ("library/busybox"), never the registry.
@@ -143,6 +146,10 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
                     ") does not match the specified platform (" + want.str() + ")");
 
   // Layers: download what the store lacks, then unpack in order.
+  plan.lease->addBlob(manifest->config.digest);
+  plan.lease->addBlob(chosen.digest);
+  for (const auto& l : manifest->layers) plan.lease->addBlob(l.digest);
+  for (const auto& c : plan.chainIds) plan.lease->addSnapshot(c);
   for (const auto& l : manifest->layers) {
     if (content_.has(l.digest)) {
       progress({shortDigest(l.digest), "Already exists"});
@@ -246,8 +253,9 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
 }
 
 Result<Image> ImageService::pullCommit(const PullPlan& plan, bool* updated) {
-  // A concurrent rmi may have removed a shared blob or snapshot between the download and now
-  // (no leases yet): refuse rather than record an image that cannot run.
+  // The pull's lease kept everything it found or wrote; this check stays as the last line of
+  // defence (a store changed behind the daemon's back): refuse rather than record an image
+  // that cannot run.
   for (const auto& d : plan.layerDigests)
     if (!content_.has(d))
       return unavailable("layer " + d + " was removed while the pull ran; pull again");
@@ -270,7 +278,8 @@ Result<Image> ImageService::pullCommit(const PullPlan& plan, bool* updated) {
   return load(row);
 }
 
-void ImageService::pullAbort(const PullPlan& plan) {
+void ImageService::pullAbort(PullPlan& plan) {
+  if (plan.lease) plan.lease->release();
   removeUnreferenced(plan.addedBlobs, plan.addedChains);
 }
 

@@ -107,45 +107,86 @@ Status ImageService::deleteImageData(const std::string& id) {
     if (auto parsed = oci::parseImageConfig(*cfg); parsed.ok())
       chains = oci::chainIds(parsed->diffIds);
   }
-  // The row first: from here on the image is gone, and a crash only leaves garbage behind.
+  // The row first: from here on the image is gone, and a crash only leaves garbage behind
+  // (the next GC pass sweeps it).
   WHARF_TRY(db_.deleteImage(id));
 
   std::set<std::string> keepBlobs, keepChains;
-  WHARF_TRY(referenced(&keepBlobs, &keepChains));
-  // Top-most snapshot first, so a parent never goes before its child.
+  bool complete = true;
+  WHARF_TRY(referenced(&keepBlobs, &keepChains, &complete));
+  // Some image's references are unknown: keep everything (a GC pass retries later).
+  if (!complete) return okStatus();
+  // Top-most snapshot first, so a parent never goes before its child. What a lease holds (a
+  // pull that found the blob already there) stays.
   for (auto it = chains.rbegin(); it != chains.rend(); ++it)
-    if (!keepChains.count(*it)) WHARF_TRY(snapshots_.removeSnapshot(*it));
+    if (!keepChains.count(*it)) WHARF_TRY(removeSnapshot(*it));
   for (const auto& b : blobs)
-    if (!keepBlobs.count(b)) WHARF_TRY(content_.remove(b));
+    if (!keepBlobs.count(b)) WHARF_TRY(removeBlob(b));
   return okStatus();
 }
 
-Status ImageService::referenced(std::set<std::string>* blobs, std::set<std::string>* chains) {
-  WHARF_ASSIGN_OR_RETURN(std::vector<store::ImageRow> rows, db_.listImages());
-  for (const auto& r : rows) {
-    blobs->insert(r.manifestDigest);
-    blobs->insert(r.configDigest);
-    if (auto m = content_.read(r.manifestDigest); m.ok()) {
-      if (auto parsed = oci::parseManifest(*m); parsed.ok())
+Status ImageService::referenced(std::set<std::string>* blobs, std::set<std::string>* chains,
+                                bool* complete) {
+  auto incomplete = [&] {
+    if (complete) *complete = false;
+  };
+  // An image's references: its manifest and config, the manifest's layers, its config's
+  // chain ids. The config digest is the image id, so a container's image is reachable even if
+  // its row were gone.
+  auto markImage = [&](const std::string& manifestDigest, const std::string& configDigest) {
+    if (!manifestDigest.empty()) {
+      blobs->insert(manifestDigest);
+      auto m = content_.read(manifestDigest);
+      auto parsed = m.ok() ? oci::parseManifest(*m) : Result<oci::Manifest>(std::move(m).error());
+      if (parsed.ok()) {
         for (const auto& l : parsed->layers) blobs->insert(l.digest);
+      } else {
+        incomplete();
+      }
     }
-    if (auto cfg = content_.read(r.configDigest); cfg.ok()) {
-      if (auto parsed = oci::parseImageConfig(*cfg); parsed.ok())
-        for (auto& c : oci::chainIds(parsed->diffIds)) chains->insert(std::move(c));
+    blobs->insert(configDigest);
+    auto cfg = content_.read(configDigest);
+    auto parsed =
+        cfg.ok() ? oci::parseImageConfig(*cfg) : Result<oci::ImageConfig>(std::move(cfg).error());
+    if (parsed.ok()) {
+      for (auto& c : oci::chainIds(parsed->diffIds)) chains->insert(std::move(c));
+    } else {
+      incomplete();
     }
+  };
+  WHARF_ASSIGN_OR_RETURN(std::vector<store::ImageRow> rows, db_.listImages());
+  std::set<std::string> imageIds;
+  for (const auto& r : rows) {
+    markImage(r.manifestDigest, r.configDigest);
+    imageIds.insert(r.id);
   }
+  WHARF_ASSIGN_OR_RETURN(std::vector<store::ContainerRow> containers, db_.listContainers());
+  for (const auto& c : containers)
+    if (!c.imageId.empty() && !imageIds.count(c.imageId)) markImage("", c.imageId);
   return okStatus();
+}
+
+Result<bool> ImageService::removeBlob(const std::string& digest) {
+  return leases_.removeUnlessLeased(store::LeaseManager::Kind::kBlob, digest,
+                                    [&] { return content_.remove(digest); });
+}
+
+Result<bool> ImageService::removeSnapshot(const std::string& chainId) {
+  return leases_.removeUnlessLeased(store::LeaseManager::Kind::kSnapshot, chainId,
+                                    [&] { return snapshots_.removeSnapshot(chainId); });
 }
 
 void ImageService::removeUnreferenced(const std::vector<std::string>& blobs,
                                       const std::vector<std::string>& chainIds) {
   std::set<std::string> keepBlobs, keepChains;
-  // Without the full picture nothing is removed: garbage is better than a lost shared blob.
-  if (!referenced(&keepBlobs, &keepChains).ok()) return;
+  bool complete = true;
+  // Without the full picture nothing is removed: garbage is better than a lost shared blob
+  // (the next GC pass takes it once the picture is whole).
+  if (!referenced(&keepBlobs, &keepChains, &complete).ok() || !complete) return;
   for (auto it = chainIds.rbegin(); it != chainIds.rend(); ++it)
-    if (!keepChains.count(*it)) (void)snapshots_.removeSnapshot(*it);
+    if (!keepChains.count(*it)) (void)removeSnapshot(*it);
   for (const auto& b : blobs)
-    if (!keepBlobs.count(b)) (void)content_.remove(b);
+    if (!keepBlobs.count(b)) (void)removeBlob(b);
 }
 
 }  // namespace wharf::image

@@ -25,8 +25,12 @@ bool isHexPrefix(std::string_view s) {
 }  // namespace
 
 ImageService::ImageService(store::ContentStore& content, store::Snapshotter& snapshots,
-                           store::MetadataDb& db)
-    : content_(content), snapshots_(snapshots), db_(db) {}
+                           store::MetadataDb& db, store::LeaseManager* leases)
+    : content_(content),
+      snapshots_(snapshots),
+      db_(db),
+      ownLeases_(leases ? nullptr : std::make_unique<store::LeaseManager>()),
+      leases_(leases ? *leases : *ownLeases_) {}
 
 Result<Image> ImageService::load(const store::ImageRow& row) {
   WHARF_ASSIGN_OR_RETURN(std::string cfgJson, content_.read(row.configDigest));
@@ -154,6 +158,13 @@ Result<Image> ImageService::bootstrap(const std::string& name) {
       {{{"created", cfg.created}, {"created_by", "wharf: built-in image from /bin/busybox"}}});
   std::string cfgJson = oci::serializeImageConfig(cfg);
 
+  // Leased before they are written: a GC pass between the writes and the image row must not
+  // take them (the digests are known up front, so the lease comes first).
+  store::Lease lease = leases_.acquire("bootstrap " + name);
+  const std::string chain = oci::chainIds(cfg.diffIds).front();
+  lease.addBlob(sha256Digest(layer.tarGzip));
+  lease.addBlob(sha256Digest(cfgJson));
+  lease.addSnapshot(chain);
   WHARF_ASSIGN_OR_RETURN(std::string layerDigest, content_.put(layer.tarGzip));
   WHARF_ASSIGN_OR_RETURN(std::string cfgDigest, content_.put(cfgJson));
   oci::Manifest m;
@@ -165,10 +176,10 @@ Result<Image> ImageService::bootstrap(const std::string& name) {
                       static_cast<int64_t>(layer.tarGzip.size()),
                       {}});
   std::string mJson = oci::serializeManifest(m);
+  lease.addBlob(sha256Digest(mJson));
   WHARF_ASSIGN_OR_RETURN(std::string mDigest, content_.put(mJson));
 
   // Unpacked before the image row exists, so a listed image is always runnable.
-  const std::string chain = oci::chainIds(cfg.diffIds).front();
   WHARF_TRY(snapshots_.unpackLayer(chain, "", content_.blobPath(layerDigest)));
 
   store::ImageRow row{cfgDigest, mDigest, cfgDigest, static_cast<int64_t>(layer.tar.size()),

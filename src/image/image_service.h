@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -15,6 +16,7 @@
 #include "image/registry_client.h"
 #include "oci/image.h"
 #include "store/content_store.h"
+#include "store/lease.h"
 #include "store/metadata.h"
 #include "store/snapshotter.h"
 
@@ -31,7 +33,10 @@ struct Image {
 
 class ImageService {
  public:
-  ImageService(store::ContentStore&, store::Snapshotter&, store::MetadataDb&);
+  // `leases` is shared by every ImageService over the same store (the daemon's loop and worker
+  // services), so that one's garbage collection sees the other's pulls; null: its own.
+  ImageService(store::ContentStore&, store::Snapshotter&, store::MetadataDb&,
+               store::LeaseManager* leases = nullptr);
 
   // A name[:tag], a full "sha256:..." id, or a unique id prefix. NotFound: "No such image:
   // busybox:latest"; an ambiguous prefix is InvalidArgument.
@@ -133,12 +138,16 @@ class ImageService {
     std::vector<std::string> layerDigests, chainIds;
     int64_t size = 0, created = 0;
     std::vector<std::string> addedBlobs, addedChains;  // for pullAbort
+    // Held from the first lookup of a blob until the image row is written (pullCommit) or
+    // the pull is abandoned: garbage collection and rmi leave what it holds alone.
+    std::shared_ptr<store::Lease> lease;
   };
   Status pullContent(const PullOptions& opts, PullPlan& plan,
                      const std::function<void(const PullProgress&)>& progress);
   // *updated: whether the tag now points somewhere new ("Downloaded newer image").
   Result<Image> pullCommit(const PullPlan& plan, bool* updated);
-  void pullAbort(const PullPlan& plan);
+  // Releases the pull's lease first: what it added is then garbage like any other.
+  void pullAbort(PullPlan& plan);
 
   // ---- push (image_push.cpp) ----
   // pushPlan reads what to send (metadata DB: under the caller's lock); pushContent sends it
@@ -158,12 +167,57 @@ class ImageService {
                                  RegistryOptions registry,
                                  const std::function<void(const PullProgress&)>& progress);
 
+  // ---- garbage collection (image_gc.cpp; docs/storage.md) ----
+  // A mark-and-sweep pass: marks every blob and snapshot that an image record (its manifest,
+  // config and layers; the chain ids of its config) or a container (its image's config and
+  // chain ids, even if the image row were gone) refers to, then removes every other blob and
+  // snapshot that no lease holds, and the temp files dead writers left (ingest files once per
+  // process, temp snapshot dirs of dead processes). If an image's manifest or config cannot
+  // be read its references are unknown, so nothing but temp files is swept in that pass.
+  // Needs the metadata DB (the caller's lock), like remove().
+  struct GcReport {
+    int blobs = 0, snapshots = 0, tempFiles = 0;
+    int64_t bytes = 0;     // blob bytes removed (snapshots are not measured before they go)
+    bool partial = false;  // some image could not be read: no blob or snapshot was swept
+  };
+  Result<GcReport> collectGarbage();
+
+  // ---- disk usage (image_usage.cpp; `docker system df`) ----
+  // Two steps, so that the slow part needs neither the DB nor the API loop: usagePlan reads
+  // the records (the caller's DB rules), measureUsage sizes blobs (stat) and snapshots (du,
+  // cached per snapshot by the snapshotter) and may run on any thread.
+  struct UsagePlan {
+    struct Entry {
+      Image image;
+      std::vector<std::string> blobs, chains;  // manifest, config, layers; chain ids
+    };
+    std::vector<Entry> images;
+    std::vector<std::string> allBlobs, allChains;  // everything in the store
+  };
+  Result<UsagePlan> usagePlan();
+  struct ImageUsage {
+    Image image;
+    int64_t size = 0;          // its blobs + its unpacked snapshots, bytes on disk
+    int64_t sharedSize = 0;    // the part of size that another image also refers to
+    int64_t unpackedSize = 0;  // its snapshots alone (what a container's rootfs adds)
+  };
+  struct UsageReport {
+    int64_t layersSize = 0;  // every blob and snapshot in the store, once
+    std::vector<ImageUsage> images;
+  };
+  UsageReport measureUsage(const UsagePlan& plan);
+
  private:
   Result<Image> load(const store::ImageRow& row);
   // Deletes the image row, then the blobs and snapshots no remaining image refers to.
   Status deleteImageData(const std::string& id);
-  // Every blob and chain id some image refers to.
-  Status referenced(std::set<std::string>* blobs, std::set<std::string>* chainIds);
+  // Every blob and chain id some image or container refers to. *complete (if given) turns
+  // false when an image's manifest or config could not be read (its references are unknown).
+  Status referenced(std::set<std::string>* blobs, std::set<std::string>* chainIds,
+                    bool* complete = nullptr);
+  // Remove a blob or snapshot unless a lease holds it (under the lease lock). True if removed.
+  Result<bool> removeBlob(const std::string& digest);
+  Result<bool> removeSnapshot(const std::string& chainId);
   // Removes those of `blobs` and `chainIds` (bottom-most first) no image refers to: the
   // rollback of an import, load or pull that failed half-way.
   void removeUnreferenced(const std::vector<std::string>& blobs,
@@ -172,6 +226,8 @@ class ImageService {
   store::ContentStore& content_;
   store::Snapshotter& snapshots_;
   store::MetadataDb& db_;
+  std::unique_ptr<store::LeaseManager> ownLeases_;  // when none was given
+  store::LeaseManager& leases_;
 };
 
 }  // namespace wharf::image

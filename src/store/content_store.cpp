@@ -106,10 +106,21 @@ Status LocalContentStore::ensureDirs() {
   std::error_code ec;
   for (const auto& e : stdfs::directory_iterator(root_ / "ingest", ec)) {
     std::error_code ignored;
-    stdfs::remove_all(e.path(), ignored);
+    if (stdfs::remove_all(e.path(), ignored) > 0) ++swept_;
   }
   dirsReady_ = true;
   return okStatus();
+}
+
+Result<int> LocalContentStore::sweepIngest() {
+  bool first = [&] {
+    std::lock_guard lock(dirsMu_);
+    return !dirsReady_;
+  }();
+  WHARF_TRY(ensureDirs());
+  if (!first) return 0;
+  std::lock_guard lock(dirsMu_);
+  return std::exchange(swept_, 0);
 }
 
 std::filesystem::path LocalContentStore::blobPath(const std::string& digest) {

@@ -49,6 +49,19 @@ class ContentStore {
   virtual Status remove(const std::string& digest) = 0;
   // A streaming writer. The default buffers in memory and commits through put().
   virtual Result<std::unique_ptr<BlobWriter>> writer();
+
+  // For garbage collection and disk usage (defaults: a store that cannot enumerate).
+  // Every digest in the store ("sha256:<hex>").
+  virtual Result<std::vector<std::string>> list() {
+    return notImplemented("this content store cannot list its blobs");
+  }
+  // Size in bytes of a stored blob.
+  virtual Result<int64_t> size(const std::string& digest) {
+    return notImplemented("this content store cannot size " + digest);
+  }
+  // Removes what writers that died left in the ingest area (once per process: later calls
+  // would race live writers). Returns how many files went.
+  virtual Result<int> sweepIngest() { return 0; }
 };
 
 class LocalContentStore final : public ContentStore {
@@ -67,15 +80,17 @@ class LocalContentStore final : public ContentStore {
   // Streams to a file under ingest/, fsynced and renamed on commit.
   Result<std::unique_ptr<BlobWriter>> writer() override;
 
-  // Every digest in the store ("sha256:<hex>"), for garbage collection.
-  Result<std::vector<std::string>> list();
-  // Size in bytes of a stored blob.
-  Result<int64_t> size(const std::string& digest);
+  Result<std::vector<std::string>> list() override;
+  Result<int64_t> size(const std::string& digest) override;
+  // Runs the first-use setup now: stale ingest files go before any writer of this process
+  // starts; afterwards (a writer already ran the setup) it removes nothing.
+  Result<int> sweepIngest() override;
   const std::filesystem::path& root() const { return root_; }
 
  private:
   class FileWriter;
   Status ensureDirs();
+  int swept_ = 0;  // stale ingest files the first-use setup removed (sweepIngest reports them)
   // Verifies the temp file's digest and renames it into place; removes it on any failure.
   Result<std::string> commit(const std::filesystem::path& tmp, const std::string& actual,
                              const std::string& expectedDigest);

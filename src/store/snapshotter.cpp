@@ -16,6 +16,7 @@
 #include "common/scope_guard.h"
 #include "common/unique_fd.h"
 #include "store/internal/layer_unpack.h"
+#include "store/usage.h"
 
 namespace wharf::store {
 namespace {
@@ -26,7 +27,8 @@ constexpr std::string_view kTmpPrefix = "tmp-";
 
 // A temp dir is "tmp-<pid>-<random>": one whose process is gone was left by a crash and can go;
 // one of a live process is an unpack in progress (maybe another snapshotter on this root).
-void removeStaleTemps(const stdfs::path& root) {
+int removeStaleTemps(const stdfs::path& root) {
+  int removed = 0;
   std::error_code ec;
   for (const auto& e : stdfs::directory_iterator(root, ec)) {
     std::string name = e.path().filename().string();
@@ -35,8 +37,9 @@ void removeStaleTemps(const stdfs::path& root) {
     pid_t pid = static_cast<pid_t>(std::atol(rest.substr(0, rest.find('-')).c_str()));
     if (pid > 0 && (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH)) continue;
     std::error_code ignored;
-    stdfs::remove_all(e.path(), ignored);
+    if (stdfs::remove_all(e.path(), ignored) > 0) ++removed;
   }
+  return removed;
 }
 
 }  // namespace
@@ -64,7 +67,7 @@ Result<std::filesystem::path> OverlaySnapshotter::unpackLayer(
       return notFound("parent snapshot " + parentChainId + " of " + chainId + " not found");
   }
   WHARF_TRY(fs::mkdirAll(root_));
-  removeStaleTemps(root_);
+  (void)removeStaleTemps(root_);
 
   stdfs::path tmp =
       root_ / (std::string(kTmpPrefix) + std::to_string(::getpid()) + "-" + randomHex(8));
@@ -110,6 +113,10 @@ Result<std::vector<std::string>> OverlaySnapshotter::lowerDirs(
 
 Status OverlaySnapshotter::removeSnapshot(const std::string& chainId) {
   WHARF_ASSIGN_OR_RETURN(stdfs::path dir, snapshotDir(chainId));
+  {
+    std::lock_guard lock(usageMu_);
+    usage_.erase(chainId);
+  }
   if (!fs::exists(dir)) return okStatus();
   // Renamed away first so that a crash halfway through never leaves a partial snapshot
   // under its real name (the stale temp is removed on a later unpack).
@@ -137,6 +144,27 @@ Result<std::vector<std::string>> OverlaySnapshotter::list() {
   std::sort(out.begin(), out.end());
   return out;
 }
+
+Result<int64_t> OverlaySnapshotter::usage(const std::string& chainId) {
+  {
+    std::lock_guard lock(usageMu_);
+    if (auto it = usage_.find(chainId); it != usage_.end()) return it->second;
+  }
+  WHARF_ASSIGN_OR_RETURN(stdfs::path dir, snapshotDir(chainId));
+  // Measured without the lock: a big layer takes a while, and two measurements of the same
+  // snapshot give the same answer.
+  auto size = directorySize(dir / "fs");
+  if (!size.ok()) {
+    if (size.error().category() == ErrorCategory::kNotFound)
+      return notFound("snapshot " + chainId + " not found");
+    return std::move(size).error();
+  }
+  std::lock_guard lock(usageMu_);
+  usage_[chainId] = *size;
+  return *size;
+}
+
+Result<int> OverlaySnapshotter::sweepTemp() { return removeStaleTemps(root_); }
 
 Status mountOverlay(const OverlayMount& m, const std::filesystem::path& target) {
   if (m.lowerDirs.empty()) return invalidArgument("overlay mount needs at least one lower dir");

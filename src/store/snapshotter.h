@@ -14,7 +14,10 @@
 // A snapshot directory that exists is complete: unpacking happens in tmp- and is renamed.
 // Overlay merges the lower dirs, so a layer is unpacked on its own (not on a copy of its parent).
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -45,6 +48,19 @@ class Snapshotter {
   // first as overlay wants.
   virtual Result<std::vector<std::string>> lowerDirs(const std::vector<std::string>& chainIds) = 0;
   virtual Status removeSnapshot(const std::string& chainId) = 0;
+
+  // For garbage collection and disk usage (defaults: a snapshotter that cannot enumerate).
+  // The chain ids ("sha256:<hex>") of every snapshot.
+  virtual Result<std::vector<std::string>> list() {
+    return notImplemented("this snapshotter cannot list its snapshots");
+  }
+  // Bytes the unpacked snapshot takes (store::directorySize of its files).
+  virtual Result<int64_t> usage(const std::string& chainId) {
+    return notImplemented("this snapshotter cannot measure " + chainId);
+  }
+  // Removes temp dirs that dead processes left (unpacks or removals cut short). Returns how
+  // many went.
+  virtual Result<int> sweepTemp() { return 0; }
 };
 
 class OverlaySnapshotter final : public Snapshotter {
@@ -59,14 +75,19 @@ class OverlaySnapshotter final : public Snapshotter {
   // Removing a snapshot that is not there is not an error.
   Status removeSnapshot(const std::string& chainId) override;
 
-  // The chain ids ("sha256:<hex>") of every snapshot, for garbage collection.
-  Result<std::vector<std::string>> list();
+  Result<std::vector<std::string>> list() override;
+  // Measured once per snapshot and cached: a snapshot is immutable while it exists (its name
+  // is the hash of its content), and removeSnapshot drops the entry.
+  Result<int64_t> usage(const std::string& chainId) override;
+  Result<int> sweepTemp() override;
   const std::filesystem::path& root() const { return root_; }
 
  private:
   Result<std::filesystem::path> snapshotDir(const std::string& chainId);
 
   std::filesystem::path root_;
+  std::mutex usageMu_;  // the cache is shared by the loop's and the workers' image services
+  std::map<std::string, int64_t> usage_;
 };
 
 // mount -t overlay overlay -o lowerdir=...,upperdir=...,workdir=... target. A single lower dir

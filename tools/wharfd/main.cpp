@@ -25,6 +25,7 @@
 #include "engine/container_manager.h"
 #include "engine/container_network.h"
 #include "engine/data_root.h"
+#include "engine/disk_usage.h"
 #include "engine/events.h"
 #include "engine/image_manager.h"
 #include "engine/network_resources.h"
@@ -39,6 +40,7 @@
 #include "network/manager.h"
 #include "runtime/runtime.h"
 #include "store/content_store.h"
+#include "store/lease.h"
 #include "store/metadata.h"
 #include "store/snapshotter.h"
 #include "volume/volume_service.h"
@@ -193,8 +195,10 @@ int run(DaemonConfig cfg) {
     log::error("open {}: {}", (dataRoot / "wharf.db").string(), workerDb.error().message());
     return 1;
   }
-  image::ImageService loopImages(content, snapshots, **db);
-  image::ImageService workerImages(content, snapshots, **workerDb);
+  // One set of leases for both services: a GC pass on the workers' sees every pull's.
+  store::LeaseManager leases;
+  image::ImageService loopImages(content, snapshots, **db, &leases);
+  image::ImageService workerImages(content, snapshots, **workerDb, &leases);
   // Data roots made by older versions were world-readable: fix them before serving.
   if (Status st = engine::securePrivateTree(dataRoot, execRoot); !st.ok()) {
     log::error("securing the data root: {}", st.error().message());
@@ -210,6 +214,9 @@ int run(DaemonConfig cfg) {
   icfg.insecureRegistries = cfg.insecureRegistries;
   icfg.maxConcurrentDownloads = cfg.maxConcurrentDownloads;
   engine::ImageManager images(io, pool, loopImages, workerImages, events, icfg);
+  // What a crash left (blobs of a pull cut short, temp files, snapshots of removed images)
+  // goes before the API serves; no lease exists yet, so only records protect anything.
+  images.collectGarbageAtStart();
   engine::ProcessShimLauncher shims(io, pool, runtime, {});
   engine::OverlayRootfs rootfs;
   engine::ContainerManagerConfig ccfg;
@@ -253,6 +260,8 @@ int run(DaemonConfig cfg) {
   scfg.dataRoot = dataRoot;
   scfg.execRoot = execRoot;
   engine::SystemService system(containers, images, events, scfg);
+  engine::DiskUsageService diskUsage(io, pool, containers, images, &volumes);
+  system.setDiskUsage(&diskUsage);
   // Network drivers: bridge (network/), the host's namespace and none (a private one with lo).
   system.addNetworkDriver("bridge");
   system.addNetworkDriver("host");

@@ -48,6 +48,12 @@ Result<std::optional<int>> queryInt(const Request& req, const std::string& name)
 inline Json stringsOrNull(const std::vector<std::string>& v) {
   return v.empty() ? Json(nullptr) : Json(v);
 }
+// GET /system/df (routes/system_df.cpp); called by addSystemRoutes.
+void addDiskUsageRoutes(Router& router, RouteContextPtr ctx);
+// JSON shapes other routes reuse: swagger's ImageSummary (routes/images.cpp) and Volume
+// (routes/volumes.cpp, with UsageData when withUsage).
+Json imageSummaryJson(const engine::ImageSummary& s, const Request& req);
+Json volumeJson(const engine::VolumeDetail& d, bool withUsage);
 
 // Registers every route: what the Server does, and what tests call with fake backends.
 void addAllRoutes(Router& router, RouteContextPtr ctx);

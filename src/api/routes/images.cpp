@@ -6,9 +6,7 @@
 
 namespace wharf::api {
 
-namespace {
-
-// GET /images/json entry (swagger: ImageSummary).
+// GET /images/json entry (swagger: ImageSummary); /system/df sets SharedSize and Containers.
 Json imageSummaryJson(const engine::ImageSummary& s, const Request& req) {
   Json j{{"Id", s.id},
          {"ParentId", ""},
@@ -22,6 +20,8 @@ Json imageSummaryJson(const engine::ImageSummary& s, const Request& req) {
   if (!req.versionAtLeast("1.44")) j["VirtualSize"] = s.size;  // removed in 1.44
   return j;
 }
+
+namespace {
 
 // GET /images/{name}/json (swagger: ImageInspect).
 Json imageInspectJson(const engine::ImageDetail& d, const Request& req) {

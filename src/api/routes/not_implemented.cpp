@@ -40,7 +40,6 @@ constexpr Missing kMissing[] = {
     {"POST", "/networks/{id}/disconnect", "networks"},
     {"POST", "/networks/prune", "network prune"},
     {"PUT", "/volumes/{name}", "cluster volumes"},
-    {"GET", "/system/df", "system df"},
     {"GET", "/distribution/{name*}/json", "distribution inspect"},
     {"POST", "/session", "BuildKit sessions"},
     {"POST", "/grpc", "BuildKit"},

@@ -1,4 +1,5 @@
-// System routes: GET|HEAD /_ping, GET /version, GET /info (swagger tag "System").
+// System routes: GET|HEAD /_ping, GET /version, GET /info (swagger tag "System"); GET
+// /system/df is in system_df.cpp.
 
 #include <sys/utsname.h>
 
@@ -162,6 +163,8 @@ void addSystemRoutes(Router& router, RouteContextPtr ctx) {
     if (!info.ok()) return replyError(*r, info.error());
     replyJson(*r, 200, infoJson(*info, ctx->cfg));
   });
+
+  addDiskUsageRoutes(router, ctx);
 }
 
 }  // namespace wharf::api

@@ -7,8 +7,6 @@
 
 namespace wharf::api {
 
-namespace {
-
 // swagger: Volume.
 Json volumeJson(const engine::VolumeDetail& d, bool withUsage) {
   const volume::Volume& v = d.volume;
@@ -22,6 +20,8 @@ Json volumeJson(const engine::VolumeDetail& d, bool withUsage) {
   if (withUsage) j["UsageData"] = {{"RefCount", d.refCount}, {"Size", d.size}};
   return j;
 }
+
+namespace {
 
 Result<volume::Filters> filtersOf(const Request& req) {
   return parseFilters(req.query("filters").value_or(""));

@@ -102,6 +102,7 @@ int cmdVolumeInspect(Context& ctx, std::vector<std::string> args);
 int cmdVolumeRm(Context& ctx, std::vector<std::string> args);
 int cmdVolumePrune(Context& ctx, std::vector<std::string> args);
 int cmdInfo(Context& ctx, std::vector<std::string> args);
+int cmdSystemDf(Context& ctx, std::vector<std::string> args);  // system_df.cpp
 // network.cpp
 int cmdNetworkCreate(Context& ctx, std::vector<std::string> args);
 int cmdNetworkLs(Context& ctx, std::vector<std::string> args);
