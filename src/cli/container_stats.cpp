@@ -18,7 +18,11 @@ namespace {
 
 uint64_t u64(const Json& j, const char* key) {
   auto it = j.find(key);
-  return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+  if (it == j.end()) return 0;
+  if (it->is_number_unsigned()) return it->get<uint64_t>();
+  if (it->is_number_integer() && it->get<int64_t>() > 0)
+    return static_cast<uint64_t>(it->get<int64_t>());
+  return 0;
 }
 
 const Json& obj(const Json& j, const char* key) {

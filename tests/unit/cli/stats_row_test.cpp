@@ -40,7 +40,7 @@ TEST(StatsRow, DockerFormulas) {
 
 TEST(StatsRow, CgroupV2InactiveFileAndPercpuFallback) {
   Json s = sample();
-  s["memory_stats"]["stats"] = {{"inactive_file", 1048576}};
+  s["memory_stats"]["stats"] = Json::object({{"inactive_file", 1048576}});
   s["cpu_stats"].erase("online_cpus");
   s["cpu_stats"]["cpu_usage"]["percpu_usage"] = {1, 2, 3, 4};
   Json r = statsRow(s, "web", true);

@@ -123,7 +123,8 @@ TEST(StatsParsers, ProcStatAsMoby) {
   auto [total, cpus] = parseProcStat(
       "cpu  100 2 30 400 5 6 7 8 0 0\ncpu0 50 1 15 200 2 3 3 4 0 0\ncpu1 50 1 15 200 3 3 4 4 0 "
       "0\nintr 1 2 3\ncpu9 1 1 1 1 1 1 1\n");
-  EXPECT_EQ(total, (100u + 2 + 30 + 400 + 5 + 6 + 7) * 10000000u) << "7 fields at USER_HZ 100";
+  EXPECT_EQ(total, uint64_t{100 + 2 + 30 + 400 + 5 + 6 + 7} * 10000000)
+      << "7 fields at USER_HZ 100";
   EXPECT_EQ(cpus, 2u) << "cpu lines after the first other line do not count";
 }
 
