@@ -436,6 +436,7 @@ void addAllRoutes(Router& router, RouteContextPtr ctx) {
   addEventRoutes(router, ctx);
   addContainerRoutes(router, ctx);
   addExecRoutes(router, ctx);
+  addContainerStatsRoutes(router, ctx);
   addNetworkRoutes(router, ctx);
   addVolumeRoutes(router, ctx);
   addImageRoutes(router, std::move(ctx));

@@ -33,6 +33,7 @@ const std::map<std::string, Entry>& topLevel() {
       {"port", {cmdPort, "List port mappings or a specific mapping for the container"}},
       {"unpause", {cmdUnpause, "Unpause all processes within one or more containers"}},
       {"events", {cmdEvents, "Get real time events from the server"}},
+      {"stats", {cmdStats, "Display a live stream of container(s) resource usage statistics"}},
       {"attach",
        {cmdAttach,
         "Attach local standard input, output, and error streams to a running container"}},
@@ -81,7 +82,8 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"ls", cmdPs},
         {"ps", cmdPs},
         {"list", cmdPs},
-        {"inspect", cmdContainerInspect}}},
+        {"inspect", cmdContainerInspect},
+        {"stats", cmdStats}}},
       {"image",
        {{"ls", cmdImages},
         {"list", cmdImages},
@@ -146,8 +148,8 @@ bool isDockerCommandNotBuilt(const std::string& cmd) {
   static const std::set<std::string> kDocker = {
       "builder", "buildx", "build",  "checkpoint", "commit",   "compose", "config",
       "context", "cp",     "diff",   "export",     "manifest", "node",    "plugin",
-      "push",    "search", "secret", "service",    "stack",    "stats",   "swarm",
-      "top",     "trust",  "update", "init",       "scout",    "debug",   "sbom"};
+      "push",    "search", "secret", "service",    "stack",    "swarm",   "top",
+      "trust",   "update", "init",   "scout",      "debug",    "sbom"};
   return kDocker.count(cmd) > 0;
 }
 

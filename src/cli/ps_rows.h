@@ -3,6 +3,7 @@
 // docker's --format fields ({{.ID}}, {{.RunningFor}}, {{.Repository}}...), all strings.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/json.h"
@@ -17,5 +18,10 @@ Json psHeader();
 // One row per repo:tag of an element of GET /images/json ("<none>" when it has none).
 std::vector<Json> imageRows(const Json& image, bool trunc, int64_t now);
 Json imagesHeader();
+
+// `wharf stats` (container_stats.cpp): one row of a ContainerStatsResponse, computed as the
+// docker CLI does; container is what the user named (the id when listing).
+Json statsRow(const Json& stats, const std::string& container, bool trunc);
+Json statsHeader();
 
 }  // namespace wharf::cli

@@ -103,6 +103,10 @@ class Client {
     std::map<std::string, std::vector<std::string>> filters;
   };
   Status events(const EventsOptions& opts, const std::function<bool(const Json&)>& onEvent);
+  // GET /containers/{id}/stats: calls onStats for each object (one with stream=false) until
+  // the stream ends or onStats returns false.
+  Status containerStats(const std::string& id, bool stream, bool oneShot,
+                        const std::function<bool(const Json&)>& onStats);
   Result<Json> containerRemove(const std::string& id, bool force, bool volumes);
   Result<Json> containerInspect(const std::string& id);
   // Same, keeping the daemon's key order (for printing it as docker does).
@@ -199,6 +203,9 @@ class Client {
   Result<Json> callJson(const std::string& method, const std::string& path,
                         const std::string& body = "");
   Error errorFromReply(const HttpResponseHead& head, const std::string& body);
+  // GET path and read the reply as newline-delimited JSON objects (events, stats).
+  Status readJsonLines(const std::string& path, const char* what,
+                       const std::function<bool(const Json&)>& onObject);
   // POSTs a body (`body`, or what `bodyFd` gives when it is not -1) and reads a JSON
   // message stream back (load, import, push).
   Status streamedPost(const std::string& path, const std::string& body,

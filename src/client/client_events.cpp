@@ -1,4 +1,5 @@
-// Client::events: GET /events, read as newline-delimited JSON until the daemon ends it.
+// Client::events and containerStats: GET /events and /containers/{id}/stats, read as
+// newline-delimited JSON until the daemon ends them.
 #include "client/client.h"
 #include "client/http.h"
 #include "common/time.h"
@@ -34,9 +35,21 @@ Status Client::events(const EventsOptions& opts, const std::function<bool(const 
       for (const auto& v : vals) f[k][v] = true;
     add("filters", f.dump());
   }
+  return readJsonLines("/events" + q, "event", onEvent);
+}
+
+Status Client::containerStats(const std::string& id, bool stream, bool oneShot,
+                              const std::function<bool(const Json&)>& onStats) {
+  std::string q = std::string("?stream=") + (stream ? "1" : "0");
+  if (oneShot) q += "&one-shot=1";
+  return readJsonLines("/containers/" + urlEncode(id) + "/stats" + q, "stats object", onStats);
+}
+
+Status Client::readJsonLines(const std::string& path, const char* what,
+                             const std::function<bool(const Json&)>& onObject) {
   WHARF_TRY(negotiate());
   lastStatus_ = 0;
-  WHARF_ASSIGN_OR_RETURN(HttpConnection conn, openAndSend("GET", versioned("/events" + q), ""));
+  WHARF_ASSIGN_OR_RETURN(HttpConnection conn, openAndSend("GET", versioned(path), ""));
   WHARF_ASSIGN_OR_RETURN(HttpResponseHead head, conn.readHead());
   lastStatus_ = head.status;
   if (head.status >= 400) {
@@ -50,14 +63,14 @@ Status Client::events(const EventsOptions& opts, const std::function<bool(const 
     if (n == 0) return okStatus();
     pending.append(buf, n);
     if (pending.size() > (1 << 20) && pending.find('\n') == std::string::npos)
-      return internalError("daemon sent an event over 1 MiB");
+      return internalError(std::string("the daemon sent a line over 1 MiB (") + what + ")");
     size_t nl;
     while ((nl = pending.find('\n')) != std::string::npos) {
       std::string line = pending.substr(0, nl);
       pending.erase(0, nl + 1);
       if (line.empty() || line == "\r") continue;
-      WHARF_ASSIGN_OR_RETURN(Json j, parseJson(line, "event"));
-      if (!onEvent(j)) return okStatus();
+      WHARF_ASSIGN_OR_RETURN(Json j, parseJson(line, what));
+      if (!onObject(j)) return okStatus();
     }
   }
 }

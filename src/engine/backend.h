@@ -20,6 +20,7 @@
 #include "common/error.h"
 #include "common/port_spec.h"
 #include "common/unique_fd.h"
+#include "engine/shim/stats.h"
 #include "volume/mount_spec.h"
 #include "volume/volume_service.h"
 
@@ -363,6 +364,13 @@ struct ExecStreams {
   std::unique_ptr<StdinWriter> input;  // null without AttachStdin
 };
 
+// One answer of `containerStats`: who, and the shim's sample (none when not running).
+struct ContainerStatsReport {
+  std::string id;
+  std::string name;  // without the leading "/"
+  std::optional<shim::StatsSample> sample;
+};
+
 class ContainerBackend {
  public:
   virtual ~ContainerBackend() = default;
@@ -437,6 +445,14 @@ class ContainerBackend {
   }
   virtual Status unpauseContainer(const std::string& idOrName) {
     return notImplemented("unpausing " + idOrName + " is not supported yet");
+  }
+  // GET /containers/{id}/stats: one sample of the container's resource usage, read by its
+  // shim (engine/shim/stats.h) without blocking the loop; done on the io_context thread.
+  // NotFound for no such container; no sample when it is not running (docker then answers
+  // with zeroed stats).
+  virtual void containerStats(const std::string& idOrName,
+                              std::function<void(Result<ContainerStatsReport>)> done) {
+    done(notImplemented("stats of " + idOrName + " are not supported yet"));
   }
   // `docker restart`: stop (when running, as stopContainer) then start; publishes "restart".
   virtual void restartContainer(const std::string& idOrName, std::optional<int> timeoutSeconds,

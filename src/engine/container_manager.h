@@ -126,6 +126,10 @@ class ContainerManager final : public ContainerBackend, public ContainerEndpoint
                  std::function<void(Result<ExecStreams>)> done) override;
   Status resizeExec(const std::string& execId, int height, int width) override;
 
+  // container_stats.cpp: one sample through the shim's task API (its `stats` op).
+  void containerStats(const std::string& idOrName,
+                      std::function<void(Result<ContainerStatsReport>)> done) override;
+
   // ContainerEndpointUpdater (network connect/disconnect; container_manager.cpp)
   Status updateEndpoint(const std::string& container, const std::string& networkName,
                         const std::string& networkId,

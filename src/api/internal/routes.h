@@ -29,8 +29,9 @@ void addEventRoutes(Router& router, RouteContextPtr ctx);  // GET /events (route
 void addContainerRoutes(Router& router, RouteContextPtr ctx);
 void addImageRoutes(Router& router, RouteContextPtr ctx);
 void addExecRoutes(Router& router, RouteContextPtr ctx);
-void addImageTransferRoutes(Router& router, RouteContextPtr ctx);  // called by addImageRoutes
-void addRegistryRoutes(Router& router, RouteContextPtr ctx);       // POST /auth, the same
+void addContainerStatsRoutes(Router& router, RouteContextPtr ctx);  // routes/container_stats.cpp
+void addImageTransferRoutes(Router& router, RouteContextPtr ctx);   // called by addImageRoutes
+void addRegistryRoutes(Router& router, RouteContextPtr ctx);        // POST /auth, the same
 void addNetworkRoutes(Router& router, RouteContextPtr ctx);
 void addVolumeRoutes(Router& router, RouteContextPtr ctx);
 // 501 for the Engine API endpoints not built yet (routes/not_implemented.cpp); last.

@@ -114,6 +114,7 @@ int cmdNetworkDisconnect(Context& ctx, std::vector<std::string> args);
 int cmdEvents(Context& ctx, std::vector<std::string> args);  // events.cpp
 int cmdPort(Context& ctx, std::vector<std::string> args);    // container_port.cpp
 int cmdPause(Context& ctx, std::vector<std::string> args);
+int cmdStats(Context& ctx, std::vector<std::string> args);  // container_stats.cpp
 int cmdRename(Context& ctx, std::vector<std::string> args);
 int cmdUnpause(Context& ctx, std::vector<std::string> args);
 

@@ -123,6 +123,7 @@ class Shim {
   std::vector<Conn*> initWaiters_;
   unsigned consoleSeq_ = 0;
   std::optional<oci::Process> initProcess_;  // the base of every exec (startExec)
+  StatsCollector stats_;                     // the stats op (engine/shim/stats.h)
 };
 
 }  // namespace wharf::shim

@@ -332,6 +332,15 @@ void Shim::handleRequest(Conn& c, const TaskRequest& r) {
     initWaiters_.push_back(&c);  // answered when the shim is done (flushAllAndClose)
     return;
   }
+  if (r.op == "stats") {
+    // Read here, in the shim, so that the daemon holds nothing per container for it (the
+    // decision is in docs/decisions.md).
+    if (!started_ || initExited_) return fail(conflict("the container is not running"));
+    auto sample = stats_.collect(initPid_);
+    if (!sample.ok()) return fail(std::move(sample).error());
+    rep.stats = std::move(*sample);
+    return reply(c, rep, true);
+  }
   if (r.op == "exec-state") {
     rep.pid = e->pid;
     rep.running = e->running;

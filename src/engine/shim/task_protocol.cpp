@@ -15,7 +15,7 @@ constexpr unsigned kMaxTtyDim = 65535;
 const std::set<std::string_view>& knownOps() {
   static const std::set<std::string_view> ops = {"state",      "start",       "attach", "exec",
                                                  "resize",     "close-stdin", "kill",   "wait",
-                                                 "exec-state", "delete"};
+                                                 "exec-state", "delete",      "stats"};
   return ops;
 }
 
@@ -138,6 +138,11 @@ Result<TaskRequest> decodeRequest(std::string_view line) {
   return r;
 }
 
+bool isUnknownOp(const Error& e) {
+  return e.category() == ErrorCategory::kInvalidArgument &&
+         e.message().find("unknown op") != std::string::npos;
+}
+
 std::string encodeReply(const TaskReply& r) {
   Json j;
   if (r.error) {
@@ -147,6 +152,7 @@ std::string encodeReply(const TaskReply& r) {
   } else {
     j = {{"ok", true}, {"pid", r.pid}, {"exitCode", r.exitCode}, {"running", r.running}};
     if (!r.status.empty()) j["status"] = r.status;
+    if (r.stats) j["stats"] = statsToJson(*r.stats);
   }
   return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
@@ -171,6 +177,11 @@ Result<TaskReply> decodeReply(std::string_view line) {
   WHARF_TRY(readNum(j, "pid", r.pid, INT32_MIN, INT32_MAX));
   WHARF_TRY(readNum(j, "exitCode", r.exitCode, INT32_MIN, INT32_MAX));
   WHARF_TRY(readBool(j, "running", r.running));
+  if (j.contains("stats")) {
+    auto st = statsFromJson(j["stats"]);
+    if (!st.ok()) return internalError("wharf-shim reply: " + st.error().message());
+    r.stats = std::move(*st);
+  }
   return r;
 }
 

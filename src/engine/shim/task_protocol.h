@@ -19,6 +19,10 @@
 //   wait    [exec]                -> {"ok":true,"exitCode":N} once that process has exited
 //   exec-state exec               -> {"ok":true,"running":B,"pid":N,"exitCode":N}
 //   delete  exec                  -> {"ok":true}        (forgets a finished exec)
+//   stats                         -> {"ok":true,"stats":{...}} the init's cgroup and network
+//                                    counters (engine/shim/stats.h); Conflict once it exited
+// Ops are added without a version change: a shim that predates one answers InvalidArgument
+// `unknown op "<op>"`, which the daemon turns into "restart the container" (isUnknownOp).
 // An error is {"ok":false,"category":<wharf::ErrorCategory>,"message":"..."}.
 //
 // Frames (after an attach or exec reply): a 5-byte header, type then payload length as a
@@ -36,6 +40,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "engine/shim/stats.h"
 
 namespace wharf::shim {
 
@@ -69,7 +74,11 @@ struct TaskReply {
   int pid = 0;
   int exitCode = 0;
   bool running = false;
+  std::optional<StatsSample> stats;  // the stats op's answer
 };
+
+// Whether e is a shim's refusal of an op it does not know (a shim started by an older wharf).
+bool isUnknownOp(const Error& e);
 
 // One request line, "\n" included.
 std::string encodeRequest(const TaskRequest& r);
