@@ -1,6 +1,7 @@
 #include "engine/container_record.h"
 
 #include "common/json.h"
+#include "engine/resource_limits.h"
 #include "engine/volume_record.h"
 
 namespace wharf::engine {
@@ -89,6 +90,7 @@ Json specToJson(const ContainerSpec& s) {
       nets.push_back({{"id", n.networkId}, {"ipv4Address", n.ipv4Address}, {"aliases", n.aliases}});
     j["extraNetworks"] = nets;
   }
+  if (Json res = resourcesToJson(s.resources); !res.empty()) j["resources"] = std::move(res);
   return j;
 }
 
@@ -153,6 +155,7 @@ ContainerSpec specFromJson(const Json& j) {
       s.extraNetworks.push_back(std::move(a));
     }
   }
+  if (auto it = j.find("resources"); it != j.end()) s.resources = resourcesFromJson(*it);
   return s;
 }
 
@@ -192,6 +195,7 @@ std::string recordToJson(const ContainerRecord& r) {
             {"mounted", r.mounted},
             {"manuallyStopped", r.manuallyStopped},
             {"starting", r.starting}};
+  if (r.oomKillsReported) j["oomKillsReported"] = r.oomKillsReported;
   j["mountPoints"] = mountPointsToJson(i.mountPoints);
   return j.dump();
 }
@@ -237,6 +241,7 @@ Result<ContainerRecord> recordFromJson(std::string_view text) {
     get(j, "mounted", &r.mounted);
     get(j, "manuallyStopped", &r.manuallyStopped);
     get(j, "starting", &r.starting);
+    get(j, "oomKillsReported", &r.oomKillsReported);
     if (j.contains("mountPoints")) i.mountPoints = mountPointsFromJson(j["mountPoints"]);
     return r;
   } catch (const Json::exception& e) {

@@ -13,6 +13,7 @@
 #include "engine/container_manager.h"
 #include "engine/events.h"
 #include "engine/image_manager.h"
+#include "engine/resource_limits.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -100,8 +101,17 @@ Result<SystemInfo> SystemService::info() {
   s.networkPlugins = networkDrivers_;
   s.volumePlugins = volumeDrivers_;
   s.logPlugins = {"json-file"};
-  // No resource limits can be set on a container yet (create takes no Memory, NanoCpus,
-  // PidsLimit...): every *Limit stays false until they can. Forwarding is the host's sysctl.
+  // What `run -m --cpus --pids-limit ...` can limit here (engine/resource_limits.h), with
+  // docker's warnings for what it cannot. Forwarding is the host's sysctl.
+  const HostResources& host = HostResources::current();
+  s.memoryLimit = host.memoryLimit;
+  s.swapLimit = host.swapLimit;
+  s.oomKillDisable = host.oomKillDisable;
+  s.cpuCfsPeriod = s.cpuCfsQuota = host.cpuCfs;
+  s.cpuShares = host.cpuShares;
+  s.cpuSet = host.cpuset;
+  s.pidsLimit = host.pidsLimit;
+  for (auto& w : host.warnings()) s.warnings.push_back(w);
   s.ipv4Forwarding = sysctlOn("/proc/sys/net/ipv4/ip_forward");
   s.eventListeners = events_.listeners();
   return s;

@@ -21,7 +21,6 @@ constexpr Missing kMissing[] = {
     {"GET", "/containers/{id}/changes", "container diff"},
     {"GET", "/containers/{id}/export", "container export"},
     {"GET", "/containers/{id}/stats", "container stats"},
-    {"POST", "/containers/{id}/update", "container update"},
     {"GET", "/containers/{id}/attach/ws", "attach over websocket"},
     {"GET", "/containers/{id}/archive", "copying files from containers (cp)"},
     {"HEAD", "/containers/{id}/archive", "copying files from containers (cp)"},

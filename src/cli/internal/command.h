@@ -115,5 +115,6 @@ int cmdPort(Context& ctx, std::vector<std::string> args);    // container_port.c
 int cmdPause(Context& ctx, std::vector<std::string> args);
 int cmdRename(Context& ctx, std::vector<std::string> args);
 int cmdUnpause(Context& ctx, std::vector<std::string> args);
+int cmdUpdate(Context& ctx, std::vector<std::string> args);  // resource_flags.cpp
 
 }  // namespace wharf::cli

@@ -13,9 +13,9 @@ constexpr size_t kMaxArgs = 4096;  // argv and env entries of an exec
 constexpr unsigned kMaxTtyDim = 65535;
 
 const std::set<std::string_view>& knownOps() {
-  static const std::set<std::string_view> ops = {"state",      "start",       "attach", "exec",
-                                                 "resize",     "close-stdin", "kill",   "wait",
-                                                 "exec-state", "delete"};
+  static const std::set<std::string_view> ops = {"state",      "start",       "attach",  "exec",
+                                                 "resize",     "close-stdin", "kill",    "wait",
+                                                 "exec-state", "delete",      "oom-wait"};
   return ops;
 }
 
@@ -86,6 +86,7 @@ std::string encodeRequest(const TaskRequest& r) {
     j["signal"] = r.signal;
     j["all"] = r.all;
   }
+  if (r.op == "oom-wait") j["seen"] = r.oomSeen;
   return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
@@ -128,6 +129,7 @@ Result<TaskRequest> decodeRequest(std::string_view line) {
   WHARF_TRY(readNum(j, "cols", r.cols, 0, kMaxTtyDim));
   WHARF_TRY(readNum(j, "signal", r.signal, 0, 64));
   WHARF_TRY(readBool(j, "all", r.all));
+  WHARF_TRY(readNum(j, "seen", r.oomSeen, 0, INT64_MAX));
   if (r.op == "exec") {
     if (r.execId.empty()) return invalidArgument("exec: the exec id is missing");
     if (r.args.empty()) return invalidArgument("exec: no command");
@@ -147,6 +149,7 @@ std::string encodeReply(const TaskReply& r) {
   } else {
     j = {{"ok", true}, {"pid", r.pid}, {"exitCode", r.exitCode}, {"running", r.running}};
     if (!r.status.empty()) j["status"] = r.status;
+    if (r.oomKills) j["oomKills"] = r.oomKills;
   }
   return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
@@ -171,6 +174,7 @@ Result<TaskReply> decodeReply(std::string_view line) {
   WHARF_TRY(readNum(j, "pid", r.pid, INT32_MIN, INT32_MAX));
   WHARF_TRY(readNum(j, "exitCode", r.exitCode, INT32_MIN, INT32_MAX));
   WHARF_TRY(readBool(j, "running", r.running));
+  WHARF_TRY(readNum(j, "oomKills", r.oomKills, 0, INT64_MAX));
   return r;
 }
 

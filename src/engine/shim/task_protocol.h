@@ -19,6 +19,9 @@
 //   wait    [exec]                -> {"ok":true,"exitCode":N} once that process has exited
 //   exec-state exec               -> {"ok":true,"running":B,"pid":N,"exitCode":N}
 //   delete  exec                  -> {"ok":true}        (forgets a finished exec)
+//   oom-wait seen                 -> {"ok":true,"oomKills":N} once the kernel's OOM kill
+//                                    count of the container's memory cgroup is above `seen`,
+//                                    or when the container is done (N == seen then: the end)
 // An error is {"ok":false,"category":<wharf::ErrorCategory>,"message":"..."}.
 //
 // Frames (after an attach or exec reply): a 5-byte header, type then payload length as a
@@ -61,6 +64,8 @@ struct TaskRequest {
   // kill
   int signal = 0;
   bool all = false;
+  // oom-wait: the OOM kill count the daemon has already reported
+  uint64_t oomSeen = 0;
 };
 
 struct TaskReply {
@@ -69,6 +74,7 @@ struct TaskReply {
   int pid = 0;
   int exitCode = 0;
   bool running = false;
+  uint64_t oomKills = 0;  // oom-wait
 };
 
 // One request line, "\n" included.
