@@ -103,15 +103,15 @@ Result<SystemInfo> SystemService::info() {
   s.logPlugins = {"json-file"};
   // What `run -m --cpus --pids-limit ...` can limit here (engine/resource_limits.h), with
   // docker's warnings for what it cannot. Forwarding is the host's sysctl.
-  const HostResources& host = HostResources::current();
-  s.memoryLimit = host.memoryLimit;
-  s.swapLimit = host.swapLimit;
-  s.oomKillDisable = host.oomKillDisable;
-  s.cpuCfsPeriod = s.cpuCfsQuota = host.cpuCfs;
-  s.cpuShares = host.cpuShares;
-  s.cpuSet = host.cpuset;
-  s.pidsLimit = host.pidsLimit;
-  for (auto& w : host.warnings()) s.warnings.push_back(w);
+  const HostResources& limits = HostResources::current();
+  s.memoryLimit = limits.memoryLimit;
+  s.swapLimit = limits.swapLimit;
+  s.oomKillDisable = limits.oomKillDisable;
+  s.cpuCfsPeriod = s.cpuCfsQuota = limits.cpuCfs;
+  s.cpuShares = limits.cpuShares;
+  s.cpuSet = limits.cpuset;
+  s.pidsLimit = limits.pidsLimit;
+  for (auto& w : limits.warnings()) s.warnings.push_back(w);
   s.ipv4Forwarding = sysctlOn("/proc/sys/net/ipv4/ip_forward");
   s.eventListeners = events_.listeners();
   return s;

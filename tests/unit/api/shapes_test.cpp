@@ -275,7 +275,7 @@ TEST(Shapes, ResourceFieldsInCreateInspectAndUpdate) {
   EXPECT_EQ(s->resources.pidsLimit, 20);
   body["HostConfig"]["Memory"] = "32m";
   EXPECT_EQ(api::specFromCreateBody(body, "").error().message(),
-            "invalid JSON: HostConfig.Memory: expected integer, got string");
+            "invalid JSON: HostConfig.Memory: expected an integer, got string");
   body["HostConfig"]["Memory"] = 33554432;
   body["HostConfig"]["BlkioWeight"] = 70000;
   EXPECT_FALSE(api::specFromCreateBody(body, "").ok());
