@@ -285,7 +285,8 @@ TEST(Shapes, ResourceFieldsInCreateInspectAndUpdate) {
   ASSERT_EQ(r->status, 201);
   std::string id = r->json()["Id"];
   auto in = h.call("GET", "/containers/" + id + "/json");
-  const Json& hc = in->json()["HostConfig"];
+  Json doc = in->json();
+  const Json& hc = doc["HostConfig"];
   expectTypes(hc, {{"Memory", kInt},
                    {"MemorySwap", kInt},
                    {"MemoryReservation", kInt},
