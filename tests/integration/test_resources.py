@@ -84,8 +84,10 @@ class ResourcesTest(DaemonTestCase):
         try:
             # 30 sleepers asked for inside the container, at most 8 processes allowed: the
             # shell's forks are refused from the 8th on (and it gives up); the host is fine.
+            # (The sleepers must not hold the exec's output open, or exec would wait for them.)
             self.daemon.docker("exec", name, "sh", "-c",
-                               "i=0; while [ $i -lt 30 ]; do sleep 20 & i=$((i+1)); done")
+                               "i=0; while [ $i -lt 30 ]; do sleep 20 </dev/null >/dev/null 2>&1 & "
+                               "i=$((i+1)); done")
             events = cgroup_file(cid, "pids", "pids.events", "pids.events")
             self.assertGreater(int(events.split()[1]), 0, f"no fork was refused: {events}")
             current = int(cgroup_file(cid, "pids", "pids.current", "pids.current"))
