@@ -106,6 +106,7 @@ void addRunFlags(CLI::App& app, RunOptions& o, bool forRun) {
   app.add_option("--stop-timeout", o.stopTimeout, "Timeout (in seconds) to stop a container");
   app.add_option("--pull", o.pull,
                  "Pull image before running (\"always\", \"missing\", \"never\")");
+  addResourceFlags(app, o.resources, false);
 }
 
 SplitArgs splitAtImage(const CLI::App& app, const std::vector<std::string>& args) {
@@ -276,6 +277,7 @@ Result<Json> buildCreateBody(const RunOptions& o, const std::vector<std::string>
   host["DnsOptions"] = o.dnsOptions;
   host["ExtraHosts"] = o.addHosts.empty() ? Json() : Json(o.addHosts);
   WHARF_TRY(addVolumeFlags(o, body, host));
+  WHARF_TRY(addResourceFields(o.resources, host, false));
   body["HostConfig"] = host;
   // HostConfig.NetworkMode and the endpoints, as docker's CLI sends them (cli/run_network.h).
   WHARF_TRY(

@@ -13,6 +13,17 @@
 
 namespace wharf::cli {
 
+// -m, --memory-swap, --cpus, --pids-limit ... as typed (resource_flags.cpp).
+struct ResourceFlags {
+  std::string memory, memorySwap, memoryReservation, cpus;  // "256m", "-1", "1.5"
+  int64_t memorySwappiness = -1;
+  bool oomKillDisable = false;
+  int64_t cpuShares = 0, cpuPeriod = 0, cpuQuota = 0;
+  std::string cpusetCpus, cpusetMems;
+  std::optional<int64_t> pidsLimit;
+  int blkioWeight = 0;
+};
+
 struct RunOptions {
   bool detach = false;
   bool rm = false;
@@ -47,6 +58,7 @@ struct RunOptions {
   std::string stopSignal;
   std::optional<int> stopTimeout;
   std::string pull = "missing";
+  ResourceFlags resources;
 
   std::string image;
   std::vector<std::string> cmd;
@@ -92,6 +104,16 @@ Result<Json> parseMountFlag(const std::string& value);
 Status addVolumeFlags(const RunOptions& o, Json& config, Json& hostConfig);
 // go-units RAMInBytes ("64m", "1.5g", "512KiB" -> bytes); nullopt when malformed.
 std::optional<int64_t> ramInBytes(const std::string& s);
+
+// Resource flags (resource_flags.cpp): declared on run/create (`forUpdate`: update's subset,
+// without --memory-swappiness and --oom-kill-disable), and put into a HostConfig (or update
+// body) as the docker CLI does: sizes with go-units ("256m"), --memory-swap -1 unlimited,
+// --cpus as NanoCpus. Errors are docker's: `invalid argument "x" for "-m, --memory" flag:
+// invalid size: 'x'`.
+void addResourceFlags(CLI::App& app, ResourceFlags& f, bool forUpdate);
+Status addResourceFields(const ResourceFlags& f, Json& hostConfig, bool forUpdate);
+// "1.5" -> 1500000000 (docker's opts.ParseCPUs); "value is too precise" below 1e-9.
+Result<int64_t> parseNanoCpus(const std::string& value);
 
 // "busybox" -> "busybox:latest"; references with a tag or digest are kept.
 std::string normalizeImageRef(std::string_view ref);

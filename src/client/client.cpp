@@ -175,6 +175,10 @@ Result<Json> Client::containerRename(const std::string& id, const std::string& n
   return callJson("POST", "/containers/" + pathId(id) + "/rename?name=" + urlEncode(newName));
 }
 
+Result<Json> Client::containerUpdate(const std::string& id, const Json& body) {
+  return callJson("POST", "/containers/" + pathId(id) + "/update", body.dump());
+}
+
 Result<Json> Client::containerUnpause(const std::string& id) {
   return callJson("POST", "/containers/" + pathId(id) + "/unpause");
 }

@@ -96,6 +96,8 @@ class Client {
   Result<Json> containerRename(const std::string& id, const std::string& newName);
   Result<Json> containerPause(const std::string& id);
   Result<Json> containerUnpause(const std::string& id);
+  // POST /containers/{id}/update: body is moby's UpdateConfig; returns {"Warnings":[...]}.
+  Result<Json> containerUpdate(const std::string& id, const Json& body);
   // GET /events: calls onEvent for each event until the stream ends (until reached) or
   // onEvent returns false. since/until as the user wrote them (sent as docker's CLI does).
   struct EventsOptions {

@@ -169,6 +169,23 @@ class ImageBackend {
 
 // ---- containers -----------------------------------------------------------------------------
 
+// HostConfig's resource fields (moby's container.Resources, the subset wharf applies), with
+// docker's zero values meaning "not set": 0 and "" leave the kernel's default, nullopt too.
+// Checked and mapped to linux.resources by engine/resource_limits.h.
+struct ResourceLimits {
+  int64_t memory = 0;                       // bytes (-m)
+  int64_t memorySwap = 0;                   // memory+swap bytes; -1 unlimited; 0 unset (2x memory)
+  int64_t memoryReservation = 0;            // soft limit, bytes
+  std::optional<int64_t> memorySwappiness;  // 0-100; -1 and null: the host's
+  std::optional<bool> oomKillDisable;
+  int64_t nanoCpus = 0;  // --cpus 1.5 -> 1500000000
+  int64_t cpuShares = 0, cpuPeriod = 0, cpuQuota = 0;
+  std::string cpusetCpus, cpusetMems;  // "0-2,4"
+  std::optional<int64_t> pidsLimit;    // <= 0: unlimited
+  int blkioWeight = 0;                 // 10-1000
+  bool operator==(const ResourceLimits&) const = default;
+};
+
 // What `POST /containers/create` asks for, in the engine's terms.
 struct ContainerSpec {
   std::string name;   // empty: generate one (docker's adjective_surname)
@@ -228,6 +245,16 @@ struct ContainerSpec {
   std::map<std::string, std::string> tmpfs;  // HostConfig.Tmpfs (`--tmpfs`): path -> options
   std::vector<std::string> volumesFrom;      // HostConfig.VolumesFrom
   std::vector<std::string> volumes;          // Config.Volumes: anonymous volumes
+  ResourceLimits resources;                  // HostConfig's Memory, NanoCpus, PidsLimit ...
+};
+
+// `POST /containers/{id}/update` (docker update): the resource fields that are set replace the
+// container's (docker's zero values change nothing; PidsLimit when present), and a restart
+// policy when `restartPolicy` is set.
+struct ContainerUpdate {
+  ResourceLimits resources;
+  std::optional<std::string> restartPolicy;
+  int restartMaxRetries = 0;
 };
 
 // A host port bound for a running container (NetworkSettings.Ports["80/tcp"][i]).
@@ -454,6 +481,13 @@ class ContainerBackend {
                               std::function<void(Result<ContainerStatsReport>)> done) {
     done(notImplemented("stats of " + idOrName + " are not supported yet"));
   }
+  // `docker update` (moby's daemon/update.go): checks as create does, persists, applies the
+  // limits to a running container's cgroup at once; publishes "update". Docker's messages.
+  virtual Status updateContainer(const std::string& idOrName, const ContainerUpdate& u,
+                                 std::vector<std::string>* warnings) {
+    (void)u, (void)warnings;
+    return notImplemented("updating " + idOrName + " is not supported yet");
+  }
   // `docker restart`: stop (when running, as stopContainer) then start; publishes "restart".
   virtual void restartContainer(const std::string& idOrName, std::optional<int> timeoutSeconds,
                                 std::function<void(Status)> done) {
@@ -541,7 +575,7 @@ struct SystemInfo {
   // What the components report (no claim of a feature that does not exist).
   std::vector<std::string> volumePlugins, networkPlugins, logPlugins;  // "local"; "bridge" ...
   bool memoryLimit = false, swapLimit = false, cpuCfsPeriod = false, cpuCfsQuota = false,
-       cpuShares = false, cpuSet = false, pidsLimit = false;
+       cpuShares = false, cpuSet = false, pidsLimit = false, oomKillDisable = false;
   bool ipv4Forwarding = false;
   int eventListeners = 0;
   std::vector<std::string> warnings;

@@ -19,6 +19,7 @@
 #include "engine/data_root.h"
 #include "engine/filters.h"
 #include "engine/names.h"
+#include "engine/resource_limits.h"
 #include "engine/shim/json_log.h"
 #include "engine/spec_builder.h"
 #include "network/etc_files.h"
@@ -172,7 +173,6 @@ Status ContainerManager::renameContainer(const std::string& idOrName, const std:
 
 Result<std::string> ContainerManager::createContainer(const ContainerSpec& requested,
                                                       std::vector<std::string>* warnings) {
-  (void)warnings;
   ContainerSpec spec = requested;  // the networks beyond networkMode's become ids below
   cgroupPrewarm_.kick();           // `docker run` starts what it creates a few milliseconds later
   auto taken = [&](const std::string& n) -> const Container* {
@@ -201,6 +201,9 @@ Result<std::string> ContainerManager::createContainer(const ContainerSpec& reque
   // Options that would only fail at start (security options, capabilities, the seccomp
   // profile) fail the create instead, before anything exists.
   WHARF_TRY(validateSecurity(spec, daemonCapabilityBounding()));
+  // -m, --cpus ...: docker's checks; what the host cannot limit is dropped with a warning.
+  ResourceLimits limits = spec.resources;
+  WHARF_TRY(checkResources(limits, HostResources::current(), false, warnings));
 
   WHARF_ASSIGN_OR_RETURN(ResolvedImage img, images_.resolveImage(spec.image));
   std::string id = randomHex(32);
@@ -217,6 +220,7 @@ Result<std::string> ContainerManager::createContainer(const ContainerSpec& reque
   i.created = formatRfc3339Nano(now);
   i.createdUnix = now / 1000000000;
   i.spec = std::move(merged.spec);
+  i.spec.resources = limits;
   i.path = std::move(merged.path);
   stdfs::path dir = containerDir(id);
   i.logPath = (dir / (id + "-json.log")).string();

@@ -118,6 +118,9 @@ class ContainerManager final : public ContainerBackend, public ContainerEndpoint
   Status unpauseContainer(const std::string& idOrName) override;
   void restartContainer(const std::string& idOrName, std::optional<int> timeoutSeconds,
                         std::function<void(Status)> done) override;
+  // container_update.cpp
+  Status updateContainer(const std::string& idOrName, const ContainerUpdate& u,
+                         std::vector<std::string>* warnings) override;
 
   // container_exec.cpp: exec (moby's daemon/exec.go) through the shim's task API.
   Result<std::string> createExec(const std::string& idOrName, const ExecConfig& cfg) override;
@@ -154,6 +157,7 @@ class ContainerManager final : public ContainerBackend, public ContainerEndpoint
   Status beginStart(Container& c);
   void setRunning(const ContainerPtr& c, std::unique_ptr<ShimHandle> shim, bool keepStartedAt);
   void adoptRunning(const ContainerPtr& c, std::unique_ptr<ShimHandle> shim);
+  void watchOom(const ContainerPtr& c);  // publishes "oom" as the shim reports kills
   void setStartFailed(const ContainerPtr& c, const Error& e);
   void setExited(const ContainerPtr& c, const shim::ExitStatus& st);
   void setRestarting(Container& c);

@@ -2,6 +2,7 @@
 
 #include "common/json.h"
 #include "engine/internal/record_json.h"
+#include "engine/resource_limits.h"
 #include "engine/volume_record.h"
 
 namespace wharf::engine {
@@ -93,6 +94,7 @@ Json specToJson(const ContainerSpec& s) {
     }
     j["extraNetworks"] = nets;
   }
+  if (Json res = resourcesToJson(s.resources); !res.empty()) j["resources"] = std::move(res);
   return j;
 }
 
@@ -154,6 +156,7 @@ ContainerSpec specFromJson(const Json& j) {
       s.extraNetworks.push_back(std::move(a));
     }
   }
+  if (auto it = j.find("resources"); it != j.end()) s.resources = resourcesFromJson(*it);
   return s;
 }
 
@@ -193,6 +196,7 @@ std::string recordToJson(const ContainerRecord& r) {
             {"mounted", r.mounted},
             {"manuallyStopped", r.manuallyStopped},
             {"starting", r.starting}};
+  if (r.oomKillsReported) j["oomKillsReported"] = r.oomKillsReported;
   j["mountPoints"] = mountPointsToJson(i.mountPoints);
   return j.dump();
 }
@@ -238,6 +242,7 @@ Result<ContainerRecord> recordFromJson(std::string_view text) {
     get(j, "mounted", &r.mounted);
     get(j, "manuallyStopped", &r.manuallyStopped);
     get(j, "starting", &r.starting);
+    get(j, "oomKillsReported", &r.oomKillsReported);
     if (j.contains("mountPoints")) i.mountPoints = mountPointsFromJson(j["mountPoints"]);
     return r;
   } catch (const Json::exception& e) {

@@ -5,11 +5,13 @@
 //
 // JSON, version 1:
 //   {"v":1, "id", "name", "imageRef", "imageId", "created", "createdUnix", "path":[...],
-//    "spec":{...ContainerSpec...}, "state":{status, pid, exitCode, oomKilled, error, startedAt,
+//    "spec":{...ContainerSpec..., "resources":{memory, memorySwap, nanoCpus, pidsLimit ...}
+//            (engine/resource_limits.h; only the limits that are set)}, "state":{status, pid,
+//            exitCode, oomKilled, error, startedAt,
 //    finishedAt}, "logPath", "rootfs", "upperDir", "workDir", "lowerDirs":[...],
 //    "hostnamePath", "hostsPath", "resolvConfPath", "restartCount",
 //    "mountPoints":[...] (engine/volume_record.h), "shimPid", "bundle", "exitFile", "mounted",
-//    "manuallyStopped", "starting"}
+//    "manuallyStopped", "starting", "oomKillsReported" (optional)}
 //   "starting" is written (with "mounted") before the shim is spawned: a daemon that dies
 //   before the shim answers finds it again at restore by its command line (--id <id>).
 
@@ -31,6 +33,8 @@ struct ContainerRecord {
   bool manuallyStopped = false;
   // A shim was (or was about to be) spawned and has not answered yet.
   bool starting = false;
+  // OOM kills of this run already published as "oom" events (the shim's count).
+  uint64_t oomKillsReported = 0;
 };
 
 std::string recordToJson(const ContainerRecord& r);

@@ -3,6 +3,8 @@
 // table, then the record changes, is persisted, waiters and log readers are woken and the
 // event is published. Nothing else in the engine writes a status, the `starting` mark or
 // `manuallyStopped`.
+#include <algorithm>
+
 #include "common/log.h"
 #include "common/time.h"
 #include "engine/container_manager.h"
@@ -156,6 +158,7 @@ void ContainerManager::setRunning(const ContainerPtr& c, std::unique_ptr<ShimHan
   i.state.exitCode = 0;
   i.state.error.clear();
   i.state.oomKilled = false;
+  c->rec.oomKillsReported = 0;
   if (!keepStartedAt) i.state.startedAt = formatRfc3339Nano(nowNanos());
   c->rec.shimPid = shim->shimPid();
   c->shim = std::move(shim);
@@ -165,6 +168,7 @@ void ContainerManager::setRunning(const ContainerPtr& c, std::unique_ptr<ShimHan
   c->shim->watchExit([this, weak](const shim::ExitStatus& es) {
     if (auto c = weak.lock()) onShimExit(c, es);
   });
+  watchOom(c);
   if (!keepStartedAt) publish(*c, "start");
   log::info("container {} running (init {}, shim {})", i.id.substr(0, 12), i.state.pid,
             c->rec.shimPid);
@@ -181,6 +185,22 @@ void ContainerManager::adoptRunning(const ContainerPtr& c, std::unique_ptr<ShimH
   std::weak_ptr<Container> weak = c;
   c->shim->watchExit([this, weak](const shim::ExitStatus& es) {
     if (auto c = weak.lock()) onShimExit(c, es);
+  });
+  watchOom(c);
+}
+
+void ContainerManager::watchOom(const ContainerPtr& c) {
+  // docker's "oom" event when the kernel OOM-kills a process of the container; the exit that
+  // follows (if the init was the one) shows State.OOMKilled.
+  std::weak_ptr<Container> weak = c;
+  c->shim->watchOom(c->rec.oomKillsReported, [this, weak](uint64_t kills) {
+    auto c = weak.lock();
+    if (!c || kills <= c->rec.oomKillsReported) return;
+    c->rec.oomKillsReported = kills;
+    c->rec.info.state.oomKilled = true;
+    if (Status st = persist(*c); !st.ok())
+      log::warn("persist container {}: {}", c->rec.info.id, st.error().message());
+    publish(*c, "oom");
   });
 }
 
@@ -214,11 +234,16 @@ void ContainerManager::setExited(const ContainerPtr& c, const shim::ExitStatus& 
   i.state.pid = 0;
   i.state.error = es.error;
   i.state.finishedAt = formatRfc3339Nano(es.finishedAtNanos ? es.finishedAtNanos : nowNanos());
+  // Kills the shim counted that no "oom" event told yet (the last one races the exit, or no
+  // daemon was there): told now, before "die", as docker orders them.
+  bool unreported = es.oomKills > c->rec.oomKillsReported;
+  if (es.oomKills > 0) i.state.oomKilled = true;
+  c->rec.oomKillsReported = std::max(c->rec.oomKillsReported, es.oomKills);
   c->rec.shimPid = 0;
   c->shim.reset();
   if (Status st = persist(*c); !st.ok())
     log::warn("persist container {}: {}", i.id, st.error().message());
-  if (i.state.oomKilled) publish(*c, "oom");
+  if (unreported) publish(*c, "oom");
   publish(*c, "die", {{"exitCode", std::to_string(es.exitCode)}});
   endRun(*c, WaitResult{es.exitCode, es.error});
 }

@@ -80,7 +80,19 @@ class ProcessShimLauncher::Handle final : public ShimHandle {
     if (init_ > 0 && ::kill(init_, signal) == 0) return okStatus();
     return st;
   }
+  ~Handle() override {
+    *alive_ = false;
+    if (oomStream_) oomStream_->cancel();
+  }
+
   Status pause() override { return l_.runtime_.pause(s_.id); }
+  Status update(const oci::Resources& r) override { return l_.runtime_.update(s_.id, r); }
+
+  void watchOom(uint64_t seen, std::function<void(uint64_t)> onOom) override {
+    oomSeen_ = seen;
+    onOom_ = std::move(onOom);
+    armOom();
+  }
   Status resume() override { return l_.runtime_.resume(s_.id); }
 
   Status resize(int height, int width) override {
@@ -102,10 +114,37 @@ class ProcessShimLauncher::Handle final : public ShimHandle {
   }
 
  private:
+  // One `oom-wait` at a time; each answer above what was seen is reported, then the next is
+  // asked (from a fresh loop turn: a stream is not dropped inside its own callback). An
+  // answer at the count already seen, or an error (a shim without the op), ends the watch.
+  void armOom() {
+    shim::TaskRequest r;
+    r.op = "oom-wait";
+    r.oomSeen = oomSeen_;
+    std::weak_ptr<bool> alive = alive_;
+    auto st = ShimStream::open(l_.io_, s_.bundle, r, [this, alive](Result<shim::TaskReply> rep) {
+      if (alive.expired() || !*alive.lock()) return;
+      if (!rep.ok() || rep->oomKills <= oomSeen_) return;
+      oomSeen_ = rep->oomKills;
+      onOom_(oomSeen_);
+      asio::post(l_.io_, [this, alive] {
+        if (auto a = alive.lock(); a && *a) armOom();
+      });
+    });
+    if (st.ok()) {
+      if (oomStream_) oomStream_->cancel();
+      oomStream_ = std::move(*st);
+    }
+  }
+
   ProcessShimLauncher& l_;
   ShimStart s_;
   pid_t init_, shim_;
   std::unique_ptr<ProcessExitWatch> watch_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  uint64_t oomSeen_ = 0;
+  std::function<void(uint64_t)> onOom_;
+  std::shared_ptr<ShimStream> oomStream_;
 };
 
 ProcessShimLauncher::ProcessShimLauncher(asio::io_context& io, asio::thread_pool& pool,

@@ -19,6 +19,7 @@
 #include "engine/shim/exit_file.h"
 #include "engine/shim/task_protocol.h"
 #include "engine/shim_client.h"
+#include "oci/runtime_spec.h"
 
 namespace wharf::engine {
 
@@ -53,6 +54,19 @@ class ShimHandle {
   // The cgroup freezer.
   virtual Status pause() = 0;
   virtual Status resume() = 0;
+  // New resource limits for the container's cgroup (docker update; the runtime's update).
+  virtual Status update(const oci::Resources& resources) {
+    (void)resources;
+    return notImplemented("updating the resources of a running container");
+  }
+  // Calls `onOom(kills)` (on the loop) each time the shim reports that the kernel OOM-killed
+  // a process of the container: `kills` is the container's count this run, above `seen` (an
+  // `oom-wait` request; counted by the shim, so a wake-up that killed nothing is never
+  // reported). Stops when the container has exited or the handle is destroyed. Default:
+  // nothing is reported.
+  virtual void watchOom(uint64_t seen, std::function<void(uint64_t kills)> onOom) {
+    (void)seen, (void)onOom;
+  }
   // The init's pty (a `resize` request).
   virtual Status resize(int height, int width) = 0;
   // A one-shot task request (resize of an exec, exec-state ...), answered at once.

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/fs.h"
+#include "engine/resource_limits.h"
 #include "oci/defaults.h"
 #include "oci/seccomp_default.h"
 
@@ -279,6 +280,8 @@ Result<oci::Spec> buildSpec(const ContainerInfo& c, const SpecContext& ctx) {
 
   oci::Linux& lx = spec.linux ? *spec.linux : spec.linux.emplace();
   lx.cgroupsPath = "/wharf/" + c.id;
+  // -m, --cpus, --pids-limit ... (checked at create and update: engine/resource_limits.h).
+  applyToOci(cs.resources, lx.resources ? *lx.resources : lx.resources.emplace());
   WHARF_ASSIGN_OR_RETURN(lx.seccomp, containerSeccomp(cs, caps, ctx.seccompHost));
   if (cs.networkMode == "host") {
     lx.namespaces.erase(std::remove_if(lx.namespaces.begin(), lx.namespaces.end(),

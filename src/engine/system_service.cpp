@@ -14,6 +14,7 @@
 #include "engine/disk_usage.h"
 #include "engine/events.h"
 #include "engine/image_manager.h"
+#include "engine/resource_limits.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -101,8 +102,17 @@ Result<SystemInfo> SystemService::info() {
   s.networkPlugins = networkDrivers_;
   s.volumePlugins = volumeDrivers_;
   s.logPlugins = {"json-file"};
-  // No resource limits can be set on a container yet (create takes no Memory, NanoCpus,
-  // PidsLimit...): every *Limit stays false until they can. Forwarding is the host's sysctl.
+  // What `run -m --cpus --pids-limit ...` can limit here (engine/resource_limits.h), with
+  // docker's warnings for what it cannot. Forwarding is the host's sysctl.
+  const HostResources& limits = HostResources::current();
+  s.memoryLimit = limits.memoryLimit;
+  s.swapLimit = limits.swapLimit;
+  s.oomKillDisable = limits.oomKillDisable;
+  s.cpuCfsPeriod = s.cpuCfsQuota = limits.cpuCfs;
+  s.cpuShares = limits.cpuShares;
+  s.cpuSet = limits.cpuset;
+  s.pidsLimit = limits.pidsLimit;
+  for (auto& w : limits.warnings()) s.warnings.push_back(w);
   s.ipv4Forwarding = sysctlOn("/proc/sys/net/ipv4/ip_forward");
   s.eventListeners = events_.listeners();
   return s;

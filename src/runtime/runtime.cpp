@@ -24,6 +24,7 @@
 #include "common/unique_fd.h"
 #include "runtime/cgroup/attach_warmup.h"
 #include "runtime/cgroup/cgroup_manager.h"
+#include "runtime/cgroup/oom_watch.h"
 #include "runtime/internal/child_fds.h"
 #include "runtime/internal/container_init.h"
 #include "runtime/internal/helpers.h"
@@ -493,6 +494,21 @@ Status Runtime::resume(const std::string& id) {
   WHARF_ASSIGN_OR_RETURN(PersistedState ps, readStateFile(root_ / id, id));
   WHARF_ASSIGN_OR_RETURN(const CgroupLayout* lay, layout());
   return openCgroupManager(*lay, ps.cgroupDirs)->freeze(false);
+}
+
+Status Runtime::update(const std::string& id, const oci::Resources& resources) {
+  WHARF_ASSIGN_OR_RETURN(State st, state(id));
+  if (st.status == "stopped") return conflict("container \"" + id + "\" is not running");
+  WHARF_ASSIGN_OR_RETURN(PersistedState ps, readStateFile(root_ / id, id));
+  WHARF_ASSIGN_OR_RETURN(const CgroupLayout* lay, layout());
+  return openCgroupManager(*lay, ps.cgroupDirs)->update(resources);
+}
+
+Result<OomWatch> Runtime::oomWatch(const std::string& id) {
+  WHARF_TRY(validateId(id));
+  WHARF_ASSIGN_OR_RETURN(PersistedState ps, readStateFile(root_ / id, id));
+  WHARF_ASSIGN_OR_RETURN(const CgroupLayout* lay, layout());
+  return OomWatch::open(*lay, ps.cgroupDirs);
 }
 
 Result<std::vector<int>> Runtime::pids(const std::string& id) {

@@ -59,6 +59,7 @@ struct ExecOptions {
 };
 
 class CgroupManager;
+class OomWatch;  // runtime/cgroup/oom_watch.h
 struct CgroupLayout;
 struct PersistedState;
 
@@ -83,6 +84,11 @@ class Runtime {
   Result<std::vector<State>> list();
   Status pause(const std::string& id);
   Status resume(const std::string& id);
+  // runc update: applies new limits (memory, cpu, pids, blkio ...; the device rules stay) to
+  // a created, running or paused container's cgroup. Conflict when it is stopped.
+  Status update(const std::string& id, const oci::Resources& resources);
+  // Watches the container's memory cgroup for OOM kills (runtime/cgroup/oom_watch.h).
+  Result<OomWatch> oomWatch(const std::string& id);
   // Pids (host view) of every process in the container's cgroup.
   Result<std::vector<int>> pids(const std::string& id);
   // Runs another process in the running container (setns into its namespaces and cgroup).

@@ -39,6 +39,7 @@ int cmdList(runtime::Runtime& rt, const Args& a);
 int cmdPs(runtime::Runtime& rt, const Args& a);
 int cmdPause(runtime::Runtime& rt, const Args& a);
 int cmdResume(runtime::Runtime& rt, const Args& a);
+int cmdUpdate(runtime::Runtime& rt, const Args& a);
 int cmdExec(runtime::Runtime& rt, const Args& a);
 int cmdSpec(const Args& a);
 int cmdFeatures(const Args& a);

@@ -287,6 +287,26 @@ int cmdResume(runtime::Runtime& rt, const Args& a) {
   return s.ok() ? 0 : reportError(s.error());
 }
 
+// runc update ID --resources FILE|-: the JSON of linux.resources (runc's LinuxResources);
+// what it leaves out is not changed.
+int cmdUpdate(runtime::Runtime& rt, const Args& a) {
+  auto id = needId(a);
+  if (!id.ok()) return reportError(id.error());
+  if (!a.has("resources"))
+    return reportError(invalidArgument("update: --resources FILE (or - for stdin) is required"));
+  std::string file = a.get("resources");
+  Result<std::string> text = file == "-" ? fs::readFile("/dev/stdin") : fs::readFile(file);
+  if (!text.ok()) return reportError(std::move(text).error().context("--resources " + file));
+  // Parsed as the linux.resources of a spec, so errors name "linux.resources.<field>".
+  auto spec = oci::parseSpec(R"({"ociVersion":"1.2.0","root":{"path":"-"},"linux":{"resources":)" +
+                             *text + "}}");
+  if (!spec.ok()) return reportError(std::move(spec).error().context("--resources " + file));
+  if (!spec->linux || !spec->linux->resources)
+    return reportError(invalidArgument("--resources " + file + ": no resources"));
+  auto s = rt.update(*id, *spec->linux->resources);
+  return s.ok() ? 0 : reportError(s.error());
+}
+
 Result<oci::Process> execProcessFromArgs(runtime::Runtime& rt, const Args& a,
                                          const std::string& id) {
   if (a.has("process")) {

@@ -25,6 +25,7 @@ commands:
   exec ID [--process F | ARGS...] [-t] [--console-socket S] [-d] [--pid-file F] [-e K=V] [--cwd D] [-u UID[:GID]]
   ps ID [--format table|json]
   pause ID | resume ID
+  update ID --resources FILE|-   (linux.resources JSON; what it leaves out is unchanged)
   list [--format table|json] [--quiet]
   spec [--bundle DIR]
   features
@@ -50,6 +51,9 @@ CommandFlags flagsFor(const std::string& cmd) {
   } else if (cmd == "ps" || cmd == "list") {
     f.valued = {"format"};
     f.alias = {{"f", "format"}, {"q", "quiet"}};
+  } else if (cmd == "update") {
+    f.valued = {"resources"};
+    f.alias = {{"r", "resources"}};
   } else if (cmd == "spec") {
     f.valued = {"bundle"};
     f.alias = {{"b", "bundle"}};
@@ -177,6 +181,7 @@ int main(int argc, char** argv) {
   if (c == "ps") return cli::cmdPs(rt, a);
   if (c == "pause") return cli::cmdPause(rt, a);
   if (c == "resume") return cli::cmdResume(rt, a);
+  if (c == "update") return cli::cmdUpdate(rt, a);
   if (c == "exec") return cli::cmdExec(rt, a);
   if (c == "spec") return cli::cmdSpec(a);
   if (c == "features") return cli::cmdFeatures(a);

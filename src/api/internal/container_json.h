@@ -53,6 +53,14 @@ void addPortFields(const engine::ContainerInfo& c, Json& hostConfig, Json& confi
                    Json& networkSettings);
 Json portsSummaryJson(const engine::ContainerInfo& c);
 
+// Resource limits (routes/container_resources.cpp): HostConfig.Memory, NanoCpus, PidsLimit
+// ... of a create body (`path` "HostConfig") or an update body (path ""), and back into
+// inspect's HostConfig. Type errors name the field; the values are checked by the engine.
+Status readResourceFields(const Json& hc, std::string_view path, engine::ResourceLimits& r);
+void addResourceFields(const engine::ResourceLimits& r, Json& hostConfig);
+// POST /containers/{id}/update's body (moby's UpdateConfig: Resources + RestartPolicy).
+Result<engine::ContainerUpdate> updateFromBody(const Json& body);
+
 // docker's filters query value: {"label":{"a=b":true}} or the old {"label":["a=b"]}.
 Result<std::map<std::string, std::vector<std::string>>> parseFilters(const std::string& text);
 

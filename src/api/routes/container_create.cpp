@@ -32,11 +32,8 @@ bool meaningful(const Json& v) {
 // silently running a container without the ports or mounts the user asked for.
 void noteIgnored(const Json& body, std::vector<std::string>& warnings) {
   static const char* kConfig[] = {"Healthcheck", "Shell", "OnBuild"};
-  static const char* kHost[] = {"Memory",         "MemorySwap",  "MemoryReservation", "NanoCpus",
-                                "CpuShares",      "CpuQuota",    "CpuPeriod",         "CpusetCpus",
-                                "CpusetMems",     "PidsLimit",   "Devices",           "Links",
-                                "Ulimits",        "Sysctls",     "GroupAdd",          "Init",
-                                "OomKillDisable", "BlkioWeight", "DeviceRequests"};
+  static const char* kHost[] = {"Devices",  "Links", "Ulimits",       "Sysctls",
+                                "GroupAdd", "Init",  "DeviceRequests"};
   auto note = [&](const std::string& what) {
     warnings.push_back("wharf does not support " + what + " yet; it was ignored");
   };
@@ -161,6 +158,7 @@ Result<ContainerSpec> specFromCreateBody(const Json& body, const std::string& na
     WHARF_TRY(read(*hc, "DnsSearch", kH, s.dnsSearch));
     WHARF_TRY(read(*hc, "DnsOptions", kH, s.dnsOptions));
     WHARF_TRY(read(*hc, "ExtraHosts", kH, s.extraHosts));
+    WHARF_TRY(readResourceFields(*hc, kH, s.resources));
     WHARF_ASSIGN_OR_RETURN(const Json* rp, json::object(*hc, "RestartPolicy", kH));
     if (rp) {
       WHARF_TRY(read(*rp, "Name", "HostConfig.RestartPolicy", s.restartPolicy));

@@ -227,19 +227,8 @@ Json containerInspectJson(const ContainerInfo& c) {
       {"ShmSize", 67108864},
       {"Runtime", "wharf"},
       {"Isolation", ""},
-      {"CpuShares", 0},
-      {"Memory", 0},
-      {"NanoCpus", 0},
       {"CgroupParent", ""},
-      {"BlkioWeight", 0},
-      {"CpuPeriod", 0},
-      {"CpuQuota", 0},
-      {"CpusetCpus", ""},
-      {"CpusetMems", ""},
       {"Devices", Json::array()},
-      {"MemoryReservation", 0},
-      {"MemorySwap", 0},
-      {"PidsLimit", nullptr},
       {"Ulimits", Json::array()},
       {"MaskedPaths", Json::array()},
       {"ReadonlyPaths", Json::array()},
@@ -265,6 +254,7 @@ Json containerInspectJson(const ContainerInfo& c) {
   };
   if (!s.stopSignal.empty()) config["StopSignal"] = s.stopSignal;
   if (s.stopTimeout) config["StopTimeout"] = *s.stopTimeout;
+  addResourceFields(s.resources, hostConfig);
   addMountFields(s, hostConfig, config);
   std::string net = networkName(s);
   Json networkSettings{{"Bridge", ""},

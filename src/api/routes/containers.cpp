@@ -1,5 +1,5 @@
 // Container routes (swagger tag "Container"): create, list, inspect, start, wait, attach, logs,
-// stop, kill, resize, delete. Handlers translate; the engine decides.
+// stop, kill, resize, update, delete. Handlers translate; the engine decides.
 
 #include <charconv>
 #include <cstdint>
@@ -322,6 +322,17 @@ void addContainerRoutes(Router& router, RouteContextPtr ctx) {
                if (!st.ok() && st.error().category() != ErrorCategory::kNotImplemented)
                  return replyError(*r, st.error());
                r->reply(200, "text/plain; charset=utf-8", "");
+             });
+  router.add("POST", "/containers/{id}/update", "ContainerUpdate",
+             [ctx](const Request& req, ResponderPtr r) {
+               auto body = parseJson(req.body.empty() ? "{}" : req.body, "request body");
+               if (!body.ok()) return replyError(*r, body.error());
+               auto u = updateFromBody(*body);
+               if (!u.ok()) return replyError(*r, u.error());
+               std::vector<std::string> warnings;
+               auto st = ctx->containers.updateContainer(req.params.at("id"), *u, &warnings);
+               if (!st.ok()) return replyError(*r, st.error());
+               replyJson(*r, 200, Json{{"Warnings", warnings}});
              });
   router.add("DELETE", "/containers/{id}", "ContainerDelete",
              [ctx](const Request& req, ResponderPtr r) {

@@ -20,7 +20,6 @@ constexpr Missing kMissing[] = {
     {"GET", "/containers/{id}/top", "container top"},
     {"GET", "/containers/{id}/changes", "container diff"},
     {"GET", "/containers/{id}/export", "container export"},
-    {"POST", "/containers/{id}/update", "container update"},
     {"GET", "/containers/{id}/attach/ws", "attach over websocket"},
     {"GET", "/containers/{id}/archive", "copying files from containers (cp)"},
     {"HEAD", "/containers/{id}/archive", "copying files from containers (cp)"},

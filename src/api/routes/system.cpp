@@ -94,7 +94,7 @@ Json infoJson(const engine::SystemInfo& si, const ServerConfig& cfg) {
       {"IPv4Forwarding", si.ipv4Forwarding},
       {"Debug", false},
       {"NFd", 0},
-      {"OomKillDisable", false},
+      {"OomKillDisable", si.oomKillDisable},
       {"NGoroutines", 0},
       {"SystemTime", formatRfc3339Nano(nowNanos())},
       {"LoggingDriver", si.loggingDriver},

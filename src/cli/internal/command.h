@@ -117,5 +117,6 @@ int cmdPause(Context& ctx, std::vector<std::string> args);
 int cmdStats(Context& ctx, std::vector<std::string> args);  // container_stats.cpp
 int cmdRename(Context& ctx, std::vector<std::string> args);
 int cmdUnpause(Context& ctx, std::vector<std::string> args);
+int cmdUpdate(Context& ctx, std::vector<std::string> args);  // resource_flags.cpp
 
 }  // namespace wharf::cli

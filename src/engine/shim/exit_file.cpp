@@ -36,6 +36,7 @@ std::string formatExitFile(const ExitStatus& st) {
   out += "signal " + std::to_string(st.signal) + "\n";
   out += "finished_at " + std::to_string(st.finishedAtNanos) + "\n";
   if (st.logDroppedBytes > 0) out += "log_dropped " + std::to_string(st.logDroppedBytes) + "\n";
+  if (st.oomKills > 0) out += "oom_kills " + std::to_string(st.oomKills) + "\n";
   if (!st.error.empty()) out += "error " + st.error + "\n";
   return out;
 }
@@ -62,6 +63,8 @@ Result<ExitStatus> parseExitFile(std::string_view text) {
       ok = parseNumber(val, &st.finishedAtNanos);
     } else if (key == "log_dropped") {
       ok = parseNumber(val, &st.logDroppedBytes);
+    } else if (key == "oom_kills") {
+      ok = parseNumber(val, &st.oomKills);
     } else if (key == "error") {
       // The error runs to the end of the file: it may hold newlines.
       st.error = std::string(val);

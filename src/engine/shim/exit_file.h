@@ -9,6 +9,8 @@
 //   signal 9                 (0 unless killed by a signal)
 //   finished_at 1796014800123456789   (nanoseconds since the epoch)
 //   log_dropped 65536        (optional: bytes of output the log could not take, e.g. ENOSPC)
+//   oom_kills 1              (optional: processes of the container the kernel OOM-killed
+//                             during this run, from its memory cgroup's counter)
 //   error <free text>        (optional: why the shim could not run or watch the container)
 
 #include <cstdint>
@@ -25,6 +27,7 @@ struct ExitStatus {
   int signal = 0;
   int64_t finishedAtNanos = 0;
   int64_t logDroppedBytes = 0;  // output lost because the log write failed (disk full)
+  uint64_t oomKills = 0;        // OOM kills in the container's memory cgroup (State.OOMKilled)
   std::string error;
 };
 

@@ -108,6 +108,13 @@ int Shim::run() {
     return 1;
   }
   initPid_ = created->pid;
+  // OOM kills are counted from the container's memory cgroup, new with the container (so
+  // its counter starts at 0). Without one there is nothing to report, which is no error.
+  if (auto w = runtime_.oomWatch(opts_.id); w.ok())
+    oom_.emplace(std::move(*w));
+  else
+    std::fprintf(stderr, "wharf-shim %s: OOM kills will not be reported: %s\n", opts_.id.c_str(),
+                 w.error().message().c_str());
   // The init was forked with the dispositions the shim got (defaults): only now may the shim
   // ignore the signals a detached process must survive.
   ::signal(SIGPIPE, SIG_IGN);
@@ -143,6 +150,7 @@ int Shim::run() {
   ExitStatus es = exitStatusFromWait(initStatus_, nowNanos());
   if (!started_) es.error = "the container was never started";
   es.logDroppedBytes = droppedBytes_;
+  es.oomKills = oomKills_;  // final: checkOom(true) read it after the init was gone
   Status removed = runtime_.remove(opts_.id, false);
   if (!removed.ok()) removed = runtime_.remove(opts_.id, true);
   if (!removed.ok()) es.error = "runtime remove: " + removed.error().message();
@@ -264,6 +272,30 @@ void Shim::reap() {
   }
 }
 
+void Shim::checkOom(bool final) {
+  if (oom_) {
+    auto n = oom_->kills();
+    if (n.ok() && *n > oomKills_) {
+      oomKills_ = *n;
+      oomRechecks_ = 0;
+    } else if (oomRechecks_ > 0) {
+      --oomRechecks_;
+    }
+  }
+  std::vector<Conn*> waiting;
+  for (Conn* c : oomWaiters_) {
+    if (c->dead) continue;
+    if (!final && oomKills_ <= c->oomSeen) {
+      waiting.push_back(c);
+      continue;
+    }
+    TaskReply r;
+    r.oomKills = oomKills_;
+    reply(*c, r, true);
+  }
+  oomWaiters_ = std::move(waiting);
+}
+
 bool Shim::finished() const {
   if (!initExited_ || streams_[0] || streams_[1]) return false;
   for (const auto& [id, e] : execs_)
@@ -273,7 +305,7 @@ bool Shim::finished() const {
 
 void Shim::loop() {
   std::vector<struct pollfd> pfds;
-  enum Kind { kInitPid, kListen, kInitOut, kStdinW, kExecPid, kExecOut, kExecIn, kConn };
+  enum Kind { kInitPid, kListen, kInitOut, kStdinW, kExecPid, kExecOut, kExecIn, kConn, kOom };
   struct Slot {
     Kind kind;
     int index;
@@ -291,6 +323,7 @@ void Shim::loop() {
       slots.push_back(s);
     };
     if (!initExited_) add(initFd_.get(), POLLIN, {kInitPid, 0, nullptr, nullptr});
+    if (oom_ && !initExited_) add(oom_->fd(), POLLIN, {kOom, 0, nullptr, nullptr});
     if (conns_.size() < kMaxConnections) add(listen_.get(), POLLIN, {kListen, 0, nullptr, nullptr});
     bool blocked = outputBlocked();
     for (int i = 0; i < 2; ++i)
@@ -315,10 +348,16 @@ void Shim::loop() {
     // Once the init is gone the pid namespace is dead too; if an output still has a writer
     // (a process that escaped into another namespace) give up on it after a while.
     int timeout = initExited_ ? 2000 : -1;
+    // An OOM notification can come before the kill is counted: look again a little later.
+    if (oomRechecks_ > 0 && !initExited_) timeout = 50;
     int n = ::poll(pfds.data(), pfds.size(), timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       return;
+    }
+    if (n == 0 && oomRechecks_ > 0 && !initExited_) {
+      checkOom(false);
+      continue;
     }
     if (n == 0) {
       if (++idleTimeouts < 2) continue;
@@ -361,6 +400,11 @@ void Shim::loop() {
         case kConn:
           if (!s.conn->dead) handleConn(*s.conn, re);
           break;
+        case kOom:
+          oom_->drain();
+          oomRechecks_ = 10;
+          checkOom(false);
+          break;
       }
     }
     sweepConns();
@@ -369,6 +413,9 @@ void Shim::loop() {
 }
 
 void Shim::flushAllAndClose() {
+  // The init is gone: the OOM kill count is final. Its waiters learn it (the end of their
+  // watch); the replies go out with the rest below.
+  checkOom(true);
   // The container is gone: what attached readers are owed goes out (blocking, bounded in
   // time), then the connections close, which ends their streams.
   for (auto& c : conns_) {

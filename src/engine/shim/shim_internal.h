@@ -18,6 +18,7 @@
 #include "engine/shim/json_log.h"
 #include "engine/shim/shim.h"
 #include "engine/shim/task_protocol.h"
+#include "runtime/cgroup/oom_watch.h"
 #include "runtime/runtime.h"
 
 struct pollfd;
@@ -43,7 +44,9 @@ struct Conn {
   FrameReader frames;
   std::string out;  // bytes for the peer not written yet
   bool stdinOn = false, stdoutOn = false, stderrOn = false;
-  std::string execId;  // kExec / kWait: whose process
+  std::string execId;    // kExec / kWait: whose process
+  bool oomWait = false;  // kWait of an oom-wait request: answered by checkOom()
+  uint64_t oomSeen = 0;
   bool dead = false;
 };
 
@@ -77,6 +80,9 @@ class Shim {
   void appendLog(int i, std::string_view bytes, bool eof);
   void readInitOutput(int i);
   void reap();
+  // The OOM kill counter (runtime/cgroup/oom_watch.h): re-read after a wake-up; waiters whose
+  // count it passed are answered. `final`: the container is done, every waiter is answered.
+  void checkOom(bool final);
   void loop();
   bool finished() const;
   void flushAllAndClose();
@@ -124,6 +130,10 @@ class Shim {
   unsigned consoleSeq_ = 0;
   std::optional<oci::Process> initProcess_;  // the base of every exec (startExec)
   StatsCollector stats_;                     // the stats op (engine/shim/stats.h)
+  std::optional<runtime::OomWatch> oom_;     // none without a memory cgroup
+  uint64_t oomKills_ = 0;
+  int oomRechecks_ = 0;  // wake-ups that found no kill yet: look again shortly
+  std::vector<Conn*> oomWaiters_;
 };
 
 }  // namespace wharf::shim

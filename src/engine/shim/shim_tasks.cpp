@@ -118,6 +118,7 @@ void Shim::dropConn(Conn& c) {
   for (auto& [id, e] : execs_)
     if (e->conn == &c) e->conn = nullptr;  // the exec goes on; its output is discarded
   std::erase(initWaiters_, &c);
+  std::erase(oomWaiters_, &c);
 }
 
 void Shim::sweepConns() {
@@ -340,6 +341,13 @@ void Shim::handleRequest(Conn& c, const TaskRequest& r) {
     if (!sample.ok()) return fail(std::move(sample).error());
     rep.stats = std::move(*sample);
     return reply(c, rep, true);
+  }
+  if (r.op == "oom-wait") {
+    c.phase = Conn::Phase::kWait;
+    c.oomWait = true;
+    c.oomSeen = r.oomSeen;
+    oomWaiters_.push_back(&c);
+    return checkOom(false);  // answers at once when the count is already past `seen`
   }
   if (r.op == "exec-state") {
     rep.pid = e->pid;

@@ -13,9 +13,9 @@ constexpr size_t kMaxArgs = 4096;  // argv and env entries of an exec
 constexpr unsigned kMaxTtyDim = 65535;
 
 const std::set<std::string_view>& knownOps() {
-  static const std::set<std::string_view> ops = {"state",      "start",       "attach", "exec",
-                                                 "resize",     "close-stdin", "kill",   "wait",
-                                                 "exec-state", "delete",      "stats"};
+  static const std::set<std::string_view> ops = {"state",  "start",       "attach", "exec",
+                                                 "resize", "close-stdin", "kill",   "wait",
+                                                 "delete", "exec-state",  "stats",  "oom-wait"};
   return ops;
 }
 
@@ -86,6 +86,7 @@ std::string encodeRequest(const TaskRequest& r) {
     j["signal"] = r.signal;
     j["all"] = r.all;
   }
+  if (r.op == "oom-wait") j["seen"] = r.oomSeen;
   return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
@@ -128,6 +129,7 @@ Result<TaskRequest> decodeRequest(std::string_view line) {
   WHARF_TRY(readNum(j, "cols", r.cols, 0, kMaxTtyDim));
   WHARF_TRY(readNum(j, "signal", r.signal, 0, 64));
   WHARF_TRY(readBool(j, "all", r.all));
+  WHARF_TRY(readNum(j, "seen", r.oomSeen, 0, INT64_MAX));
   if (r.op == "exec") {
     if (r.execId.empty()) return invalidArgument("exec: the exec id is missing");
     if (r.args.empty()) return invalidArgument("exec: no command");
@@ -153,6 +155,7 @@ std::string encodeReply(const TaskReply& r) {
     j = {{"ok", true}, {"pid", r.pid}, {"exitCode", r.exitCode}, {"running", r.running}};
     if (!r.status.empty()) j["status"] = r.status;
     if (r.stats) j["stats"] = statsToJson(*r.stats);
+    if (r.oomKills) j["oomKills"] = r.oomKills;
   }
   return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
@@ -182,6 +185,7 @@ Result<TaskReply> decodeReply(std::string_view line) {
     if (!st.ok()) return internalError("wharf-shim reply: " + st.error().message());
     r.stats = std::move(*st);
   }
+  WHARF_TRY(readNum(j, "oomKills", r.oomKills, 0, INT64_MAX));
   return r;
 }
 

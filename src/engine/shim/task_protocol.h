@@ -21,6 +21,9 @@
 //   delete  exec                  -> {"ok":true}        (forgets a finished exec)
 //   stats                         -> {"ok":true,"stats":{...}} the init's cgroup and network
 //                                    counters (engine/shim/stats.h); Conflict once it exited
+//   oom-wait seen                 -> {"ok":true,"oomKills":N} once the kernel's OOM kill
+//                                    count of the container's memory cgroup is above `seen`,
+//                                    or when the container is done (N == seen then: the end)
 // Ops are added without a version change: a shim that predates one answers InvalidArgument
 // `unknown op "<op>"`, which the daemon turns into "restart the container" (isUnknownOp).
 // An error is {"ok":false,"category":<wharf::ErrorCategory>,"message":"..."}.
@@ -66,6 +69,8 @@ struct TaskRequest {
   // kill
   int signal = 0;
   bool all = false;
+  // oom-wait: the OOM kill count the daemon has already reported
+  uint64_t oomSeen = 0;
 };
 
 struct TaskReply {
@@ -75,6 +80,7 @@ struct TaskReply {
   int exitCode = 0;
   bool running = false;
   std::optional<StatsSample> stats;  // the stats op's answer
+  uint64_t oomKills = 0;             // oom-wait
 };
 
 // Whether e is a shim's refusal of an op it does not know (a shim started by an older wharf).

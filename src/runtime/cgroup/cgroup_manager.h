@@ -56,6 +56,9 @@ class CgroupManager {
   virtual const std::vector<std::string>& dirs() const = 0;
   virtual Status create() = 0;
   virtual Status apply(const oci::Resources& resources) = 0;
+  // A live change of a running container's limits (runc update): as apply(), but the device
+  // rules are left as they are (resources.devices is ignored) and absent parts change nothing.
+  virtual Status update(const oci::Resources& resources) = 0;
   // The cgroup.procs files the init writes "0" into to join.
   virtual std::vector<std::string> procsFiles() const = 0;
   virtual Status freeze(bool frozen) = 0;

@@ -38,6 +38,11 @@ class V1Manager final : public CgroupManager {
   }
 
   Status apply(const oci::Resources& r) override {
+    WHARF_TRY(update(r));
+    return applyDevices(r.devices);
+  }
+
+  Status update(const oci::Resources& r) override {
     if (r.memory) WHARF_TRY(applyMemory(*r.memory));
     if (r.cpu) WHARF_TRY(applyCpu(*r.cpu));
     if (r.pids) {
@@ -62,7 +67,7 @@ class V1Manager final : public CgroupManager {
     if (r.network) WHARF_TRY(applyNetwork(*r.network));
     if (!r.unified.empty())
       return invalidArgument("linux.resources.unified: needs cgroup v2, this host uses v1");
-    return applyDevices(r.devices);
+    return okStatus();
   }
 
   std::vector<std::string> procsFiles() const override {

@@ -42,6 +42,12 @@ class V2Manager final : public CgroupManager {
     return okStatus();
   }
 
+  Status update(const oci::Resources& r) override {
+    oci::Resources limits = r;
+    limits.devices.clear();  // an empty list installs no device filter: the old one stays
+    return apply(limits);
+  }
+
   Status apply(const oci::Resources& r) override {
     const std::string& d = dir();
     if (r.memory) {

@@ -242,14 +242,78 @@ TEST(Shapes, CreateWarnsAboutIgnoredFields) {
                {"HostConfig",
                 {{"Binds", nullptr},
                  {"Memory", 268435456},
+                 {"Sysctls", {{"net.ipv4.ip_forward", "1"}}},
                  {"ConsoleSize", {0, 0}},
                  {"LogConfig", {{"Type", ""}, {"Config", Json::object()}}},
                  {"PortBindings", {{"80/tcp", {{{"HostIp", ""}, {"HostPort", "8080"}}}}}}}}};
   auto r = h.call("POST", "/containers/create", body.dump());
   ASSERT_EQ(r->status, 201);
-  // Published ports are applied (no warning); a memory limit is not yet.
+  // Published ports and the memory limit are applied (no warning); sysctls are not yet.
   EXPECT_EQ(r->json()["Warnings"],
-            Json::array({"wharf does not support HostConfig.Memory yet; it was ignored"}));
+            Json::array({"wharf does not support HostConfig.Sysctls yet; it was ignored"}));
+}
+
+TEST(Shapes, ResourceFieldsInCreateInspectAndUpdate) {
+  Harness h;
+  Json body = {{"Image", "busybox"},
+               {"HostConfig",
+                {{"Memory", 33554432},
+                 {"MemorySwap", -1},
+                 {"MemorySwappiness", nullptr},
+                 {"OomKillDisable", false},
+                 {"NanoCpus", 500000000},
+                 {"CpusetCpus", "0"},
+                 {"PidsLimit", 20},
+                 {"BlkioWeight", 0}}}};
+  auto s = api::specFromCreateBody(body, "");
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(s->resources.memory, 33554432);
+  EXPECT_EQ(s->resources.memorySwap, -1);
+  EXPECT_FALSE(s->resources.memorySwappiness);
+  EXPECT_EQ(s->resources.oomKillDisable, false);
+  EXPECT_EQ(s->resources.nanoCpus, 500000000);
+  EXPECT_EQ(s->resources.pidsLimit, 20);
+  body["HostConfig"]["Memory"] = "32m";
+  EXPECT_EQ(api::specFromCreateBody(body, "").error().message(),
+            "invalid JSON: HostConfig.Memory: expected an integer, got string");
+  body["HostConfig"]["Memory"] = 33554432;
+  body["HostConfig"]["BlkioWeight"] = 70000;
+  EXPECT_FALSE(api::specFromCreateBody(body, "").ok());
+  body["HostConfig"]["BlkioWeight"] = 0;
+
+  auto r = h.call("POST", "/containers/create", body.dump());
+  ASSERT_EQ(r->status, 201);
+  std::string id = r->json()["Id"];
+  auto in = h.call("GET", "/containers/" + id + "/json");
+  Json doc = in->json();
+  const Json& hc = doc["HostConfig"];
+  expectTypes(hc, {{"Memory", kInt},
+                   {"MemorySwap", kInt},
+                   {"MemoryReservation", kInt},
+                   {"NanoCpus", kInt},
+                   {"CpuShares", kInt},
+                   {"CpuPeriod", kInt},
+                   {"CpuQuota", kInt},
+                   {"CpusetCpus", kStr},
+                   {"CpusetMems", kStr},
+                   {"BlkioWeight", kInt}});
+  EXPECT_EQ(hc["Memory"], 33554432);
+  EXPECT_EQ(hc["NanoCpus"], 500000000);
+  EXPECT_EQ(hc["PidsLimit"], 20);
+  EXPECT_TRUE(hc["MemorySwappiness"].is_null());
+
+  // POST /containers/{id}/update: moby's UpdateConfig in, {"Warnings": [...]} out.
+  r = h.call("POST", "/containers/" + id + "/update",
+             Json{{"Memory", 67108864}, {"RestartPolicy", {{"Name", "always"}}}}.dump());
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->json(), (Json{{"Warnings", {"a warning"}}}));
+  ASSERT_TRUE(h.containers.lastUpdate);
+  EXPECT_EQ(h.containers.lastUpdate->resources.memory, 67108864);
+  EXPECT_EQ(h.containers.lastUpdate->restartPolicy, "always");
+  r = h.call("POST", "/containers/" + id + "/update", Json{{"CpuShares", "x"}}.dump());
+  EXPECT_EQ(r->status, 400);
+  r = h.call("POST", "/containers/nope/update", Json{{"Memory", 67108864}}.dump());
+  EXPECT_EQ(r->status, 404);
 }
 
 TEST(Shapes, CreateReadsPortFields) {

@@ -271,6 +271,18 @@ class FakeContainerBackend : public engine::ContainerBackend {
     return c->info.id;
   }
 
+  // docker update: recorded; the resources replace the container's (no checks: the engine's).
+  std::optional<engine::ContainerUpdate> lastUpdate;
+  Status updateContainer(const std::string& idOrName, const engine::ContainerUpdate& u,
+                         std::vector<std::string>* warnings) override {
+    auto c = find(idOrName);
+    if (!c) return notFound("No such container: " + idOrName);
+    lastUpdate = u;
+    c->info.spec.resources = u.resources;
+    if (warnings) warnings->push_back("a warning");
+    return okStatus();
+  }
+
   Result<engine::ContainerInfo> inspectContainer(const std::string& idOrName) override {
     auto c = find(idOrName);
     if (!c) return notFound("No such container: " + idOrName);

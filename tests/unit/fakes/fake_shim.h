@@ -36,6 +36,9 @@ struct FakeTask {
   int pendingExit = -1;  // a signal that will end it once thawed
   std::function<void(shim::ExitStatus)> onExit;
   std::vector<std::pair<int, int>> resizes;
+  std::vector<oci::Resources> updates;  // live resource updates (docker update)
+  std::function<void(uint64_t)> onOom;  // set by watchOom: the test reports OOM kills
+  uint64_t oomKills = 0;                // what the exit status says
   // Task requests: one-shot ones, and streams (the test plays the shim on the peer socket).
   std::vector<shim::TaskRequest> calls;
   std::vector<std::pair<shim::TaskRequest, UniqueFd>> streams;
@@ -47,6 +50,7 @@ struct FakeTask {
     shim::ExitStatus es;
     es.exitCode = code;
     es.finishedAtNanos = nowNanos();
+    es.oomKills = oomKills;
     if (onExit) {
       auto cb = onExit;
       boost::asio::post(*io, [cb, es] { cb(es); });
@@ -83,6 +87,15 @@ class FakeShimLauncher : public engine::ShimLauncher {
       t->paused = false;
       if (t->pendingExit > 0) t->exit(128 + t->pendingExit);
       return okStatus();
+    }
+    Status update(const oci::Resources& r) override {
+      if (t->exited) return conflict("the fake container is not running");
+      t->updates.push_back(r);
+      return okStatus();
+    }
+    void watchOom(uint64_t seen, std::function<void(uint64_t)> onOom) override {
+      (void)seen;
+      t->onOom = std::move(onOom);
     }
     Status resize(int h, int w) override {
       t->resizes.emplace_back(h, w);
