@@ -13,7 +13,7 @@
 namespace wharf::engine {
 namespace {
 
-constexpr int64_t kMiB = 1024 * 1024;
+constexpr int64_t kOneMiB = 1024 * 1024;
 
 HostResources fullHost() {
   HostResources h;
@@ -32,15 +32,15 @@ std::string checkError(ResourceLimits r, const HostResources& h = fullHost(), bo
 
 TEST(ResourceLimits, DockersErrors) {
   ResourceLimits r;
-  r.memory = 4 * kMiB;
+  r.memory = 4 * kOneMiB;
   EXPECT_EQ(checkError(r), "Minimum memory limit allowed is 6MB");
   r = {};
-  r.memory = 64 * kMiB;
-  r.memorySwap = 32 * kMiB;
+  r.memory = 64 * kOneMiB;
+  r.memorySwap = 32 * kOneMiB;
   EXPECT_EQ(checkError(r),
             "Minimum memoryswap limit should be larger than memory limit, see usage");
   r = {};
-  r.memorySwap = 64 * kMiB;
+  r.memorySwap = 64 * kOneMiB;
   EXPECT_EQ(checkError(r),
             "You should always set the Memory limit when using Memoryswap limit, see usage");
   EXPECT_EQ(checkError(r, fullHost(), true), "");  // update may set swap alone
@@ -48,8 +48,8 @@ TEST(ResourceLimits, DockersErrors) {
   r.memorySwappiness = 101;
   EXPECT_EQ(checkError(r), "Invalid value: 101, valid memory swappiness range is 0-100");
   r = {};
-  r.memory = 32 * kMiB;
-  r.memoryReservation = 64 * kMiB;
+  r.memory = 32 * kOneMiB;
+  r.memoryReservation = 64 * kOneMiB;
   EXPECT_EQ(checkError(r),
             "Minimum memory limit can not be less than memory reservation limit, see usage");
   r = {};
@@ -84,7 +84,7 @@ TEST(ResourceLimits, DockersErrors) {
 
 TEST(ResourceLimits, CreateDefaultsAndValidValues) {
   ResourceLimits r;
-  r.memory = 256 * kMiB;
+  r.memory = 256 * kOneMiB;
   r.memorySwappiness = -1;
   r.pidsLimit = 0;
   r.nanoCpus = 1500000000;
@@ -92,7 +92,7 @@ TEST(ResourceLimits, CreateDefaultsAndValidValues) {
   std::vector<std::string> warnings;
   ASSERT_TRUE(checkResources(r, fullHost(), false, &warnings).ok());
   EXPECT_TRUE(warnings.empty());
-  EXPECT_EQ(r.memorySwap, 512 * kMiB);  // twice the memory, as dockerd
+  EXPECT_EQ(r.memorySwap, 512 * kOneMiB);  // twice the memory, as dockerd
   EXPECT_FALSE(r.memorySwappiness);
   EXPECT_FALSE(r.pidsLimit);
 }
@@ -101,7 +101,7 @@ TEST(ResourceLimits, UnsupportedLimitsAreDroppedWithDockersWarnings) {
   HostResources h;  // nothing supported
   h.ncpu = 1;
   ResourceLimits r;
-  r.memory = 64 * kMiB;
+  r.memory = 64 * kOneMiB;
   r.pidsLimit = 10;
   r.cpuShares = 512;
   r.blkioWeight = 500;
@@ -127,7 +127,7 @@ TEST(ResourceLimits, UnsupportedLimitsAreDroppedWithDockersWarnings) {
   HostResources noSwap = fullHost();
   noSwap.swapLimit = false;
   r = {};
-  r.memory = 64 * kMiB;
+  r.memory = 64 * kOneMiB;
   w.clear();
   ASSERT_TRUE(checkResources(r, noSwap, false, &w).ok());
   EXPECT_EQ(r.memorySwap, -1);
@@ -136,9 +136,9 @@ TEST(ResourceLimits, UnsupportedLimitsAreDroppedWithDockersWarnings) {
 
 TEST(ResourceLimits, OciMappingAsDocker) {
   ResourceLimits r;
-  r.memory = 32 * kMiB;
-  r.memorySwap = 64 * kMiB;
-  r.memoryReservation = 16 * kMiB;
+  r.memory = 32 * kOneMiB;
+  r.memorySwap = 64 * kOneMiB;
+  r.memoryReservation = 16 * kOneMiB;
   r.nanoCpus = 500000000;
   r.cpuShares = 512;
   r.cpusetCpus = "0";
@@ -146,9 +146,9 @@ TEST(ResourceLimits, OciMappingAsDocker) {
   oci::Resources out;
   applyToOci(r, out);
   ASSERT_TRUE(out.memory && out.cpu && out.pids);
-  EXPECT_EQ(*out.memory->limit, 32 * kMiB);
-  EXPECT_EQ(*out.memory->swap, 64 * kMiB);
-  EXPECT_EQ(*out.memory->reservation, 16 * kMiB);
+  EXPECT_EQ(*out.memory->limit, 32 * kOneMiB);
+  EXPECT_EQ(*out.memory->swap, 64 * kOneMiB);
+  EXPECT_EQ(*out.memory->reservation, 16 * kOneMiB);
   EXPECT_EQ(*out.cpu->quota, 50000);
   EXPECT_EQ(*out.cpu->period, 100000u);
   EXPECT_EQ(*out.cpu->shares, 512u);
@@ -165,7 +165,7 @@ TEST(ResourceLimits, OciMappingAsDocker) {
 
   // MemorySwap -1: unlimited swap; nothing is written at create, -1 at a live update.
   r = {};
-  r.memory = 32 * kMiB;
+  r.memory = 32 * kOneMiB;
   r.memorySwap = -1;
   oci::Resources created;
   applyToOci(r, created);
@@ -178,25 +178,25 @@ TEST(ResourceLimits, OciMappingAsDocker) {
 
 TEST(ResourceLimits, UpdateMergeAndConflicts) {
   ResourceLimits cur;
-  cur.memory = 32 * kMiB;
-  cur.memorySwap = 64 * kMiB;
+  cur.memory = 32 * kOneMiB;
+  cur.memorySwap = 64 * kOneMiB;
   cur.nanoCpus = 500000000;
   cur.pidsLimit = 20;
   ResourceLimits u;
-  u.memory = 48 * kMiB;
+  u.memory = 48 * kOneMiB;
   auto m = mergeUpdate(cur, u);
   ASSERT_TRUE(m.ok()) << m.error().message();
-  EXPECT_EQ(m->memory, 48 * kMiB);
-  EXPECT_EQ(m->memorySwap, 64 * kMiB);
+  EXPECT_EQ(m->memory, 48 * kOneMiB);
+  EXPECT_EQ(m->memorySwap, 64 * kOneMiB);
   EXPECT_EQ(m->nanoCpus, 500000000);
   EXPECT_EQ(*m->pidsLimit, 20);
 
   u = {};
-  u.memory = 128 * kMiB;
+  u.memory = 128 * kOneMiB;
   EXPECT_EQ(mergeUpdate(cur, u).error().message(),
             "Memory limit should be smaller than already set memoryswap limit, update the "
             "memoryswap at the same time");
-  u.memorySwap = 256 * kMiB;
+  u.memorySwap = 256 * kOneMiB;
   EXPECT_TRUE(mergeUpdate(cur, u).ok());
 
   u = {};
@@ -258,7 +258,7 @@ TEST(ResourceLimits, DetectsAV1Hierarchy) {
 TEST(ResourceLimits, RecordRoundTrip) {
   ContainerRecord rec;
   rec.info.id = "abc";
-  rec.info.spec.resources.memory = 32 * kMiB;
+  rec.info.spec.resources.memory = 32 * kOneMiB;
   rec.info.spec.resources.memorySwap = -1;
   rec.info.spec.resources.pidsLimit = 20;
   rec.info.spec.resources.oomKillDisable = false;
