@@ -78,7 +78,10 @@ class RuntimeFixture(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for d in cgroup_dirs(f"/{CGROUP_PARENT}"):
+        # On hybrid hosts the runtime also leaves an empty CGROUP_PARENT in the (controller-
+        # less) unified hierarchy; per-container dirs are never made there.
+        unified = f"/sys/fs/cgroup/unified/{CGROUP_PARENT}"
+        for d in cgroup_dirs(f"/{CGROUP_PARENT}") + ([unified] if os.path.isdir(unified) else []):
             try:
                 os.rmdir(d)
             except OSError:
