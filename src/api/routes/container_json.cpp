@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "api/internal/routes.h"
 #include "common/time.h"
 
 namespace wharf::api {
