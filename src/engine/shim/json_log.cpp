@@ -42,10 +42,36 @@ size_t utf8SequenceLength(std::string_view s, size_t i, uint32_t* cp) {
   return len;
 }
 
-// Bytes JSON and moby copy as they are: printable ASCII but for \ " < > &.
-bool plainAscii(unsigned char b) {
-  return b >= 0x20 && b < 0x80 && b != '\\' && b != '"' && b != '<' && b != '>' && b != '&';
+// How each ASCII byte is written: as itself (len 1), as a two-byte escape (\" \\ \n \r) or
+// as \u00XX (control bytes and < > &, as moby's jsonlog does). A table, not a chain of
+// comparisons: output made of control bytes (a program writing binary or NULs) is escaped
+// byte by byte, and this was the shim's hottest loop on such output.
+struct AsciiEscapes {
+  uint8_t len[128];
+  char seq[128][6];
+};
+
+constexpr AsciiEscapes makeAsciiEscapes() {
+  AsciiEscapes t{};
+  for (int b = 0; b < 128; ++b) {
+    bool plain = b >= 0x20 && b != '\\' && b != '"' && b != '<' && b != '>' && b != '&';
+    if (plain) {
+      t.len[b] = 1;
+      t.seq[b][0] = static_cast<char>(b);
+    } else if (b == '\\' || b == '"' || b == '\n' || b == '\r') {
+      t.len[b] = 2;
+      t.seq[b][0] = '\\';
+      t.seq[b][1] = b == '\n' ? 'n' : b == '\r' ? 'r' : static_cast<char>(b);
+    } else {
+      t.len[b] = 6;
+      const char u[] = {'\\', 'u', '0', '0', kHex[b >> 4], kHex[b & 15]};
+      for (int k = 0; k < 6; ++k) t.seq[b][k] = u[k];
+    }
+  }
+  return t;
 }
+
+constexpr AsciiEscapes kAsciiEscapes = makeAsciiEscapes();
 
 }  // namespace
 
@@ -60,7 +86,9 @@ void appendJsonString(std::string& out, std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     size_t run = i;
-    while (run < s.size() && plainAscii(static_cast<unsigned char>(s[run]))) ++run;
+    while (run < s.size() && static_cast<unsigned char>(s[run]) < 0x80 &&
+           kAsciiEscapes.len[static_cast<unsigned char>(s[run])] == 1)
+      ++run;
     if (run > i) {
       std::memcpy(w, s.data() + i, run - i);
       w += run - i;
@@ -69,21 +97,9 @@ void appendJsonString(std::string& out, std::string_view s) {
     }
     auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) {
-      if (b == '\\' || b == '"') {
-        *w++ = '\\';
-        *w++ = static_cast<char>(b);
-      } else if (b == '\n') {
-        *w++ = '\\';
-        *w++ = 'n';
-      } else if (b == '\r') {
-        *w++ = '\\';
-        *w++ = 'r';
-      } else {
-        std::memcpy(w, "\\u00", 4);
-        w[4] = kHex[b >> 4];
-        w[5] = kHex[b & 15];
-        w += 6;
-      }
+      // Always 6 bytes copied (the room reserved per input byte), `len` of them kept.
+      std::memcpy(w, kAsciiEscapes.seq[b], 6);
+      w += kAsciiEscapes.len[b];
       ++i;
       continue;
     }
@@ -108,9 +124,8 @@ void appendJsonString(std::string& out, std::string_view s) {
   out.resize(static_cast<size_t>(w - out.data()));
 }
 
-std::string encodeLogLine(std::string_view data, std::string_view stream, int64_t timeNanos) {
-  std::string out;
-  out.reserve(data.size() + 64);
+void appendLogLine(std::string& out, std::string_view data, std::string_view stream,
+                   int64_t timeNanos) {
   out += "{\"log\":";
   appendJsonString(out, data);
   out += ",\"stream\":\"";
@@ -118,6 +133,12 @@ std::string encodeLogLine(std::string_view data, std::string_view stream, int64_
   out += "\",\"time\":\"";
   out += formatRfc3339Nano(timeNanos);
   out += "\"}\n";
+}
+
+std::string encodeLogLine(std::string_view data, std::string_view stream, int64_t timeNanos) {
+  std::string out;
+  out.reserve(data.size() + 64);
+  appendLogLine(out, data, stream, timeNanos);
   return out;
 }
 

@@ -25,6 +25,10 @@ void appendJsonString(std::string& out, std::string_view s);
 
 // One log line, with the trailing "\n". stream is "stdout" or "stderr".
 std::string encodeLogLine(std::string_view data, std::string_view stream, int64_t timeNanos);
+// The same, appended to `out`: the shim encodes into one buffer it keeps, so the pages of a
+// batch are not allocated, faulted in and unmapped again for every read of output.
+void appendLogLine(std::string& out, std::string_view data, std::string_view stream,
+                   int64_t timeNanos);
 
 struct DecodedLogLine {
   std::string data;

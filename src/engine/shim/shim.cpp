@@ -213,9 +213,10 @@ Status Shim::receiveConsole() {
 
 void Shim::appendLog(int i, std::string_view bytes, bool eof) {
   static constexpr const char* kNames[2] = {"stdout", "stderr"};
-  std::string batch;
+  std::string& batch = logBatch_;
+  batch.clear();
   int64_t now = nowNanos();
-  auto emit = [&](std::string_view m) { batch += encodeLogLine(m, kNames[i], now); };
+  auto emit = [&](std::string_view m) { appendLogLine(batch, m, kNames[i], now); };
   splitters_[i].feed(bytes, emit);
   if (eof) splitters_[i].flush(emit);
   // One write per batch: O_APPEND keeps lines of the two streams whole.
@@ -244,7 +245,8 @@ void Shim::readInitOutput(int i) {
   }
   std::string_view data(buf, static_cast<size_t>(r));
   // Attached readers first (they wait on it), then the log.
-  std::string framed;
+  std::string& framed = framed_;
+  framed.clear();
   appendFrame(framed, i == 0 ? FrameType::kStdout : FrameType::kStderr, data);
   for (auto& c : conns_) {
     if (c->phase != Conn::Phase::kAttach || c->dead) continue;
@@ -424,7 +426,7 @@ void Shim::flushAllAndClose() {
     ::fcntl(c->fd.get(), F_SETFL, fl & ~O_NONBLOCK);
     struct timeval tv = {5, 0};
     ::setsockopt(c->fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    writeAll(c->fd.get(), c->out);
+    writeAll(c->fd.get(), c->out.view());
     c->out.clear();
   }
   // Waiters for the init learn its exit code.

@@ -36,13 +36,45 @@ size_t writeAll(int fd, std::string_view s);
 // Receives one fd sent with SCM_RIGHTS (the runtime sends a pty master so).
 int receiveFd(int sock);
 
+// Bytes queued for a peer, consumed from the front by an offset. Erasing the front of the
+// string after every partial send moved the whole rest (up to kMaxConnBuffer) each time: on
+// the attach path that was the shim's largest user-space cost. The buffer is compacted once
+// more than half of it was sent, so each byte moves at most once on average.
+class OutQueue {
+ public:
+  bool empty() const { return pos_ == buf_.size(); }
+  size_t size() const { return buf_.size() - pos_; }
+  std::string_view view() const { return std::string_view(buf_).substr(pos_); }
+  void append(std::string_view bytes) {
+    if (empty()) clear();
+    buf_.append(bytes);
+  }
+  void consume(size_t n) {
+    pos_ += n;
+    if (pos_ >= buf_.size()) {
+      clear();
+    } else if (pos_ > buf_.size() / 2) {
+      buf_.erase(0, pos_);
+      pos_ = 0;
+    }
+  }
+  void clear() {
+    buf_.clear();
+    pos_ = 0;
+  }
+
+ private:
+  std::string buf_;
+  size_t pos_ = 0;
+};
+
 struct Conn {
   enum class Phase { kRequest, kAttach, kExec, kWait, kClosing };
   UniqueFd fd;
   Phase phase = Phase::kRequest;
   LineReader line;
   FrameReader frames;
-  std::string out;  // bytes for the peer not written yet
+  OutQueue out;  // bytes for the peer not written yet
   bool stdinOn = false, stdoutOn = false, stderrOn = false;
   std::string execId;    // kExec / kWait: whose process
   bool oomWait = false;  // kWait of an oom-wait request: answered by checkOom()
@@ -117,6 +149,9 @@ class Shim {
   // The init's stdin: the pipe's write end (`-i` without a TTY); with a TTY, the master.
   UniqueFd stdinW_;
   std::string pendingStdin_;
+  // Reused for every read of output (readInitOutput, appendLog, readExecOutput): fresh strings
+  // of up to 400 KB per read were mapped and page-faulted in each time.
+  std::string logBatch_, framed_;
   bool closeStdinRequested_ = false;
   pid_t initPid_ = -1;
   bool started_ = false;

@@ -95,11 +95,12 @@ void Shim::send(Conn& c, std::string_view bytes) {
 
 void Shim::flush(Conn& c) {
   while (!c.out.empty()) {
-    ssize_t n = ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    std::string_view pending = c.out.view();
+    ssize_t n = ::send(c.fd.get(), pending.data(), pending.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;
     if (n <= 0) return dropConn(c);
-    c.out.erase(0, static_cast<size_t>(n));
+    c.out.consume(static_cast<size_t>(n));
   }
   if (c.phase == Conn::Phase::kClosing) dropConn(c);
 }
@@ -479,7 +480,8 @@ void Shim::readExecOutput(ExecProc& e, int i) {
   }
   if (!e.conn) return;  // the caller left: discard
   if (i == 0 ? !e.conn->stdoutOn : !e.conn->stderrOn) return;
-  std::string framed;
+  std::string& framed = framed_;
+  framed.clear();
   appendFrame(framed, i == 0 ? FrameType::kStdout : FrameType::kStderr,
               std::string_view(buf, static_cast<size_t>(n)));
   send(*e.conn, framed);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "common/time.h"
 #include "engine/shim/exit_file.h"
 
@@ -29,6 +31,32 @@ TEST(JsonLog, EscapesAsMoby) {
                    "\xff"
                    "caf\xc3\xa9 \xe2\x80\xa8");
   EXPECT_EQ(out, "\"\\ufffdcaf\xc3\xa9 \\u2028\"");
+}
+
+// Every ASCII byte, against an escape written out by hand from moby's rules (the encoder uses
+// a table; this keeps the table honest), alone and between plain bytes.
+TEST(JsonLog, EscapesEveryAsciiByteAsMoby) {
+  auto expected = [](unsigned char b) -> std::string {
+    if (b == '"') return "\\\"";
+    if (b == '\\') return "\\\\";
+    if (b == '\n') return "\\n";
+    if (b == '\r') return "\\r";
+    if (b < 0x20 || b == '<' || b == '>' || b == '&') {
+      char u[7];
+      std::snprintf(u, sizeof u, "\\u%04x", b);
+      return u;
+    }
+    return std::string(1, static_cast<char>(b));
+  };
+  for (int b = 0; b < 128; ++b) {
+    auto c = static_cast<unsigned char>(b);
+    std::string out;
+    appendJsonString(out, std::string(1, static_cast<char>(c)));
+    EXPECT_EQ(out, "\"" + expected(c) + "\"") << "byte " << b;
+    out.clear();
+    appendJsonString(out, "x" + std::string(3, static_cast<char>(c)) + "y");
+    EXPECT_EQ(out, "\"x" + expected(c) + expected(c) + expected(c) + "y\"") << "byte " << b;
+  }
 }
 
 TEST(JsonLog, RoundTrips) {
