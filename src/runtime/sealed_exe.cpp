@@ -4,6 +4,7 @@
 #include <linux/magic.h>
 #include <linux/mount.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -13,6 +14,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "common/unique_fd.h"
@@ -100,6 +102,13 @@ Result<UniqueFd> openReadOnlyCopy(const std::string& path) {
 }
 
 Status ensureSealedExe(char** argv) {
+  // A process started with execveat(fd, "") (by us below, or by wharfd for a shim) is named
+  // after the fd ("4"): give it back its own name, so `ps -e`, `top` and `pgrep wharf-shim`
+  // show what runs.
+  if (argv && argv[0]) {
+    const char* base = std::strrchr(argv[0], '/');
+    ::prctl(PR_SET_NAME, base ? base + 1 : argv[0], 0, 0, 0);
+  }
   if (std::getenv(kSealedExeEnv) != nullptr) {
     ::unsetenv(kSealedExeEnv);  // never passed on to hooks or containers
     if (selfExeIsProtected()) return okStatus();
