@@ -41,16 +41,6 @@ namespace fsys = std::filesystem;
 
 namespace {
 
-Status validateId(const std::string& id) {
-  if (id.empty() || id.size() > 1024 || id == "." || id == "..")
-    return invalidArgument("invalid container id \"" + id + "\"");
-  for (char c : id)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.' &&
-        c != '+')
-      return invalidArgument("invalid container id \"" + id + "\": use letters, digits, _ - . +");
-  return okStatus();
-}
-
 bool joins(const InitConfig& cfg, int flag) {
   for (const auto& [fd, type] : cfg.joinNamespaces)
     if (type == flag) return true;

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -15,6 +16,16 @@
 #include "runtime/internal/process.h"
 
 namespace wharf::runtime {
+
+Status validateId(const std::string& id) {
+  if (id.empty() || id.size() > 1024 || id == "." || id == "..")
+    return invalidArgument("invalid container id \"" + id + "\"");
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.' &&
+        c != '+')
+      return invalidArgument("invalid container id \"" + id + "\": use letters, digits, _ - . +");
+  return okStatus();
+}
 
 int namespaceFlag(std::string_view type) {
   if (type == "pid") return CLONE_NEWPID;

@@ -15,6 +15,9 @@ namespace wharf::runtime {
 
 // "pid" -> CLONE_NEWPID ...; 0 if unknown.
 int namespaceFlag(std::string_view type);
+
+// A container id as runc accepts it (letters, digits, _ - . +; at most 1024 bytes).
+Status validateId(const std::string& id);
 // A connected unix stream socket (the console socket).
 Result<UniqueFd> connectUnix(const std::string& path);
 // SIGKILL and waitpid: undoes a half-made init or exec'd process.
