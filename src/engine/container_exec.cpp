@@ -141,6 +141,10 @@ Result<std::string> ContainerManager::createExec(const std::string& idOrName,
     if (c->execIds.size() >= kMaxExecsPerContainer)
       return conflict("container " + i.id + " has too many exec instances running");
   }
+  // The exec's process joins the container's cgroups a few milliseconds from now (after the
+  // client's start request): pay the kernel's first-attach wait in the background meanwhile
+  // (runtime/cgroup/attach_warmup.h), as create and start do.
+  cgroupPrewarm_.kick();
   ExecRecord rec;
   rec.info.id = randomHex(32);
   rec.info.containerId = i.id;
