@@ -10,10 +10,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/time.h"
 #include "engine/container_manager.h"
 #include "engine/shim/json_log.h"
-#include "engine/signals.h"
 
 namespace wharf::engine {
 

@@ -1,6 +1,6 @@
 #include "engine/create_checks.h"
 
-#include "engine/signals.h"
+#include "common/signals.h"
 
 namespace wharf::engine {
 

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "common/signals.h"
 #include "common/time.h"
 #include "console.h"
 #include "oci/defaults.h"
@@ -26,38 +27,13 @@ namespace {
 
 Globals g_globals;
 
-struct SignalName {
-  const char* name;
-  int number;
-};
-constexpr SignalName kSignals[] = {
-    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
-    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},
-    {"FPE", SIGFPE},       {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
-    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
-    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
-    {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
-    {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
-    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
-    {"SYS", SIGSYS},
-};
-
-Result<int> parseSignal(std::string s) {
+// runc's `kill` signal argument: empty is SIGTERM; names and numbers as the daemon takes them
+// (common/signals.h), with runc's wording for a bad one.
+Result<int> parseKillSignal(const std::string& s) {
   if (s.empty()) return SIGTERM;
-  if (std::isdigit(static_cast<unsigned char>(s[0]))) {
-    int n = std::atoi(s.c_str());
-    if (n <= 0 || n > SIGRTMAX) return invalidArgument("invalid signal \"" + s + "\"");
-    return n;
-  }
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (s.rfind("SIG", 0) == 0) s = s.substr(3);
-  for (const auto& sig : kSignals)
-    if (s == sig.name) return sig.number;
-  if (s.rfind("RTMIN", 0) == 0 || s.rfind("RTMAX", 0) == 0) {
-    int off = s.size() > 5 ? std::atoi(s.c_str() + 5) : 0;
-    return s[2] == 'M' && s[3] == 'I' ? SIGRTMIN + off : SIGRTMAX + off;
-  }
-  return invalidArgument("unknown signal \"" + s + "\"");
+  auto sig = parseSignal(s);
+  if (!sig.ok()) return invalidArgument("unknown signal \"" + s + "\"");
+  return sig;
 }
 
 Result<std::string> needId(const Args& a) {
@@ -211,7 +187,7 @@ int cmdState(runtime::Runtime& rt, const Args& a) {
 int cmdKill(runtime::Runtime& rt, const Args& a) {
   auto id = needId(a);
   if (!id.ok()) return reportError(id.error());
-  auto sig = parseSignal(a.operands.size() > 1 ? a.operands[1] : "");
+  auto sig = parseKillSignal(a.operands.size() > 1 ? a.operands[1] : "");
   if (!sig.ok()) return reportError(sig.error());
   auto s = rt.kill(*id, *sig, a.has("all"));
   return s.ok() ? 0 : reportError(s.error());

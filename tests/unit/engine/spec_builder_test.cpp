@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "common/random.h"
-#include "engine/signals.h"
+#include "common/signals.h"
 
 namespace wharf::engine {
 namespace {

@@ -3,7 +3,7 @@
 
 #include "common/error.h"
 
-namespace wharf::engine {
+namespace wharf {
 // "SIGKILL", "KILL", "kill", "9" -> 9. InvalidArgument "Invalid signal: X" otherwise.
 Result<int> parseSignal(std::string_view s);
-}  // namespace wharf::engine
+}  // namespace wharf

@@ -1,4 +1,4 @@
-#include "engine/signals.h"
+#include "common/signals.h"
 
 #include <signal.h>
 
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <string>
 
-namespace wharf::engine {
+namespace wharf {
 
 namespace {
 
@@ -60,4 +60,4 @@ Result<int> parseSignal(std::string_view s) {
   return bad();
 }
 
-}  // namespace wharf::engine
+}  // namespace wharf
