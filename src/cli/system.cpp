@@ -187,6 +187,14 @@ int cmdInfo(Context& ctx, std::vector<std::string> args) {
   o << " Docker Root Dir: " << s(i, "DockerRootDir") << "\n";
   o << " Debug Mode: " << s(i, "Debug", "false") << "\n";
   o << " Experimental: " << s(i, "ExperimentalBuild", "false") << "\n";
+  // docker's CLI lists the mirrors only when there are some.
+  if (auto rc = i.find("RegistryConfig"); rc != i.end() && rc->is_object()) {
+    if (auto m = rc->find("Mirrors"); m != rc->end() && m->is_array() && !m->empty()) {
+      o << " Registry Mirrors:\n";
+      for (const Json& url : *m)
+        if (url.is_string()) o << "  " << url.get<std::string>() << "\n";
+    }
+  }
   o << " Live Restore Enabled: " << s(i, "LiveRestoreEnabled", "false") << "\n";
   return 0;
 }

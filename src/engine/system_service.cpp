@@ -99,6 +99,7 @@ Result<SystemInfo> SystemService::info() {
   s.cgroupVersion = cgroupVersion();
   s.securityOptions = {"name=seccomp,profile=builtin"};
   s.serverVersion = cfg_.serverVersion;
+  s.registryMirrors = cfg_.registryMirrors;
   s.networkPlugins = networkDrivers_;
   s.volumePlugins = volumeDrivers_;
   s.logPlugins = {"json-file"};
