@@ -100,6 +100,7 @@ Result<SystemInfo> SystemService::info() {
   s.securityOptions = {"name=seccomp,profile=builtin"};
   s.serverVersion = cfg_.serverVersion;
   s.registryMirrors = cfg_.registryMirrors;
+  s.insecureRegistries = cfg_.insecureRegistries;
   s.networkPlugins = networkDrivers_;
   s.volumePlugins = volumeDrivers_;
   s.logPlugins = {"json-file"};

@@ -214,8 +214,9 @@ bool RegistryClient::fromMirror() const {
 bool RegistryClient::nextEndpoint(const Error& why) {
   if (confirmed_ || endpointIndex_ + 1 >= endpoints_.size() || !fromMirror()) return false;
   const std::string mirror = endpoints_[endpointIndex_].bases.front() + "/";
-  log::warn("registry mirror {} failed for {}: {}; trying {}", mirror, repository_, why.message(),
-            endpoints_[endpointIndex_ + 1].bases.front());
+  const RegistryEndpoint& next = endpoints_[endpointIndex_ + 1];
+  log::warn("registry mirror {} failed for {}: {}; trying {}{}", mirror, repository_, why.message(),
+            next.bases.front(), next.mirror ? "/" : "");
   tried_.push_back("mirror " + mirror + ": " + why.message());
   ++endpointIndex_;
   insecure_ = endpoints_[endpointIndex_].insecure;
@@ -311,8 +312,9 @@ Result<internal::HttpResponse> RegistryClient::fetchRetrying(
                                         std::time(nullptr));
       if (!delay) return r;
     }
-    log::info("registry {}: {} {} {}; retrying in {} ms (attempt {} of {})", domain_, req.method,
-              req.url, r.ok() ? "answered " + std::to_string(r->status) : r.error().message(),
+    log::info("registry {}: {}; retrying in {} ms (attempt {} of {})", domain_,
+              r.ok() ? req.method + " " + req.url + " answered " + std::to_string(r->status)
+                     : r.error().message(),
               delay->count(), attempt + 1, attempts);
     std::this_thread::sleep_for(*delay);
   }

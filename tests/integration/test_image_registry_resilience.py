@@ -64,7 +64,10 @@ class RegistryResilienceTest(unittest.TestCase):
             os.environ["no_proxy"] = "127.0.0.1,localhost"
             try:
                 cls.daemon = Daemon(extra_args=[
-                    "--registry-mirror", cls.mirrors[0], "--registry-mirror", cls.mirrors[1]])
+                    "--registry-mirror", cls.mirrors[0], "--registry-mirror", cls.mirrors[1],
+                    # Never contacted: only for what /info says.
+                    "--insecure-registry", "10.9.0.0/16",
+                    "--insecure-registry", "myreg.example:5000"])
                 cls.daemon.start()
             finally:
                 for k, v in saved.items():
@@ -126,6 +129,17 @@ class RegistryResilienceTest(unittest.TestCase):
         cfg = json.loads(r.out)
         self.assertEqual(cfg["Mirrors"], self.mirrors)
         self.assertEqual(cfg["IndexConfigs"]["docker.io"]["Mirrors"], self.mirrors)
+        # dockerd's shape for --insecure-registry: CIDRs beside loopback's, hosts as index
+        # configs that are not secure.
+        self.assertEqual(cfg["InsecureRegistryCIDRs"], ["::1/128", "127.0.0.0/8", "10.9.0.0/16"])
+        self.assertEqual(cfg["IndexConfigs"]["myreg.example:5000"],
+                         {"Name": "myreg.example:5000", "Mirrors": [], "Secure": False,
+                          "Official": False})
+        r = self.daemon.wharf("info")
+        self.assertExit(r, 0)
+        self.assertIn(" Insecure Registries:\n  myreg.example:5000\n  ::1/128\n  127.0.0.0/8\n"
+                      "  10.9.0.0/16\n Registry Mirrors:\n  " + "\n  ".join(self.mirrors) + "\n",
+                      r.out)
 
     def test_pull_from_mirror_after_a_dead_one(self):
         self.addCleanup(self.rmi, "xyz:tag")

@@ -263,6 +263,7 @@ int run(DaemonConfig cfg) {
   scfg.dataRoot = dataRoot;
   scfg.execRoot = execRoot;
   scfg.registryMirrors = cfg.registryMirrors;
+  scfg.insecureRegistries = cfg.insecureRegistries;
   engine::SystemService system(containers, images, events, scfg);
   engine::DiskUsageService diskUsage(io, pool, containers, images, &volumes);
   system.setDiskUsage(&diskUsage);
