@@ -10,6 +10,7 @@ its last-resort fallback to registry-1.docker.io fails at once without resolving
 import json
 import os
 import shutil
+import subprocess
 import tarfile
 import tempfile
 import unittest
@@ -284,6 +285,36 @@ class RegistryResilienceTest(unittest.TestCase):
         r = self.daemon.wharf("pull", third, timeout=300)
         self.assertExit(r, 0)
         self.assertEqual(self.run_marker(third), "big-one\n")
+
+
+@require_root
+class MirrorConfigTest(unittest.TestCase):
+    """How mirrors are given: the config file's registry-mirrors, and dockerd's validation."""
+
+    def test_config_file_mirrors_and_invalid_ones(self):
+        tmp = tempfile.mkdtemp(prefix="wharf-it-mirrorcfg-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        cfg = os.path.join(tmp, "daemon.json")
+        with open(cfg, "w") as f:
+            json.dump({"registry-mirrors": ["https://mirror.example:5000"]}, f)
+        d = Daemon(extra_args=["--config-file", cfg])
+        try:
+            d.start()
+            r = d.wharf("info", "--format", "{{json .RegistryConfig.Mirrors}}")
+            self.assertEqual(r.code, 0, r)
+            self.assertEqual(json.loads(r.out), ["https://mirror.example:5000/"])
+        finally:
+            d.stop()
+        for bad, words in (("ftp://mirror.example", "unsupported scheme"),
+                           ("https://mirror.example/v2/", "path, query, or fragment")):
+            p = subprocess.run([harness.WHARFD, "--data-root", os.path.join(tmp, "d"),
+                                "--exec-root", os.path.join(tmp, "e"),
+                                "-H", "unix://" + os.path.join(tmp, "s.sock"),
+                                "--registry-mirror", bad],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 1, p)
+            self.assertIn("invalid mirror", p.stderr)
+            self.assertIn(words, p.stderr)
 
 
 if __name__ == "__main__":
