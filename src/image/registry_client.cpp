@@ -245,7 +245,10 @@ Status RegistryClient::connectEndpoint(const RegistryEndpoint& ep) {
     req.verifyTls = !ep.insecure;
     req.connectTimeoutSeconds = 10;
     req.lowSpeedSeconds = 30;
-    auto r = fetchRetrying(req, kMaxErrorBody, {}, true);
+    // HTTPS before the plain-HTTP fallback of an insecure registry is tried once: a plain
+    // server may answer the TLS hello by resetting the connection, which is no reason to wait.
+    const bool fallbackFollows = &b != &ep.bases.back();
+    auto r = fetchRetrying(req, kMaxErrorBody, {}, true, fallbackFollows ? 1 : 0);
     if (!r.ok()) {
       last = std::move(r).error();
       continue;
@@ -280,9 +283,9 @@ Status RegistryClient::connectEndpoint(const RegistryEndpoint& ep) {
 
 Result<internal::HttpResponse> RegistryClient::fetchRetrying(
     const internal::HttpRequest& req, size_t maxBody,
-    const std::function<Status(std::string_view)>& sink, bool idempotent) {
+    const std::function<Status(std::string_view)>& sink, bool idempotent, int maxAttempts) {
   const RetryPolicy& policy = opts_.retry;
-  const int attempts = std::max(1, policy.maxAttempts);
+  const int attempts = std::max(1, maxAttempts > 0 ? maxAttempts : policy.maxAttempts);
   lastFailureTransient_ = false;
   for (int attempt = 1;; ++attempt) {
     bool delivered = false;

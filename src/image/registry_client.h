@@ -163,9 +163,10 @@ class RegistryClient {
   // One exchange, retried on transient failures per opts_.retry while nothing reached the
   // sink; `idempotent` requests retry any transient failure, others only failed connects
   // and 429/503 answers. The error after the last attempt says how many were made.
+  // maxAttempts, when positive, replaces the policy's.
   Result<internal::HttpResponse> fetchRetrying(const internal::HttpRequest& req, size_t maxBody,
                                                const std::function<Status(std::string_view)>& sink,
-                                               bool idempotent);
+                                               bool idempotent, int maxAttempts = 0);
   // Sends with the current credentials; on a 401 re-authenticates once and retries. Bodies
   // of answers >= 400 are kept (bounded) for the error, never passed to the sink.
   Result<Reply> send(const std::string& method, const std::string& path,
