@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "cli/internal/credential_helper.h"
 #include "common/base64.h"
 #include "common/fs.h"
 #include "common/json.h"
@@ -30,9 +31,24 @@ Result<Json> readConfig(const std::filesystem::path& file) {
   return j;
 }
 
-std::optional<StoredAuth> findIn(const std::filesystem::path& file, const std::string& key) {
+Result<std::optional<StoredAuth>> findIn(const std::filesystem::path& file,
+                                         const std::string& key) {
   auto cfg = readConfig(file);
-  if (!cfg.ok() || !cfg->contains("auths") || !(*cfg)["auths"].is_object()) return std::nullopt;
+  if (!cfg.ok()) return std::optional<StoredAuth>();
+  if (std::string helper = credentialHelperFor(*cfg, key); !helper.empty()) {
+    WHARF_ASSIGN_OR_RETURN(std::optional<HelperCredentials> c, helperGet(helper, key));
+    if (!c) return std::optional<StoredAuth>();
+    StoredAuth a;
+    a.serverAddress = key;
+    if (c->identityToken()) {
+      a.identityToken = c->secret;
+    } else {
+      a.username = c->username;
+      a.password = c->secret;
+    }
+    return std::optional<StoredAuth>(std::move(a));
+  }
+  if (!cfg->contains("auths") || !(*cfg)["auths"].is_object()) return std::optional<StoredAuth>();
   for (const auto& [k, v] : (*cfg)["auths"].items()) {
     if (credentialKey(k) != key || !v.is_object()) continue;
     StoredAuth a;
@@ -48,12 +64,38 @@ std::optional<StoredAuth> findIn(const std::filesystem::path& file, const std::s
     if (v.contains("username") && v["username"].is_string()) a.username = v["username"];
     if (v.contains("password") && v["password"].is_string()) a.password = v["password"];
     if (a.username.empty() && a.password.empty()) continue;
-    return a;
+    return std::optional<StoredAuth>(std::move(a));
   }
-  return std::nullopt;
+  return std::optional<StoredAuth>();
+}
+
+// Drops every auths entry filed under `key`; whether there was one.
+bool dropAuthEntries(Json& cfg, const std::string& key) {
+  if (!cfg.contains("auths") || !cfg["auths"].is_object()) return false;
+  bool erased = false;
+  for (auto it = cfg["auths"].begin(); it != cfg["auths"].end();) {
+    if (credentialKey(it.key()) == key) {
+      it = cfg["auths"].erase(it);
+      erased = true;
+    } else {
+      ++it;
+    }
+  }
+  return erased;
 }
 
 }  // namespace
+
+std::string credentialHelperFor(const Json& cfg, const std::string& key) {
+  if (!cfg.is_object()) return "";
+  if (auto h = cfg.find("credHelpers"); h != cfg.end() && h->is_object())
+    for (const auto& [k, v] : h->items())
+      if (credentialKey(k) == key && v.is_string() && !v.get<std::string>().empty())
+        return v.get<std::string>();
+  if (auto s = cfg.find("credsStore"); s != cfg.end() && s->is_string())
+    return s->get<std::string>();
+  return "";
+}
 
 std::filesystem::path wharfConfigFile() { return configIn("WHARF_CONFIG", ".wharf"); }
 std::filesystem::path dockerConfigFile() { return configIn("DOCKER_CONFIG", ".docker"); }
@@ -78,50 +120,50 @@ std::string registryOfImage(std::string_view ref) {
   return credentialKey(first);
 }
 
-std::optional<StoredAuth> findAuth(const std::string& key) {
-  if (auto a = findIn(wharfConfigFile(), key)) return a;
+Result<std::optional<StoredAuth>> findAuth(const std::string& key) {
+  WHARF_ASSIGN_OR_RETURN(std::optional<StoredAuth> a, findIn(wharfConfigFile(), key));
+  if (a) return a;
   return findIn(dockerConfigFile(), key);
 }
 
-Status storeAuth(const std::string& key, const std::string& username, const std::string& password) {
+Result<std::string> storeAuth(const std::string& key, const std::string& username,
+                              const std::string& password) {
   std::filesystem::path file = wharfConfigFile();
   WHARF_ASSIGN_OR_RETURN(Json cfg, readConfig(file));
-  if (!cfg.contains("auths") || !cfg["auths"].is_object()) cfg["auths"] = Json::object();
+  std::string helper = credentialHelperFor(cfg, key);
+  if (!helper.empty()) WHARF_TRY(helperStore(helper, key, username, password));
   // One entry per registry: older spellings of the same key go.
-  for (auto it = cfg["auths"].begin(); it != cfg["auths"].end();) {
-    if (credentialKey(it.key()) == key)
-      it = cfg["auths"].erase(it);
-    else
-      ++it;
-  }
-  cfg["auths"][key] = {{"auth", base64Encode(username + ":" + password)}};
+  dropAuthEntries(cfg, key);
+  if (!cfg.contains("auths") || !cfg["auths"].is_object()) cfg["auths"] = Json::object();
+  // With a helper the file keeps only that the registry has credentials (docker's way).
+  cfg["auths"][key] =
+      helper.empty() ? Json{{"auth", base64Encode(username + ":" + password)}} : Json::object();
   WHARF_TRY(fs::mkdirAll(file.parent_path(), 0700));
-  return fs::writeFileAtomic(file, cfg.dump(1, '\t') + "\n", 0600);
+  WHARF_TRY(fs::writeFileAtomic(file, cfg.dump(1, '\t') + "\n", 0600));
+  return helper;
 }
 
 Result<bool> eraseAuth(const std::string& key) {
   std::filesystem::path file = wharfConfigFile();
   WHARF_ASSIGN_OR_RETURN(Json cfg, readConfig(file));
-  if (!cfg.contains("auths") || !cfg["auths"].is_object()) return false;
-  bool erased = false;
-  for (auto it = cfg["auths"].begin(); it != cfg["auths"].end();) {
-    if (credentialKey(it.key()) == key) {
-      it = cfg["auths"].erase(it);
-      erased = true;
-    } else {
-      ++it;
-    }
-  }
-  if (!erased) return false;
+  std::string helper = credentialHelperFor(cfg, key);
+  if (!helper.empty()) WHARF_TRY(helperErase(helper, key));
+  if (!dropAuthEntries(cfg, key)) return !helper.empty();
   WHARF_TRY(fs::writeFileAtomic(file, cfg.dump(1, '\t') + "\n", 0600));
   return true;
 }
 
-std::string registryAuthHeader(std::string_view imageRef) {
+Result<std::string> registryAuthHeader(std::string_view imageRef) {
   std::string key = registryOfImage(imageRef);
-  auto a = findAuth(key);
-  if (!a) return "e30=";
-  Json j{{"username", a->username}, {"password", a->password}, {"serveraddress", key}};
+  WHARF_ASSIGN_OR_RETURN(std::optional<StoredAuth> a, findAuth(key));
+  if (!a) return std::string("e30=");
+  Json j{{"serveraddress", key}};
+  if (!a->identityToken.empty()) {
+    j["identitytoken"] = a->identityToken;
+  } else {
+    j["username"] = a->username;
+    j["password"] = a->password;
+  }
   return base64UrlEncode(j.dump());
 }
 

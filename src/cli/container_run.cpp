@@ -44,7 +44,9 @@ int createContainer(Context& ctx, const RunOptions& o, const Json& body, const s
   ProgressPrinter printer(ctx.io.err, false);
   auto progress = [&](const Json& j) { printer.onMessage(j); };
   if (o.pull == "always") {
-    if (Status st = c.imagePull(ref, progress, "", registryAuthHeader(ref)); !st.ok())
+    auto auth = registryAuthHeader(ref);
+    if (!auth.ok()) return pullFailed(ctx, auth.error(), ref, cmd);
+    if (Status st = c.imagePull(ref, progress, "", *auth); !st.ok())
       return pullFailed(ctx, st.error(), ref, cmd);
   }
   auto created = c.containerCreate(o.name, body);
@@ -56,7 +58,9 @@ int createContainer(Context& ctx, const RunOptions& o, const Json& body, const s
       return kExitDaemonError;
     }
     ctx.io.err << "Unable to find image '" << ref << "' locally\n";
-    if (Status st = c.imagePull(ref, progress, "", registryAuthHeader(ref)); !st.ok())
+    auto auth = registryAuthHeader(ref);
+    if (!auth.ok()) return pullFailed(ctx, auth.error(), ref, cmd);
+    if (Status st = c.imagePull(ref, progress, "", *auth); !st.ok())
       return pullFailed(ctx, st.error(), ref, cmd);
     created = c.containerCreate(o.name, body);
   }

@@ -167,13 +167,15 @@ int cmdPull(Context& ctx, std::vector<std::string> args) {
       ref += ":latest";
     }
   }
+  auto auth = registryAuthHeader(ref);
+  if (!auth.ok()) return ctx.fail(auth.error());
   ProgressPrinter progress(ctx.io.out, ctx.io.outIsTty);
   Status st = ctx.client().imagePull(
       ref,
       [&](const Json& j) {
         if (!quiet) progress.onMessage(j);
       },
-      platform, registryAuthHeader(ref));
+      platform, *auth);
   if (!st.ok()) return ctx.fail(st.error());
   ctx.io.out << ref << "\n";
   return 0;

@@ -233,6 +233,8 @@ int cmdPush(Context& ctx, std::vector<std::string> args) {
     if (!quiet) ctx.io.out << "Using default tag: latest\n";
     ref += ":latest";
   }
+  auto auth = registryAuthHeader(ref);
+  if (!auth.ok()) return ctx.fail(auth.error());
   ProgressPrinter progress(ctx.io.out, ctx.io.outIsTty);
   std::string digestLine;
   Status st = ctx.client().imagePush(
@@ -240,7 +242,7 @@ int cmdPush(Context& ctx, std::vector<std::string> args) {
       [&](const Json& j) {
         if (!quiet) progress.onMessage(j);
       },
-      registryAuthHeader(ref));
+      *auth);
   if (!st.ok()) return ctx.fail(st.error());
   if (quiet) ctx.io.out << ref << "\n";
   return 0;

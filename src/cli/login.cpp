@@ -116,11 +116,14 @@ int cmdLogin(Context& ctx, std::vector<std::string> args) {
   std::string key = credentialKey(server);
   auto r = ctx.client().registryLogin(username, password, key);
   if (!r.ok()) return ctx.fail(r.error());
-  if (Status st = storeAuth(key, username, password); !st.ok()) return ctx.fail(st.error());
-  ctx.io.err << "\nWARNING! Your credentials are stored unencrypted in '"
-             << wharfConfigFile().string()
-             << "'.\nConfigure a credential helper to remove this warning. See\n"
-                "https://docs.docker.com/go/credential-store/\n\n";
+  auto helper = storeAuth(key, username, password);
+  if (!helper.ok()) return ctx.fail(helper.error());
+  // As docker: the warning only when the file keeps the secret.
+  if (helper->empty())
+    ctx.io.err << "\nWARNING! Your credentials are stored unencrypted in '"
+               << wharfConfigFile().string()
+               << "'.\nConfigure a credential helper to remove this warning. See\n"
+                  "https://docs.docker.com/go/credential-store/\n\n";
   ctx.io.out << "Login Succeeded\n";
   return 0;
 }

@@ -1,5 +1,8 @@
 // `wharf version` and `wharf info`, laid out like docker's.
 
+#include <string>
+#include <vector>
+
 #include "cli/format.h"
 #include "cli/go_template.h"
 #include "cli/internal/command.h"
@@ -187,6 +190,26 @@ int cmdInfo(Context& ctx, std::vector<std::string> args) {
   o << " Docker Root Dir: " << s(i, "DockerRootDir") << "\n";
   o << " Debug Mode: " << s(i, "Debug", "false") << "\n";
   o << " Experimental: " << s(i, "ExperimentalBuild", "false") << "\n";
+  // docker's CLI: the insecure registries (index configs that are not secure, then the
+  // CIDRs), and the mirrors only when there are some.
+  if (auto rc = i.find("RegistryConfig"); rc != i.end() && rc->is_object()) {
+    std::vector<std::string> insecure;
+    if (auto ic = rc->find("IndexConfigs"); ic != rc->end() && ic->is_object())
+      for (const auto& [name, c] : ic->items())
+        if (c.is_object() && c.value("Secure", true) == false) insecure.push_back(name);
+    if (auto cidrs = rc->find("InsecureRegistryCIDRs"); cidrs != rc->end() && cidrs->is_array())
+      for (const Json& c : *cidrs)
+        if (c.is_string()) insecure.push_back(c.get<std::string>());
+    if (!insecure.empty()) {
+      o << " Insecure Registries:\n";
+      for (const auto& r : insecure) o << "  " << r << "\n";
+    }
+    if (auto m = rc->find("Mirrors"); m != rc->end() && m->is_array() && !m->empty()) {
+      o << " Registry Mirrors:\n";
+      for (const Json& url : *m)
+        if (url.is_string()) o << "  " << url.get<std::string>() << "\n";
+    }
+  }
   o << " Live Restore Enabled: " << s(i, "LiveRestoreEnabled", "false") << "\n";
   return 0;
 }

@@ -432,6 +432,8 @@ struct SystemInfo {
   std::string defaultRuntime = "wharf";
   std::vector<std::string> securityOptions;  // "name=seccomp,profile=builtin"
   std::string serverVersion;
+  std::vector<std::string> registryMirrors;     // "https://mirror.example/" (--registry-mirror)
+  std::vector<std::string> insecureRegistries;  // --insecure-registry: "host:port" or a CIDR
   // What the components report (no claim of a feature that does not exist).
   std::vector<std::string> volumePlugins, networkPlugins, logPlugins;  // "local"; "bridge" ...
   bool memoryLimit = false, swapLimit = false, cpuCfsPeriod = false, cpuCfsQuota = false,

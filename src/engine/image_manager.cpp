@@ -419,6 +419,7 @@ void ImageManager::pullImage(ImagePullOptions opts,
       po.ref = opts.ref;
       po.platform = opts.platform;
       po.registry.insecureRegistries = cfg_.insecureRegistries;
+      po.registry.mirrors = cfg_.registryMirrors;
       po.registry.maxConcurrentDownloads = cfg_.maxConcurrentDownloads;
       if (!opts.registryAuth.empty()) {
         WHARF_ASSIGN_OR_RETURN(po.credentials, image::decodeRegistryAuth(opts.registryAuth));

@@ -29,6 +29,8 @@ struct ImageManagerConfig {
   // Registries reached over plain HTTP or unverified TLS besides 127.0.0.0/8 (dockerd's
   // --insecure-registry): "host:port", "host" or a CIDR.
   std::vector<std::string> insecureRegistries;
+  // Docker Hub pull mirrors (dockerd's --registry-mirror), normalised, tried in order.
+  std::vector<std::string> registryMirrors;
   int maxConcurrentDownloads = 3;  // layers a pull downloads at once (dockerd's flag)
 };
 

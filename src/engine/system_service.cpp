@@ -99,6 +99,8 @@ Result<SystemInfo> SystemService::info() {
   s.cgroupVersion = cgroupVersion();
   s.securityOptions = {"name=seccomp,profile=builtin"};
   s.serverVersion = cfg_.serverVersion;
+  s.registryMirrors = cfg_.registryMirrors;
+  s.insecureRegistries = cfg_.insecureRegistries;
   s.networkPlugins = networkDrivers_;
   s.volumePlugins = volumeDrivers_;
   s.logPlugins = {"json-file"};

@@ -20,6 +20,8 @@ struct SystemServiceConfig {
   std::filesystem::path dataRoot = "/var/lib/wharf";
   std::filesystem::path execRoot = "/run/wharf";
   std::string serverVersion = WHARF_VERSION;
+  std::vector<std::string> registryMirrors;     // reported by /info
+  std::vector<std::string> insecureRegistries;  // reported by /info
 };
 
 class SystemService final : public SystemBackend {

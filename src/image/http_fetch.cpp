@@ -33,8 +33,16 @@ struct Transfer {
   HttpResponse* resp;
   const BodySink* sink;
   size_t maxBody;
+  const HttpRequest* req;
   size_t received = 0;
+  bool bodyStarted = false;
   Status failure = okStatus();
+};
+
+// The part of a file an upload sends.
+struct UploadSource {
+  UniqueFd fd;
+  int64_t remaining = 0;
 };
 
 size_t onBody(char* data, size_t size, size_t n, void* user) {
@@ -52,6 +60,15 @@ size_t onBody(char* data, size_t size, size_t n, void* user) {
   if (*t->sink && code >= 300) {
     if (t->resp->body.size() < (64 << 10)) t->resp->body.append(data, len);
   } else if (*t->sink) {
+    if (!t->bodyStarted && t->req->beforeBody) {
+      t->bodyStarted = true;
+      Status st = t->req->beforeBody(code, t->resp->headers);
+      if (!st.ok()) {
+        t->failure = std::move(st);
+        return 0;
+      }
+    }
+    t->bodyStarted = true;
     Status st = (*t->sink)(std::string_view(data, len));
     if (!st.ok()) {
       t->failure = std::move(st);
@@ -82,11 +99,32 @@ size_t onHeader(char* data, size_t size, size_t n, void* user) {
 }
 
 size_t onRead(char* buf, size_t size, size_t n, void* user) {
-  auto* fd = static_cast<UniqueFd*>(user);
+  auto* src = static_cast<UploadSource*>(user);
+  size_t want = std::min<size_t>(size * n, static_cast<size_t>(src->remaining));
+  if (want == 0) return 0;
   for (;;) {
-    ssize_t got = ::read(fd->get(), buf, size * n);
+    ssize_t got = ::read(src->fd.get(), buf, want);
     if (got < 0 && errno == EINTR) continue;
-    return got < 0 ? CURL_READFUNC_ABORT : static_cast<size_t>(got);
+    if (got < 0) return CURL_READFUNC_ABORT;
+    src->remaining -= got;
+    return static_cast<size_t>(got);
+  }
+}
+
+TransportFailure classifyCurl(CURLcode rc) {
+  switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+      return TransportFailure::kConnect;
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return TransportFailure::kTransfer;
+    default:
+      return TransportFailure::kOther;
   }
 }
 
@@ -97,13 +135,15 @@ std::string HttpResponse::header(const std::string& lowerName) const {
   return it == headers.end() ? "" : it->second;
 }
 
-Result<HttpResponse> httpFetch(const HttpRequest& req, size_t maxBody, const BodySink& sink) {
+Result<HttpResponse> httpFetch(const HttpRequest& req, size_t maxBody, const BodySink& sink,
+                               TransportFailure* failure) {
+  if (failure) *failure = TransportFailure::kNone;
   globalInit();
   CurlEasy easy(curl_easy_init());
   if (!easy) return internalError("curl_easy_init failed");
   CURL* c = easy.get();
   HttpResponse resp;
-  Transfer t{c, &resp, &sink, maxBody};
+  Transfer t{c, &resp, &sink, maxBody, &req};
   CurlHeaders headers;
   for (const auto& h : req.headers) {
     curl_slist* next = curl_slist_append(headers.get(), h.c_str());
@@ -112,7 +152,7 @@ Result<HttpResponse> httpFetch(const HttpRequest& req, size_t maxBody, const Bod
     headers.reset(next);
   }
   // curl adds "Expect: 100-continue" to uploads; registries do not need the round trip.
-  if (req.method == "PUT" || req.method == "POST") {
+  if (req.method == "PUT" || req.method == "POST" || req.method == "PATCH") {
     curl_slist* next = curl_slist_append(headers.get(), "Expect:");
     if (!next) return internalError("curl_slist_append failed");
     (void)headers.release();
@@ -146,14 +186,21 @@ Result<HttpResponse> httpFetch(const HttpRequest& req, size_t maxBody, const Bod
     // Credentials never follow a redirect to another host.
     curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
   }
-  UniqueFd upload;
+  UploadSource upload;
   if (!req.bodyFile.empty()) {
-    upload.reset(::open(req.bodyFile.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!upload) return sysError("open " + req.bodyFile);
+    upload.fd.reset(::open(req.bodyFile.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!upload.fd) return sysError("open " + req.bodyFile);
     struct stat st {};
-    if (::fstat(upload.get(), &st) != 0) return sysError("stat " + req.bodyFile);
+    if (::fstat(upload.fd.get(), &st) != 0) return sysError("stat " + req.bodyFile);
+    if (req.bodyOffset < 0 || req.bodyOffset > st.st_size)
+      return invalidArgument("upload of " + req.bodyFile + ": offset out of range");
+    upload.remaining = req.bodyLength < 0
+                           ? st.st_size - req.bodyOffset
+                           : std::min<int64_t>(req.bodyLength, st.st_size - req.bodyOffset);
+    if (::lseek(upload.fd.get(), req.bodyOffset, SEEK_SET) < 0)
+      return sysError("seek " + req.bodyFile);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(st.st_size));
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(upload.remaining));
     curl_easy_setopt(c, CURLOPT_READFUNCTION, onRead);
     curl_easy_setopt(c, CURLOPT_READDATA, &upload);
     if (req.method != "PUT") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
@@ -167,8 +214,12 @@ Result<HttpResponse> httpFetch(const HttpRequest& req, size_t maxBody, const Bod
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   }
   CURLcode rc = curl_easy_perform(c);
-  if (!t.failure.ok()) return std::move(t.failure).error();
+  if (!t.failure.ok()) {
+    if (failure) *failure = TransportFailure::kOther;
+    return std::move(t.failure).error();
+  }
   if (rc != CURLE_OK) {
+    if (failure) *failure = classifyCurl(rc);
     std::string what = req.method + " " + req.url + ": " + curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT)
       return Error(ErrorCategory::kUnavailable, what + " (timeout)");

@@ -181,7 +181,16 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
     WHARF_ASSIGN_OR_RETURN(std::unique_ptr<store::BlobWriter> w, content_.writer());
     int64_t got = 0, reported = 0;
     const int64_t step = std::max<int64_t>(l.size / 50, 256 << 10);
-    WHARF_TRY(client.blob(l.digest, l.size, [&](std::string_view data) -> Status {
+    // A download cut short resumes where it stopped (the writer keeps hashing across the
+    // resume, so commit verifies the whole blob); when the registry answers the Range request
+    // with the whole blob, what was written is dropped with its writer.
+    auto restart = [&]() -> Status {
+      w.reset();
+      WHARF_ASSIGN_OR_RETURN(w, content_.writer());
+      got = reported = 0;
+      return okStatus();
+    };
+    auto sink = [&](std::string_view data) -> Status {
       if (failed) return unavailable("cancelled: another layer failed");
       WHARF_TRY(w->write(data));
       got += static_cast<int64_t>(data.size());
@@ -190,7 +199,8 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
         report({id, "Downloading", got, l.size});
       }
       return okStatus();
-    }));
+    };
+    WHARF_TRY(client.blob(l.digest, l.size, sink, restart));
     report({id, "Verifying Checksum"});
     auto committed = w->commit(l.digest);  // refuses content that is not `l.digest`
     if (!committed.ok()) return std::move(committed).error().context(what + ": layer " + l.digest);
@@ -215,9 +225,12 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
     std::vector<std::thread> helpers;
     size_t n = std::min<size_t>(
         static_cast<size_t>(std::max(1, opts.registry.maxConcurrentDownloads)), missing.size());
+    // The helpers ask the endpoint the manifest came from (a mirror, or the registry).
+    RegistryOptions pinned = opts.registry;
+    pinned.endpoint = reg.baseUrl();
     for (size_t k = 1; k < n; ++k)
       helpers.emplace_back([&] {
-        RegistryClient own(ref.domain, ref.path, opts.credentials, opts.registry);
+        RegistryClient own(ref.domain, ref.path, opts.credentials, pinned);
         worker(own);
       });
     worker(reg);  // this thread too, with the client that is already connected

@@ -1,5 +1,7 @@
 // ImageService::pushPlan / pushContent: `docker push` of a tagged image.
 
+#include <algorithm>
+
 #include "image/image_service.h"
 #include "image/reference.h"
 
@@ -25,6 +27,16 @@ Result<ImageService::PushPlan> ImageService::pushPlan(const std::string& refStr)
       m->mediaType.empty() ? std::string(oci::kMediaTypeManifest) : m->mediaType;
   plan.blobs.push_back(m->config);
   for (const auto& l : m->layers) plan.blobs.push_back(l);
+  // Where the blobs are known to be already (docker asks at most three such repositories).
+  WHARF_ASSIGN_OR_RETURN(std::vector<std::string> refs, db_.tagsFor(row.id));
+  for (const auto& r : refs) {
+    auto other = parseReference(r);
+    if (!other.ok() || other->domain != ref.domain || other->path == ref.path) continue;
+    if (std::find(plan.mountSources.begin(), plan.mountSources.end(), other->path) ==
+            plan.mountSources.end() &&
+        plan.mountSources.size() < 3)
+      plan.mountSources.push_back(other->path);
+  }
   return plan;
 }
 
@@ -32,6 +44,7 @@ Result<ImageService::PushResult> ImageService::pushContent(
     const PushPlan& plan, const RegistryCredentials& creds, RegistryOptions registry,
     const std::function<void(const PullProgress&)>& progress) {
   registry.push = true;
+  registry.mountSources = plan.mountSources;
   RegistryClient reg(plan.domain, plan.repository, creds, std::move(registry));
   const std::string repoName =
       (plan.domain == kDefaultDomain ? "docker.io" : plan.domain) + "/" + plan.repository;
@@ -47,9 +60,10 @@ Result<ImageService::PushResult> ImageService::pushContent(
     }
     if (!content_.has(b.digest)) return notFound("push: blob " + b.digest + " is not in the store");
     progress({id, "Pushing", 0, b.size});
-    WHARF_TRY_CTX(reg.uploadBlob(b.digest, content_.blobPath(b.digest).string()),
-                  "push " + repoName);
-    progress({id, "Pushed"});
+    auto mounted = reg.uploadBlob(b.digest, content_.blobPath(b.digest).string());
+    if (!mounted.ok()) return std::move(mounted).error().context("push " + repoName);
+    // docker's words for a blob the registry linked from another of its repositories.
+    progress({id, mounted->empty() ? "Pushed" : "Mounted from " + *mounted});
   }
   WHARF_ASSIGN_OR_RETURN(std::string digest,
                          reg.putManifest(plan.tag, plan.manifestMediaType, plan.manifestJson));

@@ -157,6 +157,9 @@ class ImageService {
     std::string domain, repository, tag;  // "localhost:5000", "team/app", "1"
     std::string manifestJson, manifestMediaType;
     std::vector<oci::Descriptor> blobs;  // config first, then the layers
+    // Other repositories of the same registry the image has a tag or repo digest in: its
+    // blobs are mounted from there rather than uploaded (docker's cross-repository mount).
+    std::vector<std::string> mountSources;
   };
   struct PushResult {
     std::string tag, digest;

@@ -6,16 +6,21 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
+#include <thread>
 
 #include "common/digest.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "image/internal/http_fetch.h"
+#include "image/internal/registry_retry.h"
+#include "image/internal/registry_util.h"
 
 namespace wharf::image {
 namespace {
 
 constexpr size_t kMaxTokenReply = 1 << 20;
-constexpr size_t kMaxErrorBody = 64 << 10;
+constexpr size_t kMaxErrorBody = internal::kRegistryMaxErrorBody;
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -23,7 +28,9 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string urlEncode(std::string_view s) {
+}  // namespace
+
+std::string internal::registryUrlEncode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
@@ -38,8 +45,7 @@ std::string urlEncode(std::string_view s) {
   return out;
 }
 
-// "host:port" → host (brackets of an IPv6 literal removed).
-std::string hostOf(std::string_view domain) {
+std::string internal::registryHostOf(std::string_view domain) {
   if (!domain.empty() && domain.front() == '[') {
     size_t close = domain.find(']');
     return std::string(
@@ -47,6 +53,11 @@ std::string hostOf(std::string_view domain) {
   }
   return std::string(domain.substr(0, domain.find(':')));
 }
+
+namespace {
+
+using internal::registryHostOf;
+using internal::registryUrlEncode;
 
 bool inCidr(const std::string& host, std::string_view cidr) {
   size_t slash = cidr.find('/');
@@ -160,7 +171,7 @@ Result<RegistryCredentials> decodeRegistryAuth(std::string_view header) {
 }
 
 bool isInsecureRegistry(std::string_view domain, const std::vector<std::string>& insecure) {
-  std::string host = hostOf(domain);
+  std::string host = registryHostOf(domain);
   // docker's default: 127.0.0.0/8 is always insecure. Names are not resolved here, except
   // localhost, which is loopback by definition.
   if (host == "localhost" || host == "::1" || inCidr(host, "127.0.0.0/8")) return true;
@@ -192,22 +203,52 @@ RegistryClient::RegistryClient(std::string domain, std::string repository,
       repository_(std::move(repository)),
       creds_(std::move(creds)),
       opts_(std::move(opts)) {
-  insecure_ = isInsecureRegistry(domain_, opts_.insecureRegistries);
+  endpoints_ = registryEndpoints(domain_, opts_);
+  insecure_ = endpoints_.front().insecure;
+}
+
+bool RegistryClient::fromMirror() const {
+  return endpointIndex_ < endpoints_.size() && endpoints_[endpointIndex_].mirror;
+}
+
+bool RegistryClient::nextEndpoint(const Error& why) {
+  if (confirmed_ || endpointIndex_ + 1 >= endpoints_.size() || !fromMirror()) return false;
+  const std::string mirror = endpoints_[endpointIndex_].bases.front() + "/";
+  const RegistryEndpoint& next = endpoints_[endpointIndex_ + 1];
+  log::warn("registry mirror {} failed for {}: {}; trying {}{}", mirror, repository_, why.message(),
+            next.bases.front(), next.mirror ? "/" : "");
+  tried_.push_back("mirror " + mirror + ": " + why.message());
+  ++endpointIndex_;
+  insecure_ = endpoints_[endpointIndex_].insecure;
+  connected_ = false;
+  authScheme_.clear();
+  challenge_.clear();
+  token_.clear();
+  base_.clear();
+  return true;
 }
 
 Status RegistryClient::ensureConnected() {
-  if (connected_) return okStatus();
-  std::string host = domain_ == "docker.io" ? "registry-1.docker.io" : domain_;
-  std::vector<std::string> bases = {"https://" + host};
-  if (insecure_) bases.push_back("http://" + host);
+  while (!connected_) {
+    Status st = connectEndpoint(endpoints_[endpointIndex_]);
+    if (st.ok()) return st;
+    if (!nextEndpoint(st.error())) return st;
+  }
+  return okStatus();
+}
+
+Status RegistryClient::connectEndpoint(const RegistryEndpoint& ep) {
   Error last = unavailable("no way to reach " + domain_);
-  for (const auto& b : bases) {
+  for (const auto& b : ep.bases) {
     internal::HttpRequest req;
     req.url = b + "/v2/";
-    req.verifyTls = !insecure_;
+    req.verifyTls = !ep.insecure;
     req.connectTimeoutSeconds = 10;
     req.lowSpeedSeconds = 30;
-    auto r = internal::httpFetch(req, kMaxErrorBody);
+    // HTTPS before the plain-HTTP fallback of an insecure registry is tried once: a plain
+    // server may answer the TLS hello by resetting the connection, which is no reason to wait.
+    const bool fallbackFollows = &b != &ep.bases.back();
+    auto r = fetchRetrying(req, kMaxErrorBody, {}, true, fallbackFollows ? 1 : 0);
     if (!r.ok()) {
       last = std::move(r).error();
       continue;
@@ -228,10 +269,58 @@ Status RegistryClient::ensureConnected() {
     }
     base_ = b;
     connected_ = true;
-    if (authScheme_ == "bearer") WHARF_TRY(fetchToken(challenge_));
+    if (authScheme_ == "bearer") {
+      Status st = fetchToken(challenge_);
+      if (!st.ok()) {
+        connected_ = false;
+        return st;
+      }
+    }
     return okStatus();
   }
   return last;
+}
+
+Result<internal::HttpResponse> RegistryClient::fetchRetrying(
+    const internal::HttpRequest& req, size_t maxBody,
+    const std::function<Status(std::string_view)>& sink, bool idempotent, int maxAttempts) {
+  const RetryPolicy& policy = opts_.retry;
+  const int attempts = std::max(1, maxAttempts > 0 ? maxAttempts : policy.maxAttempts);
+  lastFailureTransient_ = false;
+  for (int attempt = 1;; ++attempt) {
+    bool delivered = false;
+    std::function<Status(std::string_view)> tracking;
+    if (sink)
+      tracking = [&](std::string_view d) {
+        delivered = true;
+        return sink(d);
+      };
+    internal::TransportFailure why = internal::TransportFailure::kNone;
+    auto r = internal::httpFetch(req, maxBody, tracking, &why);
+    std::optional<std::chrono::milliseconds> delay;
+    if (!r.ok()) {
+      bool transient = why == internal::TransportFailure::kConnect ||
+                       (why == internal::TransportFailure::kTransfer && idempotent);
+      lastFailureTransient_ = transient;
+      if (!transient || delivered || attempt >= attempts) {
+        if (attempt == 1) return std::move(r).error();
+        return Error(r.error().category(),
+                     r.error().message() + " (after " + std::to_string(attempt) + " attempts)");
+      }
+      delay = internal::backoffDelay(policy, attempt - 1);
+    } else {
+      bool allowed = idempotent || r->status == 429 || r->status == 503;
+      if (allowed && attempt < attempts && !delivered)
+        delay = internal::retryDelayFor(policy, attempt - 1, r->status, r->header("retry-after"),
+                                        std::time(nullptr));
+      if (!delay) return r;
+    }
+    log::info("registry {}: {}; retrying in {} ms (attempt {} of {})", domain_,
+              r.ok() ? req.method + " " + req.url + " answered " + std::to_string(r->status)
+                     : r.error().message(),
+              delay->count(), attempt + 1, attempts);
+    std::this_thread::sleep_for(*delay);
+  }
 }
 
 Status RegistryClient::fetchToken(const std::string& challenge) {
@@ -249,7 +338,7 @@ Status RegistryClient::fetchToken(const std::string& challenge) {
   std::string url = realm + (realm.find('?') == std::string::npos ? "?" : "&");
   bool first = true;
   auto add = [&](const std::string& k, const std::string& v) {
-    url += (first ? "" : "&") + k + "=" + urlEncode(v);
+    url += (first ? "" : "&") + k + "=" + registryUrlEncode(v);
     first = false;
   };
   if (!c.param("service").empty()) add("service", c.param("service"));
@@ -260,13 +349,16 @@ Status RegistryClient::fetchToken(const std::string& challenge) {
     scope = "repository:" + repository_ + (opts_.push ? ":pull,push" : ":pull");
     add("scope", scope);
   }
+  // Blobs mounted from another repository need pull rights there.
+  for (const auto& from : opts_.mountSources)
+    if (from != repository_) add("scope", "repository:" + from + ":pull");
   if (!c.param("scope").empty() && c.param("scope") != scope) add("scope", c.param("scope"));
   internal::HttpRequest req;
   req.url = url;
   req.verifyTls = !insecure_;
   req.basicUser = creds_.username;
   req.basicPassword = creds_.password;
-  WHARF_ASSIGN_OR_RETURN(internal::HttpResponse r, internal::httpFetch(req, kMaxTokenReply));
+  WHARF_ASSIGN_OR_RETURN(internal::HttpResponse r, fetchRetrying(req, kMaxTokenReply, {}, true));
   if (r.status == 401 || r.status == 403)
     return Error(ErrorCategory::kUnauthorized,
                  "Get \"" + realm + "\": unauthorized: incorrect username or password");
@@ -284,7 +376,8 @@ Status RegistryClient::fetchToken(const std::string& challenge) {
 Result<RegistryClient::Reply> RegistryClient::send(
     const std::string& method, const std::string& path, const std::vector<std::string>& headers,
     size_t maxBody, const std::function<Status(std::string_view)>& sink, const std::string& body,
-    const std::string& bodyFile) {
+    const std::string& bodyFile, int64_t bodyOffset, int64_t bodyLength,
+    const std::function<Status(long, const std::string&)>& beforeBody) {
   WHARF_TRY(ensureConnected());
   for (int attempt = 0;; ++attempt) {
     internal::HttpRequest req;
@@ -293,8 +386,15 @@ Result<RegistryClient::Reply> RegistryClient::send(
     req.url = path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0 ? path : base_ + path;
     req.body = body;
     req.bodyFile = bodyFile;
+    req.bodyOffset = bodyOffset;
+    req.bodyLength = bodyLength;
     req.headers = headers;
     req.verifyTls = !insecure_;
+    if (beforeBody)
+      req.beforeBody = [&](long status, const std::map<std::string, std::string>& h) {
+        auto it = h.find("content-range");
+        return beforeBody(status, it == h.end() ? std::string() : it->second);
+      };
     if (authScheme_ == "bearer" && !token_.empty()) {
       req.headers.push_back("Authorization: Bearer " + token_);
     } else if (authScheme_ == "basic") {
@@ -304,7 +404,11 @@ Result<RegistryClient::Reply> RegistryClient::send(
       req.basicUser = creds_.username;
       req.basicPassword = creds_.password;
     }
-    auto r = internal::httpFetch(req, maxBody, sink);
+    // GET, HEAD and a manifest PUT can be repeated; an upload's POST, PATCH and PUT only when
+    // the registry never saw them (a failed connect) or said so (429, 503).
+    bool idempotent = method == "GET" || method == "HEAD" ||
+                      (method == "PUT" && path.find("/manifests/") != std::string::npos);
+    auto r = fetchRetrying(req, maxBody, sink, idempotent);
     if (!r.ok()) return std::move(r).error();
     // A token can expire, or cover too little: one fresh token per request, then give up.
     if (r->status == 401 && authScheme_ == "bearer" && attempt == 0 &&
@@ -333,7 +437,12 @@ Error RegistryClient::registryError(long status, const std::string& body,
       msg += code + ": " + e.value("message", "");
     }
   }
-  if (msg.empty()) msg = "the registry answered " + std::to_string(status);
+  if (msg.empty()) {
+    msg = "the registry answered " + std::to_string(status);
+  } else if (status == 429 || status >= 500) {
+    // A server-side failure survived the retries: say which answer it was.
+    msg += " (HTTP " + std::to_string(status) + ")";
+  }
   std::string full = what + ": " + msg;
   if (status == 404) return notFound(full);
   if (status == 401) return Error(ErrorCategory::kUnauthorized, full);
@@ -361,6 +470,25 @@ Status RegistryClient::login() {
 }
 
 Result<FetchedManifest> RegistryClient::manifest(const std::string& ref) {
+  for (;;) {
+    auto m = manifestFrom(ref);
+    if (m.ok()) {
+      if (!confirmed_ && fromMirror())
+        log::info("pull {}:{}: from mirror {}/", repository_, ref,
+                  endpoints_[endpointIndex_].bases.front());
+      confirmed_ = true;
+      return m;
+    }
+    if (nextEndpoint(m.error())) continue;
+    if (tried_.empty()) return m;
+    std::string all;
+    for (const auto& t : tried_) all += "; " + t;
+    return Error(m.error().category(),
+                 m.error().message() + " (after the mirrors failed: " + all.substr(2) + ")");
+  }
+}
+
+Result<FetchedManifest> RegistryClient::manifestFrom(const std::string& ref) {
   std::vector<std::string> headers = {
       "Accept: application/vnd.oci.image.index.v1+json, "
       "application/vnd.oci.image.manifest.v1+json, "
@@ -394,79 +522,6 @@ Result<FetchedManifest> RegistryClient::manifest(const std::string& ref) {
         "support (as docker 28+); ask its author to push it again as an OCI or Docker schema 2 "
         "image");
   return m;
-}
-
-Status RegistryClient::blob(const std::string& digest, int64_t size,
-                            const std::function<Status(std::string_view)>& sink) {
-  if (size < 0) return invalidArgument("blob " + digest + ": negative size");
-  int64_t got = 0;
-  auto counting = [&](std::string_view data) -> Status {
-    got += static_cast<int64_t>(data.size());
-    if (got > size)
-      return invalidArgument("blob " + digest + ": the registry sent more than the " +
-                             std::to_string(size) + " bytes the manifest gives");
-    return sink(data);
-  };
-  // The transport bound leaves room for an error answer's body; the sink bounds the blob.
-  WHARF_ASSIGN_OR_RETURN(Reply r, send("GET", "/v2/" + repository_ + "/blobs/" + digest, {},
-                                       static_cast<size_t>(size) + kMaxErrorBody, counting));
-  if (r.status != 200) return registryError(r.status, r.body, "blob " + digest);
-  if (got != size)
-    return invalidArgument("blob " + digest + ": expected " + std::to_string(size) +
-                           " bytes, the registry sent " + std::to_string(got));
-  return okStatus();
-}
-
-Result<std::string> RegistryClient::blobBytes(const std::string& digest, int64_t size) {
-  if (size < 0 || static_cast<size_t>(size) > kMaxConfigBytes)
-    return invalidArgument("blob " + digest + ": size " + std::to_string(size) +
-                           " is out of bounds");
-  std::string out;
-  WHARF_TRY(blob(digest, size, [&](std::string_view d) {
-    out.append(d);
-    return okStatus();
-  }));
-  if (sha256Digest(out) != digest)
-    return invalidArgument("blob " + digest + ": digest mismatch (got " + sha256Digest(out) + ")");
-  return out;
-}
-
-Result<bool> RegistryClient::hasBlob(const std::string& digest) {
-  WHARF_ASSIGN_OR_RETURN(Reply r,
-                         send("HEAD", "/v2/" + repository_ + "/blobs/" + digest, {}, 0, {}));
-  if (r.status == 200) return true;
-  if (r.status == 404) return false;
-  return registryError(r.status, r.body, "HEAD blob " + digest);
-}
-
-Status RegistryClient::uploadBlob(const std::string& digest, const std::string& file) {
-  WHARF_ASSIGN_OR_RETURN(
-      Reply start, send("POST", "/v2/" + repository_ + "/blobs/uploads/", {}, kMaxErrorBody, {}));
-  if (start.status != 202) return registryError(start.status, start.body, "upload " + digest);
-  std::string loc = start.header("location");
-  if (loc.empty()) return unavailable("upload " + digest + ": the registry gave no Location");
-  loc +=
-      (loc.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + urlEncode(digest);
-  WHARF_ASSIGN_OR_RETURN(Reply put, send("PUT", loc, {"Content-Type: application/octet-stream"},
-                                         kMaxErrorBody, {}, "", file));
-  if (put.status != 201 && put.status != 204)
-    return registryError(put.status, put.body, "upload " + digest);
-  return okStatus();
-}
-
-Result<std::string> RegistryClient::putManifest(const std::string& tag,
-                                                const std::string& mediaType,
-                                                const std::string& bytes) {
-  WHARF_ASSIGN_OR_RETURN(Reply r, send("PUT", "/v2/" + repository_ + "/manifests/" + tag,
-                                       {"Content-Type: " + mediaType}, kMaxErrorBody, {}, bytes));
-  if (r.status != 201 && r.status != 200)
-    return registryError(r.status, r.body, "push manifest " + tag);
-  std::string digest = sha256Digest(bytes);
-  std::string said = r.header("docker-content-digest");
-  if (!said.empty() && said != digest)
-    return unavailable("push manifest " + tag + ": the registry stored it as " + said + ", not " +
-                       digest);
-  return digest;
 }
 
 }  // namespace wharf::image

@@ -36,6 +36,7 @@
 #include "engine/system_service.h"
 #include "engine/volume_manager.h"
 #include "image/image_service.h"
+#include "image/registry_client.h"
 #include "network/dns_server.h"
 #include "network/manager.h"
 #include "runtime/runtime.h"
@@ -98,7 +99,8 @@ Status loadConfigFile(const std::string& path, DaemonConfig* cfg, const CLI::App
         if (app.count("--max-concurrent-downloads") == 0)
           cfg->maxConcurrentDownloads = value.get<int>();
       } else if (key == "registry-mirrors") {
-        cfg->registryMirrors = value.get<std::vector<std::string>>();
+        if (app.count("--registry-mirror") == 0)
+          cfg->registryMirrors = value.get<std::vector<std::string>>();
       } else {
         log::warn("{}: ignoring unsupported key \"{}\"", path, key);
       }
@@ -212,6 +214,7 @@ int run(DaemonConfig cfg) {
   engine::ImageManagerConfig icfg;
   icfg.dataRoot = dataRoot;
   icfg.insecureRegistries = cfg.insecureRegistries;
+  icfg.registryMirrors = cfg.registryMirrors;
   icfg.maxConcurrentDownloads = cfg.maxConcurrentDownloads;
   engine::ImageManager images(io, pool, loopImages, workerImages, events, icfg);
   // What a crash left (blobs of a pull cut short, temp files, snapshots of removed images)
@@ -259,6 +262,8 @@ int run(DaemonConfig cfg) {
   engine::SystemServiceConfig scfg;
   scfg.dataRoot = dataRoot;
   scfg.execRoot = execRoot;
+  scfg.registryMirrors = cfg.registryMirrors;
+  scfg.insecureRegistries = cfg.insecureRegistries;
   engine::SystemService system(containers, images, events, scfg);
   engine::DiskUsageService diskUsage(io, pool, containers, images, &volumes);
   system.setDiskUsage(&diskUsage);
@@ -340,7 +345,8 @@ int main(int argc, char** argv) {
   app.add_option("--config-file", configFile, "Daemon configuration file (daemon.json keys)");
   app.add_option("--insecure-registry", cfg.insecureRegistries,
                  "Registries reached over HTTP or unverified TLS (host[:port] or CIDR)");
-  app.add_option("--registry-mirror", cfg.registryMirrors, "Registry mirrors (unused)");
+  app.add_option("--registry-mirror", cfg.registryMirrors,
+                 "Preferred Docker registry mirror (repeatable; Docker Hub pulls only)");
   app.add_option("--max-concurrent-downloads", cfg.maxConcurrentDownloads,
                  "Set the max concurrent downloads")
       ->check(CLI::PositiveNumber);
@@ -363,6 +369,15 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "wharfd: config file: %s\n", st.error().message().c_str());
       return 1;
     }
+  }
+  // dockerd refuses to start with an invalid mirror; the URLs are kept as /info shows them.
+  for (auto& m : cfg.registryMirrors) {
+    auto normal = image::normalizeMirror(m);
+    if (!normal.ok()) {
+      std::fprintf(stderr, "wharfd: %s\n", normal.error().message().c_str());
+      return 1;
+    }
+    m = *normal;
   }
   if (debug) cfg.logLevel = "debug";
   return run(std::move(cfg));

@@ -3,6 +3,8 @@
 
 #include <sys/utsname.h>
 
+#include <algorithm>
+
 #include "api/internal/routes.h"
 #include "common/time.h"
 #include "oci/platform.h"
@@ -64,6 +66,28 @@ Json versionJson(const ServerConfig& cfg) {
   };
 }
 
+// RegistryConfig as dockerd builds it (registry/config.go): --insecure-registry CIDRs join
+// the loopback ones, host names become index configs that are not secure; Docker Hub's
+// index config lists the mirrors.
+Json registryConfigJson(const engine::SystemInfo& si) {
+  Json cidrs = Json::array({"::1/128", "127.0.0.0/8"});
+  Json indexes = {{"docker.io",
+                   {{"Name", "docker.io"},
+                    {"Mirrors", si.registryMirrors},
+                    {"Secure", true},
+                    {"Official", true}}}};
+  for (const auto& r : si.insecureRegistries) {
+    if (r.find('/') != std::string::npos) {
+      if (std::find(cidrs.begin(), cidrs.end(), r) == cidrs.end()) cidrs.push_back(r);
+    } else {
+      indexes[r] = {
+          {"Name", r}, {"Mirrors", Json::array()}, {"Secure", false}, {"Official", false}};
+    }
+  }
+  return {
+      {"InsecureRegistryCIDRs", cidrs}, {"IndexConfigs", indexes}, {"Mirrors", si.registryMirrors}};
+}
+
 // GET /info (swagger: SystemInfo). Fields wharf has no notion of get docker's empty values,
 // so that `docker info` prints a sane page.
 Json infoJson(const engine::SystemInfo& si, const ServerConfig& cfg) {
@@ -107,12 +131,7 @@ Json infoJson(const engine::SystemInfo& si, const ServerConfig& cfg) {
       {"OSType", si.osType},
       {"Architecture", si.architecture},
       {"IndexServerAddress", "https://index.docker.io/v1/"},
-      {"RegistryConfig",
-       {{"InsecureRegistryCIDRs", Json::array({"::1/128", "127.0.0.0/8"})},
-        {"IndexConfigs",
-         {{"docker.io",
-           {{"Name", "docker.io"}, {"Mirrors", emptyArr}, {"Secure", true}, {"Official", true}}}}},
-        {"Mirrors", emptyArr}}},
+      {"RegistryConfig", registryConfigJson(si)},
       {"NCPU", si.ncpu},
       {"MemTotal", si.memTotal},
       {"GenericResources", nullptr},
