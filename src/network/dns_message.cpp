@@ -187,6 +187,9 @@ std::vector<uint8_t> buildResponse(std::span<const uint8_t> raw, const Message& 
       if (!target) continue;
       put16(rr, static_cast<uint16_t>(target->size()));
       rr.insert(rr.end(), target->begin(), target->end());
+    } else if (a.type == kTypeAaaa) {
+      put16(rr, 16);
+      rr.insert(rr.end(), a.aaaa.bytes.begin(), a.aaaa.bytes.end());
     } else {
       put16(rr, 4);
       put32(rr, a.a);

@@ -23,6 +23,7 @@
 
 #include "common/error.h"
 #include "network/address.h"
+#include "network/address6.h"
 
 namespace wharf::network::dns {
 
@@ -103,6 +104,7 @@ struct Answer {
   uint32_t ttl = 600;
   Ipv4 a = 0;          // kTypeA
   std::string target;  // kTypePtr
+  Ipv6 aaaa;           // kTypeAaaa
 };
 
 // The response to `query` (the bytes it was parsed from): its question echoed, then the
