@@ -34,7 +34,7 @@ std::string firewallScript(const FirewallState& state, const std::string& table)
     << "  set internal { type ifname; }\n"
     << "  set masq { type ipv4_addr; flags interval; }\n"
     << "  set masq6 { type ipv6_addr; flags interval; }\n";
-  for (const char* p : {"tcp", "udp"}) {
+  for (const char* p : {"tcp", "udp", "sctp"}) {
     o << "  map pub_" << p << " { type inet_service : ipv4_addr . inet_service; }\n"
       << "  map pub_" << p << "_ip { type ipv4_addr . inet_service : ipv4_addr . inet_service; }\n";
   }
@@ -51,7 +51,7 @@ std::string firewallScript(const FirewallState& state, const std::string& table)
   for (const char* chain : {"prerouting", "output"}) {
     o << "  chain " << chain << " {\n"
       << "    type nat hook " << chain << " priority -100; policy accept;\n";
-    for (const char* p : {"tcp", "udp"}) {
+    for (const char* p : {"tcp", "udp", "sctp"}) {
       o << "    fib daddr type local dnat ip to ip daddr . " << p << " dport map @pub_" << p
         << "_ip\n"
         << "    fib daddr type local dnat ip to " << p << " dport map @pub_" << p << "\n";

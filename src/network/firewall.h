@@ -11,8 +11,8 @@
 //     set internal { type ifname }           bridges of --internal networks
 //     set masq     { type ipv4_addr; flags interval }  subnets NATed on the way out
 //     set masq6    { type ipv6_addr; flags interval }  the IPv6 subnets (ULA) NATed likewise
-//     map pub_tcp / pub_udp  { port : container ip . port }             -p port:port
-//     map pub_tcp_ip / pub_udp_ip { host ip . port : container ip . port }  -p ip:port:port
+//     map pub_tcp / pub_udp / pub_sctp  { port : container ip . port }    -p port:port
+//     map pub_<proto>_ip { host ip . port : container ip . port }          -p ip:port:port
 //     chain forward     (filter, priority filter - 1): inside a network -> accept; between
 //                       bridges -> drop; internal -> drop; replies and published ports and
 //                       outbound -> accept. Accepted packets get mark 0x10000000.
@@ -54,7 +54,7 @@ struct BridgeRule {
 };
 
 struct PortRule {
-  std::string proto = "tcp";  // "tcp" or "udp"
+  std::string proto = "tcp";  // "tcp", "udp" or "sctp"
   Ipv4 hostIp = 0;            // 0: every local address
   int hostPort = 0;
   Ipv4 containerIp = 0;
