@@ -19,7 +19,9 @@ from harness import Daemon, DaemonTestCase, require_root
 def ula_subnet():
     """A random fdXX:XXXX:XXXX::/64 (never fd00::/8's first /16, which hosts like to use)."""
     first = secrets.randbelow(254) + 1
-    return f"fd{first:02x}:{secrets.token_hex(2)}:{secrets.token_hex(2)}::/64"
+    # Groups as docker prints them (RFC 5952: no leading zeros), so prefixes compare as text.
+    g2, g3 = secrets.randbelow(0xffff) + 1, secrets.randbelow(0xffff) + 1
+    return f"fd{first:02x}:{g2:x}:{g3:x}::/64"
 
 
 def links():
