@@ -83,6 +83,17 @@ std::optional<std::string> lookupContainerAddress(const std::vector<Network>& ne
   return std::nullopt;
 }
 
+std::optional<std::string> lookupContainerAddress6(const std::vector<Network>& nets,
+                                                   const std::string& self, const Ipv6& ip) {
+  for (const auto& n : nets) {
+    if (!named(n, self)) continue;
+    for (const auto& [cid, ep] : n.endpoints) {
+      if (ep.ip6 && *ep.ip6 == ip) return ep.containerName + "." + n.name;
+    }
+  }
+  return std::nullopt;
+}
+
 bool hasExternalAccess(const std::vector<Network>& nets) {
   return std::any_of(nets.begin(), nets.end(),
                      [](const Network& n) { return n.isBridge() && !n.internal; });

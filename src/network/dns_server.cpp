@@ -113,6 +113,9 @@ DnsDecision decideDns(std::span<const uint8_t> raw, const std::vector<Network>& 
       if (auto ip = dns::parseReverseName(question.name)) {
         if (auto name = lookupContainerAddress(nets, self, *ip))
           return reply(dns::Rcode::kNoError, {{dns::kTypePtr, 600, 0, *name}});
+      } else if (auto ip6 = dns::parseReverseName6(question.name)) {
+        if (auto name = lookupContainerAddress6(nets, self, *ip6))
+          return reply(dns::Rcode::kNoError, {{dns::kTypePtr, 600, 0, *name}});
       }
     }
   }

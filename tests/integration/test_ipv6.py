@@ -112,6 +112,9 @@ class Ipv6NetworkTest(DaemonTestCase):
         self.assertIn(a6, ns)
         ns4 = self.run_ok("exec", b, "nslookup", "-type=a", a, "127.0.0.11")
         self.assertIn(ea["IPAddress"], ns4)
+        # PTR of the IPv6 address (ip6.arpa): <name>.<network>.
+        ptr = self.run_ok("exec", b, "nslookup", a6, "127.0.0.11")
+        self.assertIn(f"{a}.{net}", ptr)
 
         # /etc/hosts: its own v6 line with its hostname (docker's), and its peers'.
         hosts = self.run_ok("exec", a, "cat", "/etc/hosts")

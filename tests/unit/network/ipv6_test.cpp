@@ -192,6 +192,27 @@ TEST(Dns6, AaaaAnswersPeersOnIpv6Networks) {
   const Ipv6 peer6 = v6("fd00:7::3");
   std::vector<uint8_t> want(peer6.bytes.begin(), peer6.bytes.end());
   EXPECT_EQ(m->answers[0].rdata, want);
+
+  // PTR of its IPv6 address: <name>.<network>, as for IPv4.
+  std::string rev;
+  for (int k = 15; k >= 0; --k) {
+    const char* hex = "0123456789abcdef";
+    rev += std::string(1, hex[peer6.bytes[k] & 15]) + "." + hex[peer6.bytes[k] >> 4] + ".";
+  }
+  rev += "ip6.arpa";
+  ASSERT_EQ(dns::parseReverseName6(rev), peer6);
+  EXPECT_FALSE(dns::parseReverseName6("3.0.0.ip6.arpa"));
+  EXPECT_FALSE(dns::parseReverseName6(std::string(rev).replace(0, 1, "g")));
+  EXPECT_EQ(lookupContainerAddress6({n}, me, peer6), "peer.v6net");
+  std::vector<uint8_t> ptr = {0x12, 0x35, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+  auto rname = dns::encodeName(rev);
+  ASSERT_TRUE(rname);
+  ptr.insert(ptr.end(), rname->begin(), rname->end());
+  ptr.insert(ptr.end(), {0, 12, 0, 1});  // PTR IN
+  auto pm = dns::parseMessage(decideDns(ptr, {n}, me, true, 512).reply, true);
+  ASSERT_TRUE(pm.ok());
+  ASSERT_EQ(pm->answers.size(), 1u);
+  EXPECT_EQ(pm->answers[0].rdata, *dns::encodeName("peer.v6net"));
 }
 
 class Manager6Test : public ::testing::Test {
