@@ -70,18 +70,30 @@ int cmdNetworkCreate(Context& ctx, std::vector<std::string> args) {
                << usage << "\n\nCreate a network\n";
     return 1;
   }
-  // docker's client-side rule: each --gateway and --ip-range belongs to a --subnet.
-  if (gateways.size() > subnets.size() || ranges.size() > subnets.size()) {
-    ctx.io.err << "every ip-range or gateway must have a corresponding subnet\n";
-    return 1;
-  }
+  // docker's client-side rule: each --gateway and --ip-range belongs to a --subnet; with an
+  // IPv4 and an IPv6 subnet, each goes to the subnet of its own address family.
   Json config = Json::array();
-  for (size_t i = 0; i < subnets.size(); ++i) {
-    Json c = {{"Subnet", subnets[i]}};
-    if (i < ranges.size()) c["IPRange"] = ranges[i];
-    if (i < gateways.size()) c["Gateway"] = gateways[i];
-    config.push_back(std::move(c));
-  }
+  for (const auto& s : subnets) config.push_back(Json{{"Subnet", s}});
+  auto attach = [&](const std::vector<std::string>& values, const char* key,
+                    const char* what) -> bool {
+    for (const auto& v : values) {
+      bool v6 = v.find(':') != std::string::npos;
+      bool placed = false;
+      for (auto& c : config) {
+        bool subnet6 = c["Subnet"].get<std::string>().find(':') != std::string::npos;
+        if (subnet6 != v6 || c.contains(key)) continue;
+        c[key] = v;
+        placed = true;
+        break;
+      }
+      if (!placed) {
+        ctx.io.err << "no matching subnet for " << what << " " << v << "\n";
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!attach(ranges, "IPRange", "range") || !attach(gateways, "Gateway", "gateway")) return 1;
   Json body = {{"Name", names[0]},
                {"Driver", driver},
                {"Internal", internal},

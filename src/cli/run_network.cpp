@@ -81,8 +81,9 @@ Result<NetworkAttachmentOpt> parseNetworkOpt(std::string_view value) {
       o.ipv4 = val;
     } else if (key == "mac-address") {
       o.mac = val;
-    } else if (key == "ip6" || key == "link-local-ip" || key == "driver-opt" ||
-               key == "gw-priority") {
+    } else if (key == "ip6") {
+      o.ipv6 = val;
+    } else if (key == "link-local-ip" || key == "driver-opt" || key == "gw-priority") {
       return bad("wharf does not support " + key + " yet (docs/networking.md)");
     } else {
       return bad("invalid field key " + key);
@@ -93,15 +94,15 @@ Result<NetworkAttachmentOpt> parseNetworkOpt(std::string_view value) {
 }
 
 Status addNetworkFields(const std::vector<std::string>& networks, const std::string& ip,
-                        const std::vector<std::string>& aliases, const std::string& mac, Json& host,
-                        Json& body) {
+                        const std::string& ip6, const std::vector<std::string>& aliases,
+                        const std::string& mac, Json& host, Json& body) {
   std::vector<NetworkAttachmentOpt> opts;
   for (const auto& v : networks) {
     WHARF_ASSIGN_OR_RETURN(NetworkAttachmentOpt o, parseNetworkOpt(v));
     opts.push_back(std::move(o));
   }
   bool none = opts.empty();
-  if (none) opts.push_back({"default", {}, "", ""});
+  if (none) opts.push_back({"default", {}, "", "", ""});
   Json endpoints = Json::object();
   bool hasUser = false, hasOther = false;
   std::set<std::string> seen;
@@ -116,11 +117,15 @@ Status addNetworkFields(const std::vector<std::string>& networks, const std::str
       if (!n.ipv4.empty() && !ip.empty())
         return invalidArgument(
             "conflicting options: cannot specify both --ip and per-network IPv4 address");
+      if (!n.ipv6.empty() && !ip6.empty())
+        return invalidArgument(
+            "conflicting options: cannot specify both --ip6 and per-network IPv6 address");
       if (!n.mac.empty() && !mac.empty())
         return invalidArgument(
             "conflicting options: cannot specify both --mac-address and per-network MAC address");
       if (!aliases.empty()) n.aliases = aliases;
       if (!ip.empty()) n.ipv4 = ip;
+      if (!ip6.empty()) n.ipv6 = ip6;
       if (!mac.empty()) n.mac = mac;
     }
     if (std::string(trim(n.target)).empty()) return invalidArgument("no name set for network");
@@ -131,7 +136,8 @@ Status addNetworkFields(const std::vector<std::string>& networks, const std::str
     if (!seen.insert(n.target).second)
       return invalidArgument("network \"" + n.target + "\" is specified multiple times");
     Json ep = Json::object();
-    if (!n.ipv4.empty()) ep["IPAMConfig"] = {{"IPv4Address", n.ipv4}};
+    if (!n.ipv4.empty()) ep["IPAMConfig"]["IPv4Address"] = n.ipv4;
+    if (!n.ipv6.empty()) ep["IPAMConfig"]["IPv6Address"] = n.ipv6;
     if (!n.mac.empty()) ep["MacAddress"] = n.mac;
     if (!n.aliases.empty()) ep["Aliases"] = n.aliases;
     // One network without settings: no entry, as the docker CLI (the daemon makes it).

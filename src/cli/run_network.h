@@ -19,16 +19,17 @@ struct NetworkAttachmentOpt {
   std::string target;
   std::vector<std::string> aliases;
   std::string ipv4, mac;
+  std::string ipv6;  // ip6= (the first network only: the daemon refuses it on the others)
 };
 
 // One `--network` value. docker's errors: `invalid field x`, `invalid field key x`,
-// `network name/id is not specified`; keys docker knows and wharf does not apply yet (ip6,
-// link-local-ip, driver-opt, gw-priority) are refused rather than ignored.
+// `network name/id is not specified`; keys docker knows and wharf does not apply yet
+// (link-local-ip, driver-opt, gw-priority) are refused rather than ignored.
 Result<NetworkAttachmentOpt> parseNetworkOpt(std::string_view value);
 
 // Sets host["NetworkMode"] and body["NetworkingConfig"] from the flags.
 Status addNetworkFields(const std::vector<std::string>& networks, const std::string& ip,
-                        const std::vector<std::string>& aliases, const std::string& mac, Json& host,
-                        Json& body);
+                        const std::string& ip6, const std::vector<std::string>& aliases,
+                        const std::string& mac, Json& host, Json& body);
 
 }  // namespace wharf::cli

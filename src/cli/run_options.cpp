@@ -85,12 +85,14 @@ void addRunFlags(CLI::App& app, RunOptions& o, bool forRun) {
   addMulti(app, "-l,--label", o.labels, "Set meta data on a container");
   addMulti(app, "--network,--net", o.networks, "Connect a container to a network");
   app.add_option("--ip", o.ip, "IPv4 address (e.g., 172.30.100.104)");
+  app.add_option("--ip6", o.ip6, "IPv6 address (e.g., 2001:db8::33)");
   app.add_option("--mac-address", o.macAddress, "Container MAC address (e.g., 92:d0:c6:0a:29:33)");
   addMulti(app, "--network-alias", o.networkAliases, "Add network-scoped alias for the container");
   addMulti(app, "--dns", o.dns, "Set custom DNS servers");
   addMulti(app, "--dns-search", o.dnsSearch, "Set custom DNS search domains");
   addMulti(app, "--dns-option", o.dnsOptions, "Set DNS options");
   addMulti(app, "--add-host", o.addHosts, "Add a custom host-to-IP mapping (host:ip)");
+  addMulti(app, "--link", o.links, "Add link to another container");
   addMulti(app, "--cap-add", o.capAdd, "Add Linux capabilities");
   addMulti(app, "--cap-drop", o.capDrop, "Drop Linux capabilities");
   addMulti(app, "--security-opt", o.securityOpt, "Security Options");
@@ -276,12 +278,13 @@ Result<Json> buildCreateBody(const RunOptions& o, const std::vector<std::string>
   host["DnsSearch"] = o.dnsSearch;
   host["DnsOptions"] = o.dnsOptions;
   host["ExtraHosts"] = o.addHosts.empty() ? Json() : Json(o.addHosts);
+  host["Links"] = o.links.empty() ? Json() : Json(o.links);
   WHARF_TRY(addVolumeFlags(o, body, host));
   WHARF_TRY(addResourceFields(o.resources, host, false));
   body["HostConfig"] = host;
   // HostConfig.NetworkMode and the endpoints, as docker's CLI sends them (cli/run_network.h).
-  WHARF_TRY(
-      addNetworkFields(o.networks, o.ip, o.networkAliases, o.macAddress, body["HostConfig"], body));
+  WHARF_TRY(addNetworkFields(o.networks, o.ip, o.ip6, o.networkAliases, o.macAddress,
+                             body["HostConfig"], body));
   return body;
 }
 

@@ -42,8 +42,8 @@ struct RunOptions {
   std::vector<std::string> labels;
   std::vector<std::string> networks;  // --network, repeatable (cli/run_network.h)
   // Networking: --ip --network-alias --mac-address --dns --dns-search --dns-option --add-host
-  std::string ip, macAddress;
-  std::vector<std::string> networkAliases, dns, dnsSearch, dnsOptions, addHosts;
+  std::string ip, ip6, macAddress;
+  std::vector<std::string> networkAliases, dns, dnsSearch, dnsOptions, addHosts, links;
   std::vector<std::string> capAdd;
   std::vector<std::string> capDrop;
   std::vector<std::string> securityOpt;

@@ -92,8 +92,13 @@ struct ContainerSpec {
   // --mac-address).
   std::vector<std::string> dns, dnsSearch, dnsOptions, extraHosts;
   std::string ipv4Address;
+  std::string ipv6Address;  // --ip6, EndpointsConfig[networkMode].IPAMConfig.IPv6Address
   std::vector<std::string> networkAliases;
   std::string macAddress;
+  // HostConfig.Links (`--link name[:alias]`, engine/container_links.cpp): on the default bridge
+  // stored as docker's inspect shows them, "/db:/web/alias" (resolved at create); on a user
+  // network as given ("db:alias"), names scoped to this container.
+  std::vector<std::string> links;
   // Published ports (engine/port_resources.h): Config.ExposedPorts (the image's added at
   // create), HostConfig.PortBindings and PublishAllPorts, keyed as docker's ("80/tcp").
   std::vector<std::string> exposedPorts;
@@ -130,6 +135,8 @@ struct ContainerEndpoint {
   std::string networkId, endpointId;
   std::string ipAddress, gateway, macAddress;
   int prefixLen = 0;
+  std::string globalIpv6Address, ipv6Gateway;  // IPv6 networks
+  int globalIpv6PrefixLen = 0;
   std::vector<std::string> aliases;
 };
 
@@ -490,6 +497,7 @@ struct NetworkEndpointInfo {
   std::string endpointId;
   std::string macAddress;
   std::string ipv4Address;  // "172.18.0.2/16", or empty
+  std::string ipv6Address;  // "fd00:1::2/64", or empty
   std::vector<std::string> aliases;
 };
 
@@ -497,6 +505,8 @@ struct NetworkInfo {
   std::string id, name, driver, created;  // driver: "bridge", "host", "null"
   bool internal = false, attachable = false;
   std::string subnet, gateway, ipRange;  // empty for host and none
+  bool enableIpv6 = false;
+  std::string subnet6, gateway6, ipRange6;  // IPv6 networks
   std::map<std::string, std::string> labels, options;
   std::vector<NetworkEndpointInfo> containers;
 };
@@ -507,7 +517,8 @@ struct NetworkCreateRequest {
   std::string driver = "bridge";
   bool internal = false, attachable = false, enableIpv6 = false;
   std::map<std::string, std::string> labels, options;
-  std::string subnet, ipRange, gateway;
+  std::string subnet, ipRange, gateway;     // the IPv4 IPAM config
+  std::string subnet6, ipRange6, gateway6;  // the IPv6 one
 };
 
 class NetworkBackend {

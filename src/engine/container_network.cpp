@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/scope_guard.h"
 #include "common/unique_fd.h"
+#include "engine/container_links.h"
 #include "network/dns_server.h"
 #include "network/etc_files.h"
 #include "network/manager.h"
@@ -69,6 +70,13 @@ Status ContainerNetworking::validate(const ContainerSpec& spec) {
       return invalidArgument(
           "user specified IP address is supported on user defined networks only");
   }
+  if (!spec.ipv6Address.empty()) {
+    if (!network::parseIpv6(spec.ipv6Address))
+      return invalidArgument("invalid IPv6 address: " + spec.ipv6Address);
+    if (mode.kind != NetworkMode::Kind::kUser)
+      return invalidArgument(
+          "user specified IP address is supported on user defined networks only");
+  }
   if (!spec.networkAliases.empty() && mode.kind != NetworkMode::Kind::kUser)
     return invalidArgument(
         "network-scoped alias is supported only for containers in user "
@@ -87,7 +95,9 @@ Status ContainerNetworking::validate(const ContainerSpec& spec) {
 }
 
 Result<std::string> ContainerNetworking::prepare(const ContainerInfo& c,
-                                                 const std::string& joinPath) {
+                                                 const std::string& joinPath,
+                                                 std::vector<network::HostsEntry> linkHosts) {
+  if (!linkHosts.empty()) linkHosts_[c.id] = std::move(linkHosts);
   WHARF_ASSIGN_OR_RETURN(NetworkMode mode, NetworkMode::parse(c.spec.networkMode));
   if (mode.kind == NetworkMode::Kind::kHost || mode.kind == NetworkMode::Kind::kNone) {
     bool host = mode.kind == NetworkMode::Kind::kHost;
@@ -106,8 +116,10 @@ Result<std::string> ContainerNetworking::prepare(const ContainerInfo& c,
   std::string net = networkNameOf(mode);
   network::EndpointRequest req;
   if (!c.spec.ipv4Address.empty()) req.ip = network::parseIpv4(c.spec.ipv4Address);
+  if (!c.spec.ipv6Address.empty()) req.ip6 = network::parseIpv6(c.spec.ipv6Address);
   req.aliases = c.spec.networkAliases;
   req.mac = c.spec.macAddress;
+  if (mode.kind == NetworkMode::Kind::kUser) req.links = linkAliases(c.spec);
   ScopeGuard undo([&] { release(c.id); });
   WHARF_TRY_CTX(manager_.createSandbox(c.id), "network namespace");
   WHARF_ASSIGN_OR_RETURN(network::Endpoint ep, manager_.allocate(net, c.id, c.name, req));
@@ -128,6 +140,7 @@ Result<std::string> ContainerNetworking::prepare(const ContainerInfo& c,
 void ContainerNetworking::release(const std::string& containerId) {
   // The DNS sockets hold the namespace: closed first, so that it goes with the unmount.
   if (dns_) dns_->detach(containerId);
+  linkHosts_.erase(containerId);
   // The namespace goes first: the kernel then deletes the veth with it, off our path.
   if (Status st = manager_.removeSandbox(containerId); !st.ok())
     log::warn("container {}: {}", containerId.substr(0, 12), st.error().message());
@@ -171,6 +184,11 @@ std::vector<ContainerEndpoint> ContainerNetworking::endpoints(
       e.ipAddress = network::formatIpv4(ep.ip);
       e.gateway = network::formatIpv4(n.gateway);
       e.prefixLen = n.subnet.bits;
+      if (ep.ip6) {
+        e.globalIpv6Address = network::formatIpv6(*ep.ip6);
+        e.ipv6Gateway = network::formatIpv6(n.gateway6);
+        e.globalIpv6PrefixLen = n.subnet6.bits;
+      }
     }
     e.macAddress = ep.mac;
     e.aliases = ep.aliases;
@@ -200,6 +218,9 @@ Status ContainerNetworking::writeFiles(const ContainerInfo& c, bool hostNetwork)
                            network::parseExtraHost(h, manager_.hostGateway()));
     extra.push_back(std::move(e));
   }
+  // docker's order: --add-host lines, then the links' (both "extra hosts" of the sandbox).
+  if (auto it = linkHosts_.find(c.id); it != linkHosts_.end())
+    extra.insert(extra.end(), it->second.begin(), it->second.end());
   std::string hosts;
   if (hostNetwork) {
     auto hostHosts = fs::readFile("/etc/hosts");
@@ -212,6 +233,7 @@ Status ContainerNetworking::writeFiles(const ContainerInfo& c, bool hostNetwork)
   } else {
     for (const auto& e : endpoints(c.id)) {
       if (!e.ipAddress.empty()) own.push_back({e.ipAddress, {c.spec.hostname}});
+      if (!e.globalIpv6Address.empty()) own.push_back({e.globalIpv6Address, {c.spec.hostname}});
     }
     hosts = network::hostsFile(extra, own);
   }
@@ -237,9 +259,16 @@ void ContainerNetworking::writePeers(const std::string& cid, const std::string& 
     if (mine.predefined()) continue;
     for (const auto& [pid, pep] : mine.endpoints) {
       if (pid == cid || pid == except || !seen.insert(pid + mine.id).second) continue;
-      peers += network::formatIpv4(pep.ip) + "\t" + pep.containerName;
-      for (const auto& a : pep.aliases) peers += " " + a;
-      peers += " " + pid.substr(0, 12) + "\n";
+      std::string names = pep.containerName;
+      // --link aliases on user networks: this container's names for that peer.
+      for (const auto& [alias, target] : mine.endpoints.at(cid).links) {
+        if (target == pep.containerName || (target.size() >= 12 && pid.rfind(target, 0) == 0))
+          names += " " + alias;
+      }
+      for (const auto& a : pep.aliases) names += " " + a;
+      names += " " + pid.substr(0, 12) + "\n";
+      peers += network::formatIpv4(pep.ip) + "\t" + names;
+      if (pep.ip6) peers += network::formatIpv6(*pep.ip6) + "\t" + names;
     }
   }
   if (Status st = writeInPlace(path, head + kPeersMarker + peers); !st.ok())

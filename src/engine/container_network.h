@@ -21,6 +21,7 @@
 
 #include "common/error.h"
 #include "engine/backend.h"
+#include "network/etc_files.h"
 
 namespace wharf::network {
 class Manager;
@@ -54,7 +55,9 @@ class ContainerNetworking {
   void setEvents(EventPublisher* events) { events_ = events; }
 
   // `joinPath`: for `container:<x>`, x's namespace (/proc/<pid>/ns/net), found by the caller.
-  Result<std::string> prepare(const ContainerInfo& c, const std::string& joinPath);
+  // `linkHosts`: the /etc/hosts lines of its legacy links (default bridge; container_links.h).
+  Result<std::string> prepare(const ContainerInfo& c, const std::string& joinPath,
+                              std::vector<network::HostsEntry> linkHosts = {});
   void release(const std::string& containerId);
   std::vector<ContainerEndpoint> endpoints(const std::string& containerId) const;
 
@@ -97,6 +100,8 @@ class ContainerNetworking {
   // half-way publishes neither. The value: for host and none, the predefined network joined
   // (there is no endpoint record to find it by); else empty.
   std::map<std::string, std::string> joined_;
+  // The hosts lines of each running container's legacy links (writeFiles adds them).
+  std::map<std::string, std::vector<network::HostsEntry>> linkHosts_;
 };
 
 }  // namespace wharf::engine

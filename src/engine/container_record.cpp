@@ -68,7 +68,9 @@ Json specToJson(const ContainerSpec& s) {
             {"dnsSearch", s.dnsSearch},
             {"dnsOptions", s.dnsOptions},
             {"extraHosts", s.extraHosts},
+            {"links", s.links},
             {"ipv4Address", s.ipv4Address},
+            {"ipv6Address", s.ipv6Address},
             {"networkAliases", s.networkAliases},
             {"macAddress", s.macAddress}};
   if (!s.exposedPorts.empty()) j["exposedPorts"] = s.exposedPorts;
@@ -131,7 +133,9 @@ ContainerSpec specFromJson(const Json& j) {
   get(j, "dnsSearch", &s.dnsSearch);
   get(j, "dnsOptions", &s.dnsOptions);
   get(j, "extraHosts", &s.extraHosts);
+  get(j, "links", &s.links);
   get(j, "ipv4Address", &s.ipv4Address);
+  get(j, "ipv6Address", &s.ipv6Address);
   get(j, "networkAliases", &s.networkAliases);
   get(j, "macAddress", &s.macAddress);
   get(j, "exposedPorts", &s.exposedPorts);

@@ -24,6 +24,9 @@ class NetworkResources final : public ContainerResources {
                std::function<void(Status)> done) override;
   void release(const ContainerInfo& c, std::function<void()> done) override;
   void remove(const ContainerInfo& c, bool removeVolumes, std::function<void()> done) override;
+  // --link: checked and stored as docker shows them (engine/container_links.h).
+  Status create(ContainerInfo& c, const ImageDefaults& image,
+                const ContainerLookup& lookup) override;
 
   // The namespace path the start needs, with the spec's network namespace set to it.
   Status prepareSpec(const ContainerInfo& c, oci::Spec& spec);

@@ -25,6 +25,12 @@ NetworkInfo toInfo(const network::Network& n) {
     i.subnet = n.subnet.toString();
     i.gateway = network::formatIpv4(n.gateway);
     if (n.ipRange) i.ipRange = n.ipRange->toString();
+    if (n.enableIpv6) {
+      i.enableIpv6 = true;
+      i.subnet6 = n.subnet6.toString();
+      i.gateway6 = network::formatIpv6(n.gateway6);
+      if (n.ipRange6) i.ipRange6 = n.ipRange6->toString();
+    }
   }
   for (const auto& [cid, ep] : n.endpoints) {
     NetworkEndpointInfo e;
@@ -33,6 +39,7 @@ NetworkInfo toInfo(const network::Network& n) {
     e.endpointId = ep.id;
     e.macAddress = ep.mac;
     if (ep.ip) e.ipv4Address = network::formatIpv4(ep.ip) + "/" + std::to_string(n.subnet.bits);
+    if (ep.ip6) e.ipv6Address = network::formatIpv6(*ep.ip6) + "/" + std::to_string(n.subnet6.bits);
     e.aliases = ep.aliases;
     i.containers.push_back(std::move(e));
   }
@@ -99,8 +106,6 @@ bool matches(const network::Network& n, const Filters& filters) {
 }  // namespace
 
 Result<NetworkInfo> NetworkService::createNetwork(const NetworkCreateRequest& req) {
-  if (req.enableIpv6)
-    return notImplemented("IPv6 networks are not supported yet (docs/networking.md)");
   network::CreateRequest r;
   r.name = req.name;
   r.driver = req.driver;
@@ -111,6 +116,10 @@ Result<NetworkInfo> NetworkService::createNetwork(const NetworkCreateRequest& re
   r.subnet = req.subnet;
   r.ipRange = req.ipRange;
   r.gateway = req.gateway;
+  r.enableIpv6 = req.enableIpv6;
+  r.subnet6 = req.subnet6;
+  r.ipRange6 = req.ipRange6;
+  r.gateway6 = req.gateway6;
   WHARF_ASSIGN_OR_RETURN(network::Network n, manager_.create(r));
   return toInfo(n);
 }

@@ -73,9 +73,6 @@ Result<std::vector<PortRequest>> portRequests(const ContainerSpec& spec) {
         r.hostPorts = *range;
       }
     }
-    if (r.proto == "sctp")
-      return notImplemented("publishing sctp port " + r.port +
-                            " is not supported yet (docs/networking.md)");
     out.push_back(std::move(r));
     return okStatus();
   };
@@ -86,8 +83,10 @@ Result<std::vector<PortRequest>> portRequests(const ContainerSpec& spec) {
   if (spec.publishAllPorts) {
     for (const auto& key : spec.exposedPorts) {
       auto k = parsePortKey(key);
-      // -P maps what it can: an sctp EXPOSE or a range is left exposed, not published.
-      if (bound.count(key) || !k.ok() || k->proto == "sctp" || k->range.first != k->range.last)
+      // -P maps what it can: a range is left exposed, not published; so is an sctp port on a
+      // kernel without SCTP (no free port can be asked of it).
+      if (bound.count(key) || !k.ok() || k->range.first != k->range.last ||
+          (k->proto == "sctp" && !network::sctpSupported()))
         continue;
       WHARF_TRY(request(key, nullptr));
     }
@@ -183,11 +182,15 @@ Status PortResources::publish(const ContainerInfo& c) {
         lastError.clear();
         break;
       }
+      // holdHostPort's own message when no port can be asked of the kernel (sctp, port 0).
+      if (got.error().sysErrno() == EPROTONOSUPPORT || got.error().sysErrno() == ESOCKTNOSUPPORT)
+        return internalError(where + got.error().message());
       lastError = "failed to bind host port for " +
                   joinHostPort(h.published.hostIp, std::to_string(p)) + ":" + ep.ipAddress + ":" +
                   r.port + ": " + goErrnoText(got.error().sysErrno());
     }
-    if (!h.fd) return internalError(where + (lastError.empty() ? "no free port" : lastError));
+    if (h.published.hostPort == 0 || !lastError.empty())
+      return internalError(where + (lastError.empty() ? "no free port" : lastError));
     held.push_back(std::move(h));
   }
   std::vector<network::PortRule> rules;

@@ -42,7 +42,7 @@ struct PortRequest {
 
 // The requests of a spec, in a stable order (pure: unit-tested): each binding of
 // PortBindings, then, with PublishAllPorts, every other exposed tcp/udp port on a free port.
-// Errors as docker's for addresses and ports; IPv6 and sctp are not supported yet.
+// Errors as docker's for addresses and ports; IPv6 host addresses are not supported yet.
 Result<std::vector<PortRequest>> portRequests(const ContainerSpec& spec);
 
 class PortResources final : public ContainerResources {

@@ -187,6 +187,9 @@ std::vector<uint8_t> buildResponse(std::span<const uint8_t> raw, const Message& 
       if (!target) continue;
       put16(rr, static_cast<uint16_t>(target->size()));
       rr.insert(rr.end(), target->begin(), target->end());
+    } else if (a.type == kTypeAaaa) {
+      put16(rr, 16);
+      rr.insert(rr.end(), a.aaaa.bytes.begin(), a.aaaa.bytes.end());
     } else {
       put16(rr, 4);
       put32(rr, a.a);
@@ -217,6 +220,26 @@ std::optional<std::vector<uint8_t>> buildError(std::span<const uint8_t> raw, Rco
 std::string reverseName(Ipv4 ip) {
   return std::to_string(ip & 0xFF) + "." + std::to_string((ip >> 8) & 0xFF) + "." +
          std::to_string((ip >> 16) & 0xFF) + "." + std::to_string(ip >> 24) + ".in-addr.arpa";
+}
+
+std::optional<Ipv6> parseReverseName6(const std::string& name) {
+  static const std::string kSuffix6 = ".ip6.arpa";
+  // 32 nibbles and 31 dots before the suffix: bounded, read with a loop.
+  if (name.size() != 63 + kSuffix6.size() ||
+      name.compare(name.size() - kSuffix6.size(), kSuffix6.size(), kSuffix6) != 0)
+    return std::nullopt;
+  Ipv6 ip;
+  for (size_t k = 0; k < 32; ++k) {
+    char c = name[k * 2];
+    if (k < 31 && name[k * 2 + 1] != '.') return std::nullopt;
+    int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+    if (v < 0) return std::nullopt;
+    // Nibble k counts from the address's last one.
+    size_t nibble = 31 - k;
+    uint8_t& byte = ip.bytes[nibble / 2];
+    byte = static_cast<uint8_t>(nibble % 2 == 0 ? (byte | (v << 4)) : (byte | v));
+  }
+  return ip;
 }
 
 std::optional<Ipv4> parseReverseName(const std::string& name) {

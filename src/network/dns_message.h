@@ -23,6 +23,7 @@
 
 #include "common/error.h"
 #include "network/address.h"
+#include "network/address6.h"
 
 namespace wharf::network::dns {
 
@@ -103,6 +104,7 @@ struct Answer {
   uint32_t ttl = 600;
   Ipv4 a = 0;          // kTypeA
   std::string target;  // kTypePtr
+  Ipv6 aaaa;           // kTypeAaaa
 };
 
 // The response to `query` (the bytes it was parsed from): its question echoed, then the
@@ -119,5 +121,9 @@ std::optional<std::vector<uint8_t>> buildError(std::span<const uint8_t> raw, Rco
 // name is not a full IPv4 reverse name).
 std::string reverseName(Ipv4 ip);
 std::optional<Ipv4> parseReverseName(const std::string& name);
+// IPv6: the 32 nibbles reversed, then ip6.arpa (b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.
+// 0.0.0.0.1.2.3.4.ip6.arpa); nullopt when not a full IPv6 reverse name (lower case: the query
+// parser lowers names).
+std::optional<Ipv6> parseReverseName6(const std::string& name);
 
 }  // namespace wharf::network::dns

@@ -20,19 +20,39 @@ bool named(const Network& n, const std::string& self) {
 
 // `name` among the containers of the named networks of `self`; only on the network called
 // `network` (lower case) when given.
-std::vector<Ipv4> lookupOn(const std::vector<Network>& nets, const std::string& self,
-                           const std::string& name, const std::string* network) {
-  std::vector<Ipv4> out;
+template <typename Ip, typename Get>
+std::vector<Ip> lookupOn(const std::vector<Network>& nets, const std::string& self,
+                         const std::string& name, const std::string* network, Get get) {
+  std::vector<Ip> out;
   if (name.empty()) return out;
   for (const auto& n : nets) {
     if (!named(n, self) || (network && lower(n.name) != *network)) continue;
-    for (const auto& [cid, ep] : n.endpoints) {
-      bool match =
-          lower(ep.containerName) == name || (name.size() == 12 && cid.rfind(name, 0) == 0);
-      for (const auto& a : ep.aliases) match = match || lower(a) == name;
-      if (match && ep.ip != 0 && std::find(out.begin(), out.end(), ep.ip) == out.end())
-        out.push_back(ep.ip);
+    // The asker's --link aliases on this network stand for the names they link to.
+    std::string target = name;
+    for (const auto& [alias, linked] : n.endpoints.at(self).links) {
+      if (lower(alias) == name) target = lower(linked);
     }
+    for (const auto& [cid, ep] : n.endpoints) {
+      bool match = lower(ep.containerName) == target || target == cid ||
+                   (target.size() == 12 && cid.rfind(target, 0) == 0);
+      for (const auto& a : ep.aliases) match = match || lower(a) == target;
+      std::optional<Ip> ip = get(ep);
+      if (match && ip && std::find(out.begin(), out.end(), *ip) == out.end()) out.push_back(*ip);
+    }
+  }
+  return out;
+}
+
+template <typename Ip, typename Get>
+std::vector<Ip> lookupName(const std::vector<Network>& nets, const std::string& self,
+                           const std::string& name, Get get) {
+  std::vector<Ip> out = lookupOn<Ip>(nets, self, name, nullptr, get);
+  // As docker's resolver (libnetwork Sandbox.ResolveName): "a.b.c" is also "a.b" on network
+  // "c", then "a" on network "b.c" (names and networks may both hold dots).
+  for (size_t dot = name.rfind('.'); out.empty() && dot != std::string::npos && dot > 0;
+       dot = name.rfind('.', dot - 1)) {
+    std::string network = name.substr(dot + 1);
+    out = lookupOn<Ip>(nets, self, name.substr(0, dot), &network, get);
   }
   return out;
 }
@@ -41,15 +61,15 @@ std::vector<Ipv4> lookupOn(const std::vector<Network>& nets, const std::string& 
 
 std::vector<Ipv4> lookupContainerName(const std::vector<Network>& nets, const std::string& self,
                                       const std::string& name) {
-  std::vector<Ipv4> out = lookupOn(nets, self, name, nullptr);
-  // As docker's resolver (libnetwork Sandbox.ResolveName): "a.b.c" is also "a.b" on network
-  // "c", then "a" on network "b.c" (names and networks may both hold dots).
-  for (size_t dot = name.rfind('.'); out.empty() && dot != std::string::npos && dot > 0;
-       dot = name.rfind('.', dot - 1)) {
-    std::string network = name.substr(dot + 1);
-    out = lookupOn(nets, self, name.substr(0, dot), &network);
-  }
-  return out;
+  return lookupName<Ipv4>(nets, self, name, [](const Endpoint& ep) -> std::optional<Ipv4> {
+    if (ep.ip == 0) return std::nullopt;
+    return ep.ip;
+  });
+}
+
+std::vector<Ipv6> lookupContainerName6(const std::vector<Network>& nets, const std::string& self,
+                                       const std::string& name) {
+  return lookupName<Ipv6>(nets, self, name, [](const Endpoint& ep) { return ep.ip6; });
 }
 
 std::optional<std::string> lookupContainerAddress(const std::vector<Network>& nets,
@@ -58,6 +78,17 @@ std::optional<std::string> lookupContainerAddress(const std::vector<Network>& ne
     if (!named(n, self)) continue;
     for (const auto& [cid, ep] : n.endpoints) {
       if (ep.ip == ip) return ep.containerName + "." + n.name;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> lookupContainerAddress6(const std::vector<Network>& nets,
+                                                   const std::string& self, const Ipv6& ip) {
+  for (const auto& n : nets) {
+    if (!named(n, self)) continue;
+    for (const auto& [cid, ep] : n.endpoints) {
+      if (ep.ip6 && *ep.ip6 == ip) return ep.containerName + "." + n.name;
     }
   }
   return std::nullopt;

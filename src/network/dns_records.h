@@ -20,6 +20,12 @@ namespace wharf::network {
 // a container's name.
 std::vector<Ipv4> lookupContainerName(const std::vector<Network>& nets, const std::string& self,
                                       const std::string& name);
+// The IPv6 addresses of the same names (AAAA), from the endpoints on IPv6 networks.
+std::vector<Ipv6> lookupContainerName6(const std::vector<Network>& nets, const std::string& self,
+                                       const std::string& name);
+// PTR of an IPv6 address of such a container: `<name>.<network>`, as for IPv4.
+std::optional<std::string> lookupContainerAddress6(const std::vector<Network>& nets,
+                                                   const std::string& self, const Ipv6& ip);
 std::optional<std::string> lookupContainerAddress(const std::vector<Network>& nets,
                                                   const std::string& self, Ipv4 ip);
 // Whether the container may reach the outside (one of its networks is not --internal):

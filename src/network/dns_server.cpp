@@ -95,17 +95,26 @@ DnsDecision decideDns(std::span<const uint8_t> raw, const std::vector<Network>& 
   if (question.cls == dns::kClassIn) {
     if (question.type == dns::kTypeA || question.type == dns::kTypeAaaa) {
       auto ips = lookupContainerName(nets, self, question.name);
+      auto ips6 = lookupContainerName6(nets, self, question.name);
       if (shuffle && ips.size() > 1) std::shuffle(ips.begin(), ips.end(), *shuffle);
-      if (!ips.empty()) {
+      if (shuffle && ips6.size() > 1) std::shuffle(ips6.begin(), ips6.end(), *shuffle);
+      // A container's name: its addresses of the family asked, else no data (NOERROR), so
+      // the client never asks the outside about it.
+      if (!ips.empty() || !ips6.empty()) {
         std::vector<dns::Answer> answers;
         if (question.type == dns::kTypeA) {
-          for (Ipv4 ip : ips) answers.push_back({dns::kTypeA, 600, ip, {}});
+          for (Ipv4 ip : ips) answers.push_back({dns::kTypeA, 600, ip, {}, {}});
+        } else {
+          for (const Ipv6& ip : ips6) answers.push_back({dns::kTypeAaaa, 600, 0, {}, ip});
         }
         return reply(dns::Rcode::kNoError, answers);
       }
     } else if (question.type == dns::kTypePtr) {
       if (auto ip = dns::parseReverseName(question.name)) {
         if (auto name = lookupContainerAddress(nets, self, *ip))
+          return reply(dns::Rcode::kNoError, {{dns::kTypePtr, 600, 0, *name}});
+      } else if (auto ip6 = dns::parseReverseName6(question.name)) {
+        if (auto name = lookupContainerAddress6(nets, self, *ip6))
           return reply(dns::Rcode::kNoError, {{dns::kTypePtr, 600, 0, *name}});
       }
     }

@@ -32,8 +32,9 @@ std::string firewallScript(const FirewallState& state, const std::string& table)
     << "  set bridges { type ifname; }\n"
     << "  set same { type ifname . ifname; }\n"
     << "  set internal { type ifname; }\n"
-    << "  set masq { type ipv4_addr; flags interval; }\n";
-  for (const char* p : {"tcp", "udp"}) {
+    << "  set masq { type ipv4_addr; flags interval; }\n"
+    << "  set masq6 { type ipv6_addr; flags interval; }\n";
+  for (const char* p : {"tcp", "udp", "sctp"}) {
     o << "  map pub_" << p << " { type inet_service : ipv4_addr . inet_service; }\n"
       << "  map pub_" << p << "_ip { type ipv4_addr . inet_service : ipv4_addr . inet_service; }\n";
   }
@@ -50,7 +51,7 @@ std::string firewallScript(const FirewallState& state, const std::string& table)
   for (const char* chain : {"prerouting", "output"}) {
     o << "  chain " << chain << " {\n"
       << "    type nat hook " << chain << " priority -100; policy accept;\n";
-    for (const char* p : {"tcp", "udp"}) {
+    for (const char* p : {"tcp", "udp", "sctp"}) {
       o << "    fib daddr type local dnat ip to ip daddr . " << p << " dport map @pub_" << p
         << "_ip\n"
         << "    fib daddr type local dnat ip to " << p << " dport map @pub_" << p << "\n";
@@ -60,6 +61,7 @@ std::string firewallScript(const FirewallState& state, const std::string& table)
   o << "  chain postrouting {\n"
     << "    type nat hook postrouting priority srcnat; policy accept;\n"
     << "    ip saddr @masq oifname != @bridges masquerade\n"
+    << "    ip6 saddr @masq6 oifname != @bridges masquerade\n"
     << "    ip saddr 127.0.0.0/8 oifname @bridges masquerade\n"
     // A container reaching a published port (hairpin, its own included): iifname is not
     // known at postrouting, so the source subnet says it. Without this the reply would go
@@ -74,6 +76,8 @@ std::string firewallScript(const FirewallState& state, const std::string& table)
     if (b.internal) o << "add element " << t << " internal { " << quoted(b.bridge) << " }\n";
     if (!b.internal && b.masquerade)
       o << "add element " << t << " masq { " << b.subnet.masked().toString() << " }\n";
+    if (!b.internal && b.masquerade && b.subnet6)
+      o << "add element " << t << " masq6 { " << b.subnet6->masked().toString() << " }\n";
   }
   for (const auto& p : state.ports) {
     std::string target = formatIpv4(p.containerIp) + " . " + std::to_string(p.containerPort);
@@ -121,12 +125,15 @@ Status Firewall::apply(const FirewallState& state) {
 
 Status Firewall::ensureForwardAccept() {
   // Only when iptables(-nft) made the chain: an absent chain drops nothing.
-  auto listing = run("list chain ip filter FORWARD", true);
-  if (!listing.ok()) return okStatus();
-  if (listing->find("comment \"wharf\"") != std::string::npos) return okStatus();
-  auto r = run("insert rule ip filter FORWARD meta mark & " + hexMark() + " == " + hexMark() +
-               " counter accept comment \"wharf\"");
-  if (!r.ok()) return std::move(r).error();
+  for (const char* family : {"ip", "ip6"}) {
+    std::string chain = std::string(family) + " filter FORWARD";
+    auto listing = run("list chain " + chain, true);
+    if (!listing.ok()) continue;
+    if (listing->find("comment \"wharf\"") != std::string::npos) continue;
+    auto r = run("insert rule " + chain + " meta mark & " + hexMark() + " == " + hexMark() +
+                 " counter accept comment \"wharf\"");
+    if (!r.ok()) return std::move(r).error();
+  }
   return okStatus();
 }
 
@@ -136,20 +143,21 @@ Status Firewall::removeAll() {
   // Another daemon's table still relies on the FORWARD rule.
   auto tables = run("list tables inet", true);
   if (tables.ok() && tables->find("table inet wharf") != std::string::npos) return okStatus();
-  auto listing = run("list chain ip filter FORWARD", true);
-  if (listing.ok() && listing->find("comment \"wharf\"") != std::string::npos) {
+  for (const char* family : {"ip", "ip6"}) {
+    std::string chain = std::string(family) + " filter FORWARD";
+    auto listing = run("list chain " + chain, true);
+    if (!listing.ok() || listing->find("comment \"wharf\"") == std::string::npos) continue;
     nft_ctx_output_set_flags(ctx_, nft_ctx_output_get_flags(ctx_) | NFT_CTX_OUTPUT_HANDLE);
-    auto handles = run("list chain ip filter FORWARD", true);
+    auto handles = run("list chain " + chain, true);
     nft_ctx_output_set_flags(ctx_, nft_ctx_output_get_flags(ctx_) & ~NFT_CTX_OUTPUT_HANDLE);
-    if (handles.ok()) {
-      std::istringstream ss(*handles);
-      std::string line;
-      while (std::getline(ss, line)) {
-        size_t h = line.find("# handle ");
-        if (line.find("comment \"wharf\"") == std::string::npos || h == std::string::npos) continue;
-        auto d = run("delete rule ip filter FORWARD handle " + line.substr(h + 9));
-        if (!d.ok()) return std::move(d).error();
-      }
+    if (!handles.ok()) continue;
+    std::istringstream ss(*handles);
+    std::string line;
+    while (std::getline(ss, line)) {
+      size_t h = line.find("# handle ");
+      if (line.find("comment \"wharf\"") == std::string::npos || h == std::string::npos) continue;
+      auto d = run("delete rule " + chain + " handle " + line.substr(h + 9));
+      if (!d.ok()) return std::move(d).error();
     }
   }
   return okStatus();

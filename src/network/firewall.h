@@ -10,13 +10,15 @@
 //     set same     { type ifname . ifname }  (b . b) for each bridge: traffic inside a network
 //     set internal { type ifname }           bridges of --internal networks
 //     set masq     { type ipv4_addr; flags interval }  subnets NATed on the way out
-//     map pub_tcp / pub_udp  { port : container ip . port }             -p port:port
-//     map pub_tcp_ip / pub_udp_ip { host ip . port : container ip . port }  -p ip:port:port
+//     set masq6    { type ipv6_addr; flags interval }  the IPv6 subnets (ULA) NATed likewise
+//     map pub_tcp / pub_udp / pub_sctp  { port : container ip . port }    -p port:port
+//     map pub_<proto>_ip { host ip . port : container ip . port }          -p ip:port:port
 //     chain forward     (filter, priority filter - 1): inside a network -> accept; between
 //                       bridges -> drop; internal -> drop; replies and published ports and
 //                       outbound -> accept. Accepted packets get mark 0x10000000.
 //     chain prerouting / output (nat, dstnat): published ports of local addresses -> DNAT
-//     chain postrouting (nat, srcnat): masquerade the subnets going out another interface,
+//     chain postrouting (nat, srcnat): masquerade the subnets (v4 and v6) going out another
+//                       interface,
 //                       127.0.0.0/8 sources sent to a bridge (published ports on localhost),
 //                       and containers' traffic DNATed to a bridge (hairpin)
 //   }
@@ -28,11 +30,13 @@
 // (`-m mark --mark 0x10000000/0x10000000 -m comment --comment wharf -j ACCEPT`), so only what
 // wharf's own chain accepted passes (docs/decisions.md).
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
 #include "network/address.h"
+#include "network/address6.h"
 
 struct nft_ctx;
 
@@ -46,10 +50,11 @@ struct BridgeRule {
   Prefix subnet;
   bool internal = false;
   bool masquerade = true;
+  std::optional<Prefix6> subnet6;  // IPv6 networks
 };
 
 struct PortRule {
-  std::string proto = "tcp";  // "tcp" or "udp"
+  std::string proto = "tcp";  // "tcp", "udp" or "sctp"
   Ipv4 hostIp = 0;            // 0: every local address
   int hostPort = 0;
   Ipv4 containerIp = 0;
@@ -76,8 +81,8 @@ class Firewall {
   Status apply(const FirewallState& state);
   // Removes the table, and the rule in `ip filter FORWARD` once no wharf table is left.
   Status removeAll();
-  // Adds the accept rule to iptables-nft's `ip filter FORWARD` when that chain exists and
-  // lacks it; nothing otherwise.
+  // Adds the accept rule to iptables-nft's `ip filter FORWARD` (and ip6tables-nft's `ip6
+  // filter FORWARD`) when that chain exists and lacks it; nothing otherwise.
   Status ensureForwardAccept();
 
  private:

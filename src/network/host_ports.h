@@ -20,8 +20,12 @@ struct HeldPort {
   int port = 0;  // the port bound (the kernel's choice for 0)
 };
 
-// `proto` "tcp" or "udp"; `ip` 0 for every address. EADDRINUSE (in the error's errno) when
-// something else has it, EADDRNOTAVAIL when `ip` is not an address of this host.
+// `proto` "tcp", "udp" or "sctp"; `ip` 0 for every address. EADDRINUSE (in the error's errno)
+// when something else has it, EADDRNOTAVAIL when `ip` is not an address of this host. On a
+// kernel without SCTP sockets an sctp port is not held (nothing could take it: `fd` stays
+// empty), and port 0 is an error with EPROTONOSUPPORT.
 Result<HeldPort> holdHostPort(const std::string& proto, Ipv4 ip, int port);
+// Whether the kernel has SCTP sockets (the sctp module).
+bool sctpSupported();
 
 }  // namespace wharf::network

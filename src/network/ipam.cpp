@@ -85,3 +85,96 @@ Result<Ipv4> allocateAddress(const AddressRange& r, const std::set<Ipv4>& used,
 }
 
 }  // namespace wharf::network
+
+namespace wharf::network {
+
+std::vector<Prefix6> hostRoutes6() {
+  std::vector<Prefix6> out;
+  std::ifstream f("/proc/net/ipv6_route");
+  std::string line;
+  while (std::getline(f, line)) {
+    std::istringstream ss(line);
+    std::string dest, len;
+    if (!(ss >> dest >> len) || dest.size() != 32 || len.size() != 2) continue;
+    Ipv6 d;
+    bool ok = true;
+    for (size_t k = 0; k < 16 && ok; ++k) {
+      try {
+        d.bytes[k] = static_cast<uint8_t>(std::stoul(dest.substr(k * 2, 2), nullptr, 16));
+      } catch (...) {
+        ok = false;
+      }
+    }
+    int bits = 0;
+    try {
+      bits = static_cast<int>(std::stoul(len, nullptr, 16));
+    } catch (...) {
+      ok = false;
+    }
+    if (!ok || bits == 0 || bits > 128) continue;
+    // Link-local (fe80::/10) and multicast (ff00::/8) are on every interface: they shadow
+    // nothing a pool hands out.
+    if (d.bytes[0] == 0xff || (d.bytes[0] == 0xfe && (d.bytes[1] & 0xc0) == 0x80)) continue;
+    out.push_back(Prefix6{d, bits});
+  }
+  return out;
+}
+
+Result<Prefix6> chooseSubnet6(const Prefix6& pool, int size, const std::vector<Prefix6>& taken) {
+  if (size >= pool.bits && size <= 126 && size - pool.bits <= 24) {
+    uint64_t count = uint64_t{1} << (size - pool.bits);
+    // Candidate i: the pool's network with i in the bits just above the subnet's host part.
+    for (uint64_t i = 0; i < count; ++i) {
+      Ipv6 a = pool.network();
+      uint64_t v = i;
+      int bit = size - 1;  // the lowest network bit of the candidate
+      for (; v; v >>= 1, --bit) {
+        if (v & 1) a.bytes[bit / 8] = static_cast<uint8_t>(a.bytes[bit / 8] | (0x80 >> (bit % 8)));
+      }
+      Prefix6 candidate{a, size};
+      bool clash = false;
+      for (const auto& t : taken) {
+        if (candidate.overlaps(t)) {
+          clash = true;
+          break;
+        }
+      }
+      if (!clash) return candidate;
+    }
+  }
+  return unavailable(
+      "could not find an available, non-overlapping IPv6 address pool among the defaults to "
+      "assign to the network");
+}
+
+Result<Ipv6> allocateAddress6(const AddressRange6& r, const std::set<Ipv6>& used,
+                              std::optional<Ipv6> requested, const Ipv6& last) {
+  const Prefix6& s = r.subnet;
+  auto reserved = [&](const Ipv6& ip) { return ip == s.network() || ip == r.gateway; };
+  if (requested) {
+    if (!s.contains(*requested) || reserved(*requested)) {
+      return invalidArgument("no configured subnet or ip-range contain the IP address " +
+                             formatIpv6(*requested));
+    }
+    if (used.count(*requested)) return conflict("Address already in use");
+    return *requested;
+  }
+  Prefix6 pool = r.ipRange ? *r.ipRange : s;
+  int hostBits = 128 - pool.bits;
+  // Offsets wrap at the pool's size, or at 2^64 for a pool of /64 or more.
+  uint64_t size = hostBits >= 64 ? 0 : uint64_t{1} << hostBits;  // 0: 2^64
+  auto wrap = [&](uint64_t v) { return size ? v % size : v; };
+  uint64_t start = pool.contains(last) ? wrap(ipv6Distance(last, pool.network()) + 1) : 0;
+  // Every address tried is either used, reserved (2) or free: one more than those suffices.
+  uint64_t tries = used.size() + 3;
+  if (size && size < tries) tries = size;
+  for (uint64_t i = 0; i < tries; ++i) {
+    Ipv6 ip = addToIpv6(pool.network(), wrap(start + i));
+    if (!s.contains(ip) || reserved(ip) || used.count(ip)) continue;
+    return ip;
+  }
+  return unavailable("no available IPv6 addresses on this network's address pools: " +
+                     s.toString());
+}
+
+}  // namespace wharf::network

@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "network/address.h"
+#include "network/address6.h"
 
 namespace wharf::network {
 
@@ -44,5 +45,26 @@ struct AddressRange {
 // free dynamic one after `last`. `used` holds every address in use (gateway included).
 Result<Ipv4> allocateAddress(const AddressRange& r, const std::set<Ipv4>& used,
                              std::optional<Ipv4> requested, Ipv4 last);
+
+// ---- IPv6 (docs/networking.md) ----
+// The IPv6 destinations routed on the host (/proc/net/ipv6_route), without the default route,
+// link-local and multicast ones.
+std::vector<Prefix6> hostRoutes6();
+
+// The first /`size` of `pool` overlapping none of `taken` (docker splits its ULA /48 into
+// /64s); Unavailable when all are.
+Result<Prefix6> chooseSubnet6(const Prefix6& pool, int size, const std::vector<Prefix6>& taken);
+
+struct AddressRange6 {
+  Prefix6 subnet;
+  std::optional<Prefix6> ipRange;
+  Ipv6 gateway;
+};
+
+// As allocateAddress for IPv6: never the subnet-router anycast address (the subnet's first)
+// nor the gateway; round-robin after `last`. The search is bounded by the number of
+// addresses in use, however large the subnet.
+Result<Ipv6> allocateAddress6(const AddressRange6& r, const std::set<Ipv6>& used,
+                              std::optional<Ipv6> requested, const Ipv6& last);
 
 }  // namespace wharf::network

@@ -58,6 +58,17 @@ Status Manager::persist(const Network& n) {
 Status Manager::init(const std::set<std::string>& live) {
   WHARF_TRY(fs::mkdirAll(cfg_.dataRoot / "network", 0700));
   WHARF_TRY(fs::mkdirAll(cfg_.execRoot / "netns", 0711));
+  if (cfg_.hostId.empty()) {
+    // The same file and format as the system service's engine id (dockerd's engine-id).
+    auto path = cfg_.dataRoot / "engine-id";
+    auto text = fs::readFile(path);
+    if (text.ok()) {
+      cfg_.hostId = text->substr(0, text->find('\n'));
+    } else {
+      cfg_.hostId = randomHex(16);
+      WHARF_TRY(fs::writeFileAtomic(path, cfg_.hostId + "\n"));
+    }
+  }
   std::error_code ec;
   for (const auto& entry : stdfs::directory_iterator(cfg_.dataRoot / "network", ec)) {
     if (entry.path().extension() != ".json") continue;
@@ -86,6 +97,8 @@ Status Manager::init(const std::set<std::string>& live) {
         req.subnet = cfg_.defaultBridgeIp->masked().toString();
         req.gateway = formatIpv4(cfg_.defaultBridgeIp->addr);
       }
+      req.enableIpv6 = cfg_.defaultBridgeIpv6;
+      if (cfg_.defaultBridgeIpv6) req.subnet6 = cfg_.defaultBridgeSubnet6;
       WHARF_ASSIGN_OR_RETURN(n, makeBridgeNetwork("bridge", cfg_.defaultBridge, req));
       n.userSubnet = false;
       n.options = {{"com.docker.network.bridge.default_bridge", "true"},
@@ -119,6 +132,7 @@ Status Manager::init(const std::set<std::string>& live) {
     }
     if (changed) WHARF_TRY(persist(n));
   }
+  if (Network* b = findMut("bridge")) WHARF_TRY(configureDefaultBridge6(*b));
   // Namespaces of containers that are gone.
   for (const auto& entry : stdfs::directory_iterator(cfg_.execRoot / "netns", ec)) {
     std::string name = entry.path().filename().string();
@@ -168,6 +182,7 @@ Status Manager::shutdown() {
     WHARF_TRY(writeSysctl("/proc/sys/net/ipv4/ip_forward", "0"));
     (void)fs::removeAll(forwardSavePath(cfg_));
   }
+  restoreIpv6Forwarding();
   hostReady_ = false;
   return okStatus();
 }
@@ -179,6 +194,7 @@ Status Manager::ensureBridge(const Network& n) {
   // Published ports answer on 127.0.0.1: DNAT from loopback to a bridge needs the kernel to
   // route 127/8 sources there (masqueraded in the firewall's postrouting chain).
   (void)writeSysctl("/proc/sys/net/ipv4/conf/" + n.bridge + "/route_localnet", "1");
+  if (n.enableIpv6) WHARF_TRY(ensureBridge6(n));
   return okStatus();
 }
 
@@ -187,7 +203,9 @@ Status Manager::applyFirewall() {
   FirewallState st;
   for (const auto& [id, n] : networks_) {
     if (!n.isBridge()) continue;
-    st.bridges.push_back({n.bridge, n.subnet, n.internal, true});
+    BridgeRule b{n.bridge, n.subnet, n.internal, true, std::nullopt};
+    if (n.enableIpv6) b.subnet6 = n.subnet6;
+    st.bridges.push_back(std::move(b));
   }
   for (const auto& [cid, ports] : ports_)
     st.ports.insert(st.ports.end(), ports.begin(), ports.end());
@@ -307,6 +325,7 @@ Result<Network> Manager::makeBridgeNetwork(const std::string& name, const std::s
   }
   n.ipRange = range;
   n.gateway = gateway ? *gateway : n.subnet.network() + 1;
+  WHARF_TRY(makeIpv6(n, req));
   return n;
 }
 
@@ -380,6 +399,7 @@ Result<Endpoint> Manager::allocate(const std::string& network, const std::string
   ep.id = randomHex(32);
   ep.containerName = containerName;
   ep.aliases = req.aliases;
+  ep.links = req.links;
   if (n->isBridge()) {
     if (req.ip && !n->userSubnet)
       return invalidArgument(
@@ -396,6 +416,7 @@ Result<Endpoint> Manager::allocate(const std::string& network, const std::string
     } else {
       ep.mac = macForIpv4(ep.ip);
     }
+    WHARF_TRY(allocateIpv6(*n, ep, req));
     n->lastIp = ep.ip;
     ep.hostVeth = "veth" + randomHex(4).substr(0, 7);
   }
@@ -472,6 +493,7 @@ Status Manager::plug(const std::string& containerId, const std::string& network,
   WHARF_TRY(inside.addAddress(idx, ep.ip, n->subnet.bits));
   WHARF_TRY(inside.setUp(idx));
   if (defaultRoute && !n->internal) WHARF_TRY(inside.addDefaultRoute(n->gateway));
+  if (n->enableIpv6 && ep.ip6) WHARF_TRY(plugIpv6(*n, ep, ns.get(), ifname, defaultRoute));
   return okStatus();
 }
 

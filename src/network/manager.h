@@ -35,8 +35,16 @@ struct ManagerConfig {
   std::string defaultBridge = "wharf0";  // dockerd's --bridge
   std::string firewallTable = kFirewallTable;
   std::optional<Prefix> defaultBridgeIp;  // dockerd's --bip (gateway/prefix)
+  // dockerd's --ipv6 and --fixed-cidr-v6: IPv6 on the default bridge, on that subnet (empty: a
+  // /64 of the ULA pool). Applied to the default bridge at init() while no container uses it.
+  bool defaultBridgeIpv6 = false;
+  std::string defaultBridgeSubnet6;
   std::vector<AddressPool> pools = defaultAddressPools();
   int mtu = 0;  // 0: the kernel's default (1500)
+  // The daemon's engine id: IPv6 networks without a subnet get a /64 of the ULA /48 derived
+  // from it (docker's deriveULABaseNetwork). Empty: read from <data-root>/engine-id at init()
+  // (written there, as the system service does, when missing).
+  std::string hostId;
   // false: records only, no netlink, nftables or sysctl (unit tests, no root).
   bool touchHost = true;
 };
@@ -49,13 +57,18 @@ struct CreateRequest {
   bool attachable = false;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> options;
-  std::string subnet, ipRange, gateway;  // IPAM.Config[0]; empty: chosen
+  std::string subnet, ipRange, gateway;  // the IPv4 IPAM.Config; empty: chosen
+  // EnableIPv6 and the IPv6 IPAM.Config (subnet empty: a /64 of the daemon's ULA pool).
+  bool enableIpv6 = false;
+  std::string subnet6, ipRange6, gateway6;
 };
 
 struct EndpointRequest {
   std::optional<Ipv4> ip;  // --ip
   std::vector<std::string> aliases;
-  std::string mac;  // --mac-address; empty: derived from the address
+  std::string mac;                           // --mac-address; empty: derived from the address
+  std::optional<Ipv6> ip6;                   // --ip6 (IPv6 networks only)
+  std::map<std::string, std::string> links;  // --link on a user network: alias -> name
 };
 
 class Manager {
@@ -110,6 +123,15 @@ class Manager {
   Network* findMut(const std::string& idOrName);
   Result<Network> makeBridgeNetwork(const std::string& name, const std::string& bridge,
                                     const CreateRequest& req);
+  // manager_ipv6.cpp: the IPv6 half of a network create (docker's messages) and of an endpoint.
+  Status makeIpv6(Network& n, const CreateRequest& req);
+  Status allocateIpv6(Network& n, Endpoint& ep, const EndpointRequest& req);
+  Status ensureBridge6(const Network& n);
+  Status plugIpv6(const Network& n, const Endpoint& ep, int netnsFd, const std::string& ifname,
+                  bool defaultRoute);
+  void restoreIpv6Forwarding();
+  // The default bridge's IPv6 as the daemon's flags say (a new or an unused default bridge).
+  Status configureDefaultBridge6(Network& n);
 
   ManagerConfig cfg_;
   std::map<std::string, Network> networks_;             // by id

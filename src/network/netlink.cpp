@@ -9,6 +9,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 // clang-format on
+#include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -260,6 +261,34 @@ Status Netlink::addDefaultRoute(Ipv4 gateway) {
   rtm->rtm_type = RTN_UNICAST;
   mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(gateway));
   return request(nlh, ("add default route via " + formatIpv4(gateway)).c_str());
+}
+
+Status Netlink::addAddress6(int index, const Ipv6& ip, int bits) {
+  Buffer b;
+  nlmsghdr* nlh = header(b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
+  auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
+  ifa->ifa_family = AF_INET6;
+  ifa->ifa_prefixlen = static_cast<unsigned char>(bits);
+  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  ifa->ifa_flags = IFA_F_NODAD;
+  ifa->ifa_index = static_cast<unsigned>(index);
+  mnl_attr_put(nlh, IFA_LOCAL, ip.bytes.size(), ip.bytes.data());
+  mnl_attr_put(nlh, IFA_ADDRESS, ip.bytes.size(), ip.bytes.data());
+  mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+  return request(nlh, ("add address " + formatIpv6(ip)).c_str());
+}
+
+Status Netlink::addDefaultRoute6(const Ipv6& gateway) {
+  Buffer b;
+  nlmsghdr* nlh = header(b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = AF_INET6;
+  rtm->rtm_table = RT_TABLE_MAIN;
+  rtm->rtm_protocol = RTPROT_BOOT;
+  rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+  rtm->rtm_type = RTN_UNICAST;
+  mnl_attr_put(nlh, RTA_GATEWAY, gateway.bytes.size(), gateway.bytes.data());
+  return request(nlh, ("add default route via " + formatIpv6(gateway)).c_str());
 }
 
 Status Netlink::deleteLink(const std::string& name) {

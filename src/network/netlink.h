@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "network/address.h"
+#include "network/address6.h"
 
 struct mnl_socket;
 struct nlmsghdr;
@@ -54,6 +55,10 @@ class Netlink {
   // Adds ip/bits to the link; an address already there is not an error.
   Status addAddress(int index, Ipv4 ip, int bits);
   Status addDefaultRoute(Ipv4 gateway);
+  // IPv6, with IFA_F_NODAD as docker: the daemon owns the subnet, duplicate address detection
+  // would only hold the address "tentative" (unusable) for a second or more.
+  Status addAddress6(int index, const Ipv6& ip, int bits);
+  Status addDefaultRoute6(const Ipv6& gateway);
   // A missing link is not an error.
   Status deleteLink(const std::string& name);
 

@@ -55,4 +55,31 @@ bool isNetnsMount(const std::string& path) {
   return ::statfs(path.c_str(), &sf) == 0 && sf.f_type == NSFS_MAGIC;
 }
 
+Status enableIpv6In(int netnsFd, const std::string& ifname) {
+  Status st = internalError("netns thread did not run");
+  std::thread t([&] {
+    if (::setns(netnsFd, CLONE_NEWNET) != 0) {
+      st = sysError("enter the container's network namespace");
+      return;
+    }
+    for (const std::string& conf : {std::string("all"), std::string("default"), ifname}) {
+      std::string path = "/proc/sys/net/ipv6/conf/" + conf + "/disable_ipv6";
+      UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+      if (!fd) {
+        st = sysError("open " + path);
+        return;
+      }
+      char cur = 0;
+      if (::read(fd.get(), &cur, 1) == 1 && cur == '0') continue;
+      if (::pwrite(fd.get(), "0", 1, 0) != 1) {
+        st = sysError("write " + path);
+        return;
+      }
+    }
+    st = okStatus();
+  });
+  t.join();
+  return st;
+}
+
 }  // namespace wharf::network

@@ -20,5 +20,9 @@ Status removeNetns(const std::string& path);
 Result<UniqueFd> openNetns(const std::string& path);
 // Whether `path` is a namespace bind mount (nsfs) and not a plain file left behind.
 bool isNetnsMount(const std::string& path);
+// Sets IPv6 sysctls inside the namespace `netnsFd` (its /proc/sys/net, opened by a short-lived
+// thread that entered it): net.ipv6.conf.{all,default,<ifname>}.disable_ipv6=0, only those
+// not already 0, as docker does for a container with an IPv6 endpoint.
+Status enableIpv6In(int netnsFd, const std::string& ifname);
 
 }  // namespace wharf::network

@@ -8,6 +8,11 @@ Json networkToJson(const Network& n) {
     eps[cid] = {{"id", e.id},          {"name", e.containerName}, {"ip", formatIpv4(e.ip)},
                 {"mac", e.mac},        {"aliases", e.aliases},    {"hostVeth", e.hostVeth},
                 {"static", e.staticIp}};
+    if (!e.links.empty()) eps[cid]["links"] = e.links;
+    if (e.ip6) {
+      eps[cid]["ip6"] = formatIpv6(*e.ip6);
+      eps[cid]["static6"] = e.staticIp6;
+    }
   }
   Json j = {{"version", 1},
             {"id", n.id},
@@ -26,6 +31,14 @@ Json networkToJson(const Network& n) {
     j["gateway"] = formatIpv4(n.gateway);
     j["lastIp"] = formatIpv4(n.lastIp);
     if (n.ipRange) j["ipRange"] = n.ipRange->toString();
+  }
+  if (n.isBridge() && n.enableIpv6) {
+    j["enableIPv6"] = true;
+    j["subnet6"] = n.subnet6.toString();
+    j["gateway6"] = formatIpv6(n.gateway6);
+    j["lastIp6"] = formatIpv6(n.lastIp6);
+    j["userSubnet6"] = n.userSubnet6;
+    if (n.ipRange6) j["ipRange6"] = n.ipRange6->toString();
   }
   return j;
 }
@@ -58,6 +71,22 @@ Result<Network> networkFromJson(const Json& j) {
         n.ipRange = *r;
       }
     }
+    if (n.isBridge() && j.value("enableIPv6", false)) {
+      n.enableIpv6 = true;
+      auto subnet = Prefix6::parse(j.at("subnet6").get<std::string>());
+      auto gw = parseIpv6(j.at("gateway6").get<std::string>());
+      auto last = parseIpv6(j.value("lastIp6", "::"));
+      if (!subnet || !gw || !last) return invalidArgument("bad IPv6 address in network record");
+      n.subnet6 = *subnet;
+      n.gateway6 = *gw;
+      n.lastIp6 = *last;
+      n.userSubnet6 = j.value("userSubnet6", false);
+      if (j.contains("ipRange6")) {
+        auto r = Prefix6::parse(j["ipRange6"].get<std::string>());
+        if (!r) return invalidArgument("bad ipRange6 in network record");
+        n.ipRange6 = *r;
+      }
+    }
     const Json eps = j.value("endpoints", Json::object());
     for (const auto& [cid, e] : eps.items()) {
       Endpoint ep;
@@ -70,6 +99,13 @@ Result<Network> networkFromJson(const Json& j) {
       ep.aliases = e.value("aliases", std::vector<std::string>{});
       ep.hostVeth = e.value("hostVeth", "");
       ep.staticIp = e.value("static", false);
+      ep.links = e.value("links", std::map<std::string, std::string>{});
+      if (e.contains("ip6")) {
+        auto ip6 = parseIpv6(e["ip6"].get<std::string>());
+        if (!ip6) return invalidArgument("bad endpoint IPv6 address in network record");
+        ep.ip6 = *ip6;
+        ep.staticIp6 = e.value("static6", false);
+      }
       n.endpoints[cid] = std::move(ep);
     }
   } catch (const Json::exception& e) {

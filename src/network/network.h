@@ -8,7 +8,13 @@
 //    "ipRange":"172.18.5.0/24" (optional),"userSubnet":true,"internal":false,
 //    "attachable":false,"labels":{},"options":{},"lastIp":"172.18.0.3",
 //    "endpoints":{"<container id>":{"id":"<64 hex>","name":"web","ip":"172.18.0.2",
-//                 "mac":"02:42:...","aliases":["db"],"hostVeth":"veth1a2b3c4","static":false}}}
+//                 "mac":"02:42:...","aliases":["db"],"hostVeth":"veth1a2b3c4","static":false,
+//                 "ip6":"fd00:1::2" (IPv6 networks),"static6":false,
+//                 "links":{"alias":"name"} (--link on a user network)}},
+//    IPv6 networks (`--ipv6`) add: "enableIPv6":true,"subnet6":"fd00:1::/64",
+//    "gateway6":"fd00:1::1","ipRange6":"fd00:1::/80" (optional),"userSubnet6":true,
+//    "lastIp6":"fd00:1::2"}
+// (the IPv6 fields came later within version 1: absent means an IPv4-only network)
 //
 // "bridge", "host" and "none" are docker's predefined networks; only bridge ones carry an
 // address space.
@@ -21,6 +27,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "network/address.h"
+#include "network/address6.h"
 
 namespace wharf::network {
 
@@ -31,7 +38,12 @@ struct Endpoint {
   std::string mac;
   std::vector<std::string> aliases;
   std::string hostVeth;
-  bool staticIp = false;  // --ip: kept when the container stops
+  bool staticIp = false;    // --ip: kept when the container stops
+  std::optional<Ipv6> ip6;  // on IPv6 networks
+  bool staticIp6 = false;   // --ip6
+  // --link on a user network: alias -> the linked container's name (or id), names that only
+  // this container resolves (docker's link aliases; network/dns_records.h).
+  std::map<std::string, std::string> links;
 };
 
 struct Network {
@@ -50,6 +62,13 @@ struct Network {
   std::map<std::string, std::string> options;
   Ipv4 lastIp = 0;
   std::map<std::string, Endpoint> endpoints;  // by container id
+  // IPv6 (EnableIPv6): a second address space beside the IPv4 one.
+  bool enableIpv6 = false;
+  Prefix6 subnet6;
+  Ipv6 gateway6;
+  std::optional<Prefix6> ipRange6;
+  bool userSubnet6 = false;
+  Ipv6 lastIp6;
 
   bool isBridge() const { return driver == "bridge"; }
   bool predefined() const { return name == "bridge" || name == "host" || name == "none"; }

@@ -61,6 +61,9 @@ struct DaemonConfig {
   // --dns: the nameservers of containers without --dns (dockerd's; docs/daemon.md).
   std::vector<std::string> dns;
   int maxConcurrentDownloads = 3;
+  // --ipv6, --fixed-cidr-v6: IPv6 on the default bridge (docs/networking.md).
+  bool ipv6 = false;
+  std::string fixedCidrV6;
 };
 
 // The firewall table of a daemon: "wharf" for the default bridge, else one per bridge name,
@@ -93,6 +96,10 @@ Status loadConfigFile(const std::string& path, DaemonConfig* cfg, const CLI::App
         cfg->insecureRegistries = value.get<std::vector<std::string>>();
       } else if (key == "bridge") {
         if (app.count("--bridge") == 0) cfg->bridge = value.get<std::string>();
+      } else if (key == "ipv6") {
+        if (app.count("--ipv6") == 0) cfg->ipv6 = value.get<bool>();
+      } else if (key == "fixed-cidr-v6") {
+        if (app.count("--fixed-cidr-v6") == 0) cfg->fixedCidrV6 = value.get<std::string>();
       } else if (key == "dns") {
         if (app.count("--dns") == 0) cfg->dns = value.get<std::vector<std::string>>();
       } else if (key == "max-concurrent-downloads") {
@@ -242,6 +249,8 @@ int run(DaemonConfig cfg) {
   ncfg.execRoot = execRoot;
   ncfg.defaultBridge = cfg.bridge;
   ncfg.firewallTable = firewallTableFor(cfg.bridge);
+  ncfg.defaultBridgeIpv6 = cfg.ipv6;
+  ncfg.defaultBridgeSubnet6 = cfg.fixedCidrV6;
   network::Manager networks(ncfg);
   engine::ContainerNetworking containerNetworking(networks, [&](const std::string& id) {
     return (dataRoot / "containers" / id / "hosts").string();
@@ -356,6 +365,9 @@ int main(int argc, char** argv) {
                  "DNS server for containers without --dns (the upstream of the embedded DNS "
                  "server on user networks)")
       ->allow_extra_args(false);
+  app.add_flag("--ipv6", cfg.ipv6, "Enable IPv6 on the default bridge network");
+  app.add_option("--fixed-cidr-v6", cfg.fixedCidrV6,
+                 "IPv6 subnet of the default bridge (with --ipv6; default: a /64 of the ULA pool)");
   app.add_flag("-D,--debug", debug, "Debug logging (same as --log-level debug)");
   app.add_flag("-v,--version", version, "Print the version and exit");
   CLI11_PARSE(app, argc, argv);

@@ -32,8 +32,8 @@ bool meaningful(const Json& v) {
 // silently running a container without the ports or mounts the user asked for.
 void noteIgnored(const Json& body, std::vector<std::string>& warnings) {
   static const char* kConfig[] = {"Healthcheck", "Shell", "OnBuild"};
-  static const char* kHost[] = {"Devices",  "Links", "Ulimits",       "Sysctls",
-                                "GroupAdd", "Init",  "DeviceRequests"};
+  static const char* kHost[] = {"Devices",  "Ulimits", "Sysctls",
+                                "GroupAdd", "Init",    "DeviceRequests"};
   auto note = [&](const std::string& what) {
     warnings.push_back("wharf does not support " + what + " yet; it was ignored");
   };
@@ -89,16 +89,24 @@ Status readEndpoints(const Json& body, bool multipleNetworks, ContainerSpec& s) 
     if (!ep.is_object())
       return invalidArgument("invalid JSON: " + std::string(kE) + "." + n + " must be an object");
     std::vector<std::string> aliases;
-    std::string mac, ip;
+    std::string mac, ip, ip6;
     WHARF_TRY(read(ep, "Aliases", kE, aliases));
     WHARF_TRY(read(ep, "MacAddress", kE, mac));
-    if (const Json* ipam = field(ep, "IPAMConfig"); ipam && ipam->is_object())
+    if (const Json* ipam = field(ep, "IPAMConfig"); ipam && ipam->is_object()) {
       WHARF_TRY(read(*ipam, "IPv4Address", kE, ip));
+      WHARF_TRY(read(*ipam, "IPv6Address", kE, ip6));
+    }
     if (isOwn(n)) {
       s.networkAliases = std::move(aliases);
       if (!mac.empty()) s.macAddress = mac;
       s.ipv4Address = ip;
+      s.ipv6Address = ip6;
     } else {
+      // docker's --network long syntax ip6= (extra networks): not built yet.
+      if (!ip6.empty())
+        return notImplemented(
+            "an IPv6 address for a network other than the container's first is not supported "
+            "yet (docs/networking.md)");
       s.extraNetworks.push_back({n, ip, std::move(aliases), mac});
     }
   }
@@ -158,6 +166,7 @@ Result<ContainerSpec> specFromCreateBody(const Json& body, const std::string& na
     WHARF_TRY(read(*hc, "DnsSearch", kH, s.dnsSearch));
     WHARF_TRY(read(*hc, "DnsOptions", kH, s.dnsOptions));
     WHARF_TRY(read(*hc, "ExtraHosts", kH, s.extraHosts));
+    WHARF_TRY(read(*hc, "Links", kH, s.links));
     WHARF_TRY(readResourceFields(*hc, kH, s.resources));
     WHARF_ASSIGN_OR_RETURN(const Json* rp, json::object(*hc, "RestartPolicy", kH));
     if (rp) {

@@ -23,15 +23,15 @@ std::string networkName(const ContainerSpec& spec) {
 // What the container asked of one network's endpoint (--ip, aliases): its own network's
 // from the spec's fields, another network's from its attachment.
 struct EndpointSettings {
-  std::string ipv4;
+  std::string ipv4, ipv6;
   std::vector<std::string> aliases;
 };
 
 EndpointSettings settingsFor(const ContainerSpec& s, const std::string& networkId) {
   for (const auto& a : s.extraNetworks) {
-    if (a.networkId == networkId) return {a.ipv4Address, a.aliases};
+    if (a.networkId == networkId) return {a.ipv4Address, "", a.aliases};
   }
-  return {s.ipv4Address, s.networkAliases};
+  return {s.ipv4Address, s.ipv6Address, s.networkAliases};
 }
 
 // An endpoint as docker shows it under NetworkSettings.Networks: the addresses while the
@@ -44,6 +44,10 @@ Json endpointJson(const engine::ContainerEndpoint* e, const EndpointSettings& se
          {"IPAddress", ""},         {"IPPrefixLen", 0},         {"IPv6Gateway", ""},
          {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"DNSNames", nullptr}};
   if (!set.ipv4.empty()) j["IPAMConfig"] = {{"IPv4Address", set.ipv4}};
+  if (!set.ipv6.empty()) {
+    if (!j["IPAMConfig"].is_object()) j["IPAMConfig"] = Json::object();
+    j["IPAMConfig"]["IPv6Address"] = set.ipv6;
+  }
   if (!set.aliases.empty()) j["Aliases"] = set.aliases;
   if (!e || e->endpointId.empty()) return j;
   j["MacAddress"] = e->macAddress;
@@ -52,6 +56,9 @@ Json endpointJson(const engine::ContainerEndpoint* e, const EndpointSettings& se
   j["Gateway"] = e->gateway;
   j["IPAddress"] = e->ipAddress;
   j["IPPrefixLen"] = e->prefixLen;
+  j["IPv6Gateway"] = e->ipv6Gateway;
+  j["GlobalIPv6Address"] = e->globalIpv6Address;
+  j["GlobalIPv6PrefixLen"] = e->globalIpv6PrefixLen;
   if (e->network != "bridge") {
     Json names = Json::array();
     if (!containerName.empty()) names.push_back(containerName);
@@ -199,6 +206,7 @@ Json containerInspectJson(const ContainerInfo& c) {
       {"DnsSearch", s.dnsSearch},
       {"DnsOptions", s.dnsOptions},
       {"ExtraHosts", stringsOrNull(s.extraHosts)},
+      {"Links", stringsOrNull(s.links)},
       {"RestartPolicy",
        {{"Name", s.restartPolicy.empty() ? "no" : s.restartPolicy},
         {"MaximumRetryCount", s.restartMaxRetries}}},
@@ -216,7 +224,6 @@ Json containerInspectJson(const ContainerInfo& c) {
       {"GroupAdd", nullptr},
       {"IpcMode", "private"},
       {"Cgroup", ""},
-      {"Links", nullptr},
       {"OomScoreAdj", 0},
       {"PidMode", ""},
       {"Privileged", s.privileged},
@@ -284,6 +291,9 @@ Json containerInspectJson(const ContainerInfo& c) {
     networkSettings["IPAddress"] = e.ipAddress;
     networkSettings["IPPrefixLen"] = e.prefixLen;
     networkSettings["MacAddress"] = e.macAddress;
+    networkSettings["GlobalIPv6Address"] = e.globalIpv6Address;
+    networkSettings["GlobalIPv6PrefixLen"] = e.globalIpv6PrefixLen;
+    networkSettings["IPv6Gateway"] = e.ipv6Gateway;
   }
 
   addPortFields(c, hostConfig, config, networkSettings);

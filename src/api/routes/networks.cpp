@@ -20,6 +20,11 @@ Json networkJson(const engine::NetworkInfo& n, bool withContainers) {
     if (!n.ipRange.empty()) c["IPRange"] = n.ipRange;
     config.push_back(std::move(c));
   }
+  if (!n.subnet6.empty()) {
+    Json c = {{"Subnet", n.subnet6}, {"Gateway", n.gateway6}};
+    if (!n.ipRange6.empty()) c["IPRange"] = n.ipRange6;
+    config.push_back(std::move(c));
+  }
   Json containers = Json::object();
   if (withContainers) {
     for (const auto& e : n.containers) {
@@ -27,7 +32,7 @@ Json networkJson(const engine::NetworkInfo& n, bool withContainers) {
                                    {"EndpointID", e.endpointId},
                                    {"MacAddress", e.macAddress},
                                    {"IPv4Address", e.ipv4Address},
-                                   {"IPv6Address", ""}};
+                                   {"IPv6Address", e.ipv6Address}};
     }
   }
   return Json{{"Name", n.name},
@@ -36,7 +41,7 @@ Json networkJson(const engine::NetworkInfo& n, bool withContainers) {
               {"Scope", "local"},
               {"Driver", n.driver},
               {"EnableIPv4", true},
-              {"EnableIPv6", false},
+              {"EnableIPv6", n.enableIpv6},
               {"IPAM", {{"Driver", "default"}, {"Options", Json::object()}, {"Config", config}}},
               {"Internal", n.internal},
               {"Attachable", n.attachable},
@@ -59,6 +64,10 @@ Result<engine::NetworkCreateRequest> createRequest(const Json& body) {
   WHARF_TRY(flag("Internal", r.internal));
   WHARF_TRY(flag("Attachable", r.attachable));
   WHARF_TRY(flag("EnableIPv6", r.enableIpv6));
+  // API 1.48's EnableIPv4 (absent: true). IPv6-only networks are not built yet: refused rather
+  // than given an IPv4 subnet the client asked not to have.
+  if (auto v4 = body.find("EnableIPv4"); v4 != body.end() && v4->is_boolean() && !v4->get<bool>())
+    return notImplemented("IPv6-only networks (EnableIPv4: false) are not supported yet");
   bool ingress = false, configOnly = false;
   WHARF_TRY(flag("Ingress", ingress));
   WHARF_TRY(flag("ConfigOnly", configOnly));
@@ -74,17 +83,29 @@ Result<engine::NetworkCreateRequest> createRequest(const Json& body) {
       return notFound("plugin \"" + driver + "\" not found");
     WHARF_ASSIGN_OR_RETURN(const Json* cfg, json::array(*ipam, "Config", "IPAM"));
     if (cfg) {
-      // One IPv4 config: a second one (or IPv6) is not supported yet.
-      if (cfg->size() > 1)
-        return notImplemented("more than one IPAM config per network is not supported yet");
-      if (cfg->size() == 1) {
-        const Json& c = (*cfg)[0];
-        if (!c.is_object()) return json::typeError("IPAM.Config[0]", "an object", c);
-        WHARF_TRY(json::read(c, "Subnet", "IPAM.Config[0]", r.subnet));
-        WHARF_TRY(json::read(c, "IPRange", "IPAM.Config[0]", r.ipRange));
-        WHARF_TRY(json::read(c, "Gateway", "IPAM.Config[0]", r.gateway));
-        if (r.subnet.find(':') != std::string::npos)
-          return notImplemented("IPv6 subnets are not supported yet (docs/networking.md)");
+      // One config per address family, as docker's IPAM.
+      constexpr size_t kMaxConfigs = 2;
+      if (cfg->size() > kMaxConfigs)
+        return notImplemented("more than one IPAM config per address family is not supported");
+      bool seen4 = false, seen6 = false;
+      for (size_t i = 0; i < cfg->size(); ++i) {
+        const Json& c = (*cfg)[i];
+        std::string path = "IPAM.Config[" + std::to_string(i) + "]";
+        if (!c.is_object()) return json::typeError(path, "an object", c);
+        std::string subnet, range, gateway;
+        WHARF_TRY(json::read(c, "Subnet", path, subnet));
+        WHARF_TRY(json::read(c, "IPRange", path, range));
+        WHARF_TRY(json::read(c, "Gateway", path, gateway));
+        // The family is the subnet's (else the gateway's, else the range's).
+        const std::string& probe = !subnet.empty() ? subnet : !gateway.empty() ? gateway : range;
+        bool v6 = probe.find(':') != std::string::npos;
+        bool& seen = v6 ? seen6 : seen4;
+        if (seen)
+          return notImplemented("more than one IPAM config per address family is not supported");
+        seen = true;
+        (v6 ? r.subnet6 : r.subnet) = subnet;
+        (v6 ? r.ipRange6 : r.ipRange) = range;
+        (v6 ? r.gateway6 : r.gateway) = gateway;
       }
     }
   }
@@ -105,8 +126,12 @@ Result<engine::NetworkBackend::ConnectRequest> connectRequest(const Json& body) 
         r.aliases = a->get<std::vector<std::string>>();
       if (auto m = ep->find("MacAddress"); m != ep->end() && m->is_string())
         r.macAddress = m->get<std::string>();
-      if (auto ipam = ep->find("IPAMConfig"); ipam != ep->end() && ipam->is_object())
+      if (auto ipam = ep->find("IPAMConfig"); ipam != ep->end() && ipam->is_object()) {
         r.ipv4Address = ipam->value("IPv4Address", "");
+        if (!ipam->value("IPv6Address", "").empty())
+          return notImplemented(
+              "an IPv6 address in network connect is not supported yet (docs/networking.md)");
+      }
     }
   } catch (const Json::exception& e) {
     return invalidArgument(std::string("invalid connect request: ") + e.what());

@@ -68,8 +68,17 @@ TEST_F(NetworkServiceTest, FiltersAsDocker) {
   EXPECT_EQ(names({{"id", {created->id.substr(0, 6)}}}), std::vector<std::string>{"app_backend"});
   EXPECT_FALSE(service_->listNetworks({{"colour", {"red"}}}).ok());
   EXPECT_FALSE(service_->listNetworks({{"type", {"weird"}}}).ok());
-  EXPECT_EQ(service_->createNetwork({.name = "v6", .enableIpv6 = true}).error().category(),
-            ErrorCategory::kNotImplemented);
+  // IPv6: a /64 of the daemon's ULA pool, both IPAM configs shown.
+  auto v6 = service_->createNetwork({.name = "v6", .enableIpv6 = true});
+  ASSERT_TRUE(v6.ok()) << v6.error().message();
+  EXPECT_TRUE(v6->enableIpv6);
+  EXPECT_EQ(v6->subnet6.substr(0, 2), "fd");
+  EXPECT_EQ(v6->subnet6.substr(v6->subnet6.size() - 3), "/64");
+  EXPECT_FALSE(v6->subnet.empty());
+  auto mine = service_->createNetwork(
+      {.name = "v6b", .enableIpv6 = true, .subnet6 = "fd00:77::/64", .gateway6 = "fd00:77::fe"});
+  ASSERT_TRUE(mine.ok()) << mine.error().message();
+  EXPECT_EQ(mine->gateway6, "fd00:77::fe");
 }
 
 TEST_F(NetworkServiceTest, ConnectAndDisconnectGoToTheContainerManager) {

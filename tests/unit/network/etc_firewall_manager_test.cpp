@@ -60,6 +60,21 @@ TEST(Firewall, ScriptReplacesOnlyItsOwnTable) {
   EXPECT_NE(s.find("pub_udp_ip { 127.0.0.1 . 53 : 172.17.0.3 . 5353 }"), std::string::npos);
 }
 
+TEST(Firewall, SctpPortsHaveTheirOwnMaps) {
+  FirewallState st;
+  st.bridges.push_back({"wharf0", *Prefix::parse("172.17.0.0/16"), false, true});
+  st.ports.push_back({"sctp", 0, 5000, *parseIpv4("172.17.0.2"), 5000});
+  st.ports.push_back({"sctp", *parseIpv4("127.0.0.1"), 5001, *parseIpv4("172.17.0.2"), 5001});
+  std::string s = firewallScript(st);
+  EXPECT_NE(s.find("map pub_sctp { type inet_service : ipv4_addr . inet_service; }"),
+            std::string::npos);
+  EXPECT_NE(s.find("dnat ip to sctp dport map @pub_sctp\n"), std::string::npos);
+  EXPECT_NE(s.find("dnat ip to ip daddr . sctp dport map @pub_sctp_ip"), std::string::npos);
+  EXPECT_NE(s.find("add element inet wharf pub_sctp { 5000 : 172.17.0.2 . 5000 }"),
+            std::string::npos);
+  EXPECT_NE(s.find("pub_sctp_ip { 127.0.0.1 . 5001 : 172.17.0.2 . 5001 }"), std::string::npos);
+}
+
 class ManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
