@@ -160,25 +160,25 @@ void ContainerFsService::exportFs(const std::string& idOrName,
   if (!c.ok()) return done(std::move(c).error());
   bool running =
       c->state.status == ContainerStatus::kRunning || c->state.status == ContainerStatus::kPaused;
-  if (running) return startExport(c->rootfsPath, {}, std::move(done));
+  if (running) return startExport(c->rootfsPath, {}, done);
   // Stopped: its layers, read-only. Never started: no lower dirs recorded yet, ask the images.
   std::vector<std::string> lowers;
   if (!c->upperDir.empty() && ::access(c->upperDir.c_str(), F_OK) == 0)
     lowers.push_back(c->upperDir);
   if (!c->lowerDirs.empty()) {
     for (const auto& l : c->lowerDirs) lowers.push_back(l);
-    return startExport("", std::move(lowers), std::move(done));
+    return startExport("", std::move(lowers), done);
   }
   images_.unpackImage(c->imageId, [this, lowers, done = std::move(done)](
                                       Result<std::vector<std::string>> imageLowers) mutable {
     if (!imageLowers.ok()) return done(std::move(imageLowers).error());
     for (auto& l : *imageLowers) lowers.push_back(std::move(l));
-    startExport("", std::move(lowers), std::move(done));
+    startExport("", std::move(lowers), done);
   });
 }
 
 void ContainerFsService::startExport(std::string root, std::vector<std::string> mountLowers,
-                                     std::function<void(Result<UniqueFd>)> done) {
+                                     const std::function<void(Result<UniqueFd>)>& done) {
   std::string mountPoint;
   if (root.empty()) {
     static std::atomic<uint64_t> counter{0};

@@ -73,7 +73,7 @@ class ContainerFsService {
                      std::filesystem::path tmpDir);
 
   // On the loop; done on the loop.
-  void prune(Filters filters, std::function<void(Result<ContainerPruneReport>)> done);
+  void prune(const Filters& filters, std::function<void(Result<ContainerPruneReport>)> done);
   void changes(const std::string& idOrName,
                std::function<void(Result<std::vector<FilesystemChange>>)> done);
   // `docker top`: ps runs on the pool; publishes "top" as dockerd does.
@@ -88,7 +88,7 @@ class ContainerFsService {
   struct PruneJob;
   void pruneNext(const std::shared_ptr<PruneJob>& job);
   void startExport(std::string root, std::vector<std::string> mountLowers,
-                   std::function<void(Result<UniqueFd>)> done);
+                   const std::function<void(Result<UniqueFd>)>& done);
 
   boost::asio::io_context& io_;
   boost::asio::thread_pool& pool_;

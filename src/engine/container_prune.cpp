@@ -92,7 +92,7 @@ struct ContainerFsService::PruneJob {
   std::function<void(Result<ContainerPruneReport>)> done;
 };
 
-void ContainerFsService::prune(Filters filters,
+void ContainerFsService::prune(const Filters& filters,
                                std::function<void(Result<ContainerPruneReport>)> done) {
   if (pruneRunning_) return done(conflict("a prune operation is already running"));
   auto f = parseContainerPruneFilters(filters, nowNanos());
@@ -135,7 +135,7 @@ void ContainerFsService::pruneNext(const std::shared_ptr<PruneJob>& job) {
   const ContainerDiskUsage& c = job->candidates[job->next++];
   std::string id = c.container.id;
   int64_t size = c.sizeRw;
-  containers_.removeContainer(id, false, false, [this, job, id, size](Status st) {
+  containers_.removeContainer(id, false, false, [this, job, id, size](const Status& st) {
     if (!st.ok()) {
       // moby logs and goes on with the others.
       log::warn("failed to prune container {}: {}", id.substr(0, 12), st.error().message());
@@ -151,7 +151,7 @@ void ContainerFsService::pruneNext(const std::shared_ptr<PruneJob>& job) {
 void ContainerManager::pruneContainers(std::map<std::string, std::vector<std::string>> filters,
                                        std::function<void(Result<ContainerPruneReport>)> done) {
   if (!fs_) return done(notImplemented("container prune is not supported"));
-  fs_->prune(std::move(filters), std::move(done));
+  fs_->prune(filters, std::move(done));
 }
 
 void ContainerManager::containerChanges(
