@@ -434,6 +434,7 @@ class Session : public Responder, public std::enable_shared_from_this<Session> {
 void addAllRoutes(Router& router, RouteContextPtr ctx) {
   addSystemRoutes(router, ctx);
   addEventRoutes(router, ctx);
+  addContainerFsRoutes(router, ctx);  // before {id} patterns: /containers/prune
   addContainerRoutes(router, ctx);
   addExecRoutes(router, ctx);
   addContainerStatsRoutes(router, ctx);

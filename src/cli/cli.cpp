@@ -34,6 +34,9 @@ const std::map<std::string, Entry>& topLevel() {
       {"unpause", {cmdUnpause, "Unpause all processes within one or more containers"}},
       {"update", {cmdUpdate, "Update configuration of one or more containers"}},
       {"events", {cmdEvents, "Get real time events from the server"}},
+      {"diff", {cmdDiff, "Inspect changes to files or directories on a container's filesystem"}},
+      {"top", {cmdTop, "Display the running processes of a container"}},
+      {"export", {cmdExport, "Export a container's filesystem as a tar archive"}},
       {"stats", {cmdStats, "Display a live stream of container(s) resource usage statistics"}},
       {"attach",
        {cmdAttach,
@@ -84,6 +87,10 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"ps", cmdPs},
         {"list", cmdPs},
         {"inspect", cmdContainerInspect},
+        {"prune", cmdContainerPrune},
+        {"diff", cmdDiff},
+        {"top", cmdTop},
+        {"export", cmdExport},
         {"stats", cmdStats},
         {"update", cmdUpdate}}},
       {"image",
@@ -101,7 +108,8 @@ const std::map<std::string, std::map<std::string, Handler>>& groups() {
         {"save", cmdSave},
         {"pull", cmdPull},
         {"push", cmdPush}}},
-      {"system", {{"info", cmdInfo}, {"events", cmdEvents}, {"df", cmdSystemDf}}},
+      {"system",
+       {{"info", cmdInfo}, {"events", cmdEvents}, {"df", cmdSystemDf}, {"prune", cmdSystemPrune}}},
       {"network",
        {{"create", cmdNetworkCreate},
         {"ls", cmdNetworkLs},
@@ -148,10 +156,9 @@ void printUsage(std::ostream& out) {
 // "not a wharf command", which reads like a typo.
 bool isDockerCommandNotBuilt(const std::string& cmd) {
   static const std::set<std::string> kDocker = {
-      "builder", "buildx", "build",  "checkpoint", "commit",   "compose", "config",
-      "context", "cp",     "diff",   "export",     "manifest", "node",    "plugin",
-      "push",    "search", "secret", "service",    "stack",    "swarm",   "top",
-      "trust",   "update", "init",   "scout",      "debug",    "sbom"};
+      "builder", "buildx",   "build", "checkpoint", "commit", "compose", "config", "context",
+      "cp",      "manifest", "node",  "plugin",     "push",   "search",  "secret", "service",
+      "stack",   "swarm",    "trust", "update",     "init",   "scout",   "debug",  "sbom"};
   return kDocker.count(cmd) > 0;
 }
 

@@ -90,7 +90,7 @@ int inspect(Context& ctx, std::vector<std::string> args, const std::string& path
     Result<OrderedJson> r = internalError("");
     bool found = false;
     if (want == InspectType::kAny || want == InspectType::kContainer) {
-      r = ctx.client().containerInspectOrdered(name);
+      r = ctx.client().containerInspectOrdered(name, size);
       found = r.ok();
       if (!found && r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
     }

@@ -5,6 +5,7 @@
 #include "cli/format.h"
 #include "cli/go_template.h"
 #include "cli/internal/command.h"
+#include "cli/internal/prune.h"
 
 namespace wharf::cli {
 
@@ -236,19 +237,16 @@ int cmdNetworkPrune(Context& ctx, std::vector<std::string> args) {
   app.add_option("--filter", filters, "Provide filter values (e.g. \"until=<timestamp>\")")
       ->allow_extra_args(false);
   if (auto rc = parseArgs(ctx, app, "wharf network prune", std::move(args))) return *rc;
-  auto f = filtersJson(ctx, filters);
-  if (!f) return 1;
+  auto f = pruneFilterFlags(ctx, filters, "wharf network prune");
+  if (!f) return 125;
   if (!force &&
       !confirmPrune(ctx,
                     "This will remove all custom networks not used by at least one container."))
     return 0;
-  auto r = ctx.client().networkPrune(*f);
+  auto r = runNetworkPrune(ctx, *f);
   if (!r.ok()) return ctx.fail(r.error());
-  const Json& deleted = r->contains("NetworksDeleted") ? (*r)["NetworksDeleted"] : Json();
-  if (deleted.is_array() && !deleted.empty()) {
-    ctx.io.out << "Deleted Networks:\n";
-    for (const auto& n : deleted) ctx.io.out << n.get<std::string>() << "\n";
-  }
+  // docker prints the list and an empty line (fmt.Fprintln of the output); no total.
+  if (!r->output.empty()) ctx.io.out << r->output << "\n";
   return 0;
 }
 

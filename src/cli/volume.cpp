@@ -5,6 +5,7 @@
 
 #include "cli/format.h"
 #include "cli/internal/command.h"
+#include "cli/internal/prune.h"
 
 namespace wharf::cli {
 
@@ -201,18 +202,12 @@ int cmdVolumePrune(Context& ctx, std::vector<std::string> args) {
                                          "least one container."
                                        : "This will remove anonymous local volumes not used "
                                          "by at least one container.")) {
-    ctx.io.out << "Total reclaimed space: 0B\n";
-    return 0;
+    return 0;  // docker 28 prints nothing more when the prompt is declined
   }
-  auto r = ctx.client().volumePrune(*filters);
+  auto r = runVolumePrune(ctx, false, *filters);  // "all" is in the filters already
   if (!r.ok()) return ctx.fail(r.error());
-  if (auto it = r->find("VolumesDeleted"); it != r->end() && it->is_array() && !it->empty()) {
-    ctx.io.out << "Deleted Volumes:\n";
-    for (const auto& n : *it) ctx.io.out << n.get<std::string>() << "\n";
-    ctx.io.out << "\n";
-  }
-  double space = r->value("SpaceReclaimed", 0.0);
-  ctx.io.out << "Total reclaimed space: " << humanSize(space) << "\n";
+  if (!r->output.empty()) ctx.io.out << r->output << "\n";
+  printReclaimed(ctx, r->spaceReclaimed);
   return 0;
 }
 

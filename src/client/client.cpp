@@ -272,8 +272,9 @@ Status Client::containerLogs(const std::string& id, const LogsOptions& opts,
   }
 }
 
-Result<OrderedJson> Client::containerInspectOrdered(const std::string& id) {
-  WHARF_ASSIGN_OR_RETURN(Reply r, call("GET", "/containers/" + pathId(id) + "/json"));
+Result<OrderedJson> Client::containerInspectOrdered(const std::string& id, bool size) {
+  WHARF_ASSIGN_OR_RETURN(
+      Reply r, call("GET", "/containers/" + pathId(id) + "/json" + (size ? "?size=1" : "")));
   try {
     return OrderedJson::parse(r.body);
   } catch (const OrderedJson::exception& e) {

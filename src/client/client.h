@@ -112,7 +112,20 @@ class Client {
   Result<Json> containerRemove(const std::string& id, bool force, bool volumes);
   Result<Json> containerInspect(const std::string& id);
   // Same, keeping the daemon's key order (for printing it as docker does).
-  Result<OrderedJson> containerInspectOrdered(const std::string& id);
+  // size: SizeRw and SizeRootFs too (`inspect --size`).
+  Result<OrderedJson> containerInspectOrdered(const std::string& id, bool size = false);
+  // client_prune.cpp. POST /containers/prune: {"ContainersDeleted", "SpaceReclaimed"}.
+  Result<Json> containerPrune(const std::map<std::string, std::vector<std::string>>& filters);
+  // POST /build/prune?all=: {"CachesDeleted", "SpaceReclaimed"}.
+  Result<Json> buildCachePrune(bool all,
+                               const std::map<std::string, std::vector<std::string>>& filters);
+  // GET /containers/{id}/changes: [{"Path", "Kind"}] or null.
+  Result<Json> containerChanges(const std::string& id);
+  // GET /containers/{id}/top?ps_args=: {"Titles", "Processes"}.
+  Result<Json> containerTop(const std::string& id, const std::string& psArgs);
+  // GET /containers/{id}/export: the tar's bytes, in order, to onData (which may fail to stop).
+  Status containerExport(const std::string& id,
+                         const std::function<Status(std::string_view)>& onData);
   Result<OrderedJson> imageInspectOrdered(const std::string& name);
 
   // Volumes (client_volumes.cpp). filters: docker's key -> values.

@@ -265,6 +265,28 @@ struct ContainerStatsReport {
   std::optional<shim::StatsSample> sample;
 };
 
+// `POST /containers/prune` (moby's daemon/prune.go): the removed containers' ids and the
+// bytes their writable layers held.
+struct ContainerPruneReport {
+  std::vector<std::string> deleted;
+  int64_t spaceReclaimed = 0;
+};
+
+// `GET /containers/{id}/changes` (moby's archive.Change): a path of the container's
+// filesystem that differs from its image.
+enum class ChangeKind { kModified = 0, kAdded = 1, kDeleted = 2 };
+struct FilesystemChange {
+  std::string path;  // absolute, inside the container: "/etc/passwd"
+  ChangeKind kind = ChangeKind::kModified;
+};
+
+// `GET /containers/{id}/top` (swagger: ContainerTopResponse): ps's header and the rows of the
+// container's processes.
+struct ContainerTop {
+  std::vector<std::string> titles;
+  std::vector<std::vector<std::string>> processes;
+};
+
 class ContainerBackend {
  public:
   virtual ~ContainerBackend() = default;
@@ -354,6 +376,32 @@ class ContainerBackend {
                                  std::vector<std::string>* warnings) {
     (void)u, (void)warnings;
     return notImplemented("updating " + idOrName + " is not supported yet");
+  }
+  // `docker container prune`: removes the containers that are not running (created, exited,
+  // dead) and match docker's prune filters (until, label, label!); publishes "destroy" for
+  // each and one "prune" event. InvalidArgument for another filter, Conflict while a prune runs.
+  virtual void pruneContainers(std::map<std::string, std::vector<std::string>> filters,
+                               std::function<void(Result<ContainerPruneReport>)> done) {
+    (void)filters;
+    done(notImplemented("container prune is not supported"));
+  }
+  // `docker diff`: the changes in the container's writable layer, walked off the loop.
+  virtual void containerChanges(const std::string& idOrName,
+                                std::function<void(Result<std::vector<FilesystemChange>>)> done) {
+    done(notImplemented("changes of " + idOrName + " are not supported"));
+  }
+  // `docker top`: the host's `ps` with psArgs (default "-ef"), keeping the rows of the
+  // container's processes. Conflict when it is not running (docker's message).
+  virtual void containerTop(const std::string& idOrName, const std::string& psArgs,
+                            std::function<void(Result<ContainerTop>)> done) {
+    (void)psArgs;
+    done(notImplemented("top of " + idOrName + " is not supported"));
+  }
+  // `docker export`: the read end of a pipe carrying the tar of the container's filesystem
+  // (running or not), EOF at its end.
+  virtual void exportContainer(const std::string& idOrName,
+                               std::function<void(Result<UniqueFd>)> done) {
+    done(notImplemented("export of " + idOrName + " is not supported"));
   }
   // `docker restart`: stop (when running, as stopContainer) then start; publishes "restart".
   virtual void restartContainer(const std::string& idOrName, std::optional<int> timeoutSeconds,

@@ -39,6 +39,7 @@ class MetadataDb;
 
 namespace wharf::engine {
 
+class ContainerFsService;
 class ContainerNetworking;
 
 struct ContainerManagerConfig {
@@ -85,6 +86,8 @@ class ContainerManager final : public ContainerBackend, public ContainerEndpoint
   // create, NetworkSettings in inspect and list, connect/disconnect. Without it a user
   // network does not exist and inspect shows no endpoints.
   void setNetworking(ContainerNetworking* networking) { networking_ = networking; }
+  // prune and diff (engine/container_fs.h); without it they answer NotImplemented.
+  void setFilesystem(ContainerFsService* fs) { fs_ = fs; }
 
   // Loads every container record and reconciles it with reality (container_restore.cpp).
   Status restore();
@@ -132,6 +135,16 @@ class ContainerManager final : public ContainerBackend, public ContainerEndpoint
   // container_stats.cpp: one sample through the shim's task API (its `stats` op).
   void containerStats(const std::string& idOrName,
                       std::function<void(Result<ContainerStatsReport>)> done) override;
+
+  // container_prune.cpp: forwarded to the ContainerFsService.
+  void pruneContainers(std::map<std::string, std::vector<std::string>> filters,
+                       std::function<void(Result<ContainerPruneReport>)> done) override;
+  void containerChanges(const std::string& idOrName,
+                        std::function<void(Result<std::vector<FilesystemChange>>)> done) override;
+  void containerTop(const std::string& idOrName, const std::string& psArgs,
+                    std::function<void(Result<ContainerTop>)> done) override;
+  void exportContainer(const std::string& idOrName,
+                       std::function<void(Result<UniqueFd>)> done) override;
 
   // ContainerEndpointUpdater (network connect/disconnect; container_manager.cpp)
   Status updateEndpoint(const std::string& container, const std::string& networkName,
@@ -210,6 +223,7 @@ class ContainerManager final : public ContainerBackend, public ContainerEndpoint
   ContainerManagerConfig cfg_;
   std::vector<ContainerResources*> resources_;
   ContainerNetworking* networking_ = nullptr;
+  ContainerFsService* fs_ = nullptr;
   std::map<std::string, ContainerPtr> containers_;  // by id
   struct ExecRecord {
     ExecInfo info;

@@ -46,7 +46,7 @@ class ImagePruneTest(DaemonTestCase):
         r = self.daemon.wharf("image", "prune", input="n\n")
         self.assertExit(r, 0)
         self.assertEqual(r.out, "WARNING! This will remove all dangling images.\n"
-                                "Are you sure you want to continue? [y/N] Total reclaimed space: 0B\n")
+                                "Are you sure you want to continue? [y/N] ")
         self.assertIn(dangling, self.ids())
 
         r = self.daemon.wharf("image", "prune", "-f")

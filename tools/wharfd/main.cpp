@@ -22,6 +22,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
+#include "engine/container_fs.h"
 #include "engine/container_manager.h"
 #include "engine/container_network.h"
 #include "engine/data_root.h"
@@ -276,6 +277,9 @@ int run(DaemonConfig cfg) {
   engine::SystemService system(containers, images, events, scfg);
   engine::DiskUsageService diskUsage(io, pool, containers, images, &volumes);
   system.setDiskUsage(&diskUsage);
+  engine::ContainerFsService containerFs(io, pool, containers, images, diskUsage, events,
+                                         dataRoot / "tmp");
+  containers.setFilesystem(&containerFs);
   // Network drivers: bridge (network/), the host's namespace and none (a private one with lo).
   system.addNetworkDriver("bridge");
   system.addNetworkDriver("host");

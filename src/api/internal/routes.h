@@ -2,7 +2,12 @@
 // Route registration, one function per resource (routes/*.cpp). Internal to src/api.
 
 #include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "api/router.h"
 #include "api/server.h"
@@ -55,6 +60,13 @@ void addDiskUsageRoutes(Router& router, RouteContextPtr ctx);
 // (routes/volumes.cpp, with UsageData when withUsage).
 Json imageSummaryJson(const engine::ImageSummary& s, const Request& req);
 Json volumeJson(const engine::VolumeDetail& d, bool withUsage);
+
+// routes/container_fs.cpp: container prune, changes, build prune; and the sizes of `size=1`
+// (id -> {SizeRw, SizeRootFs}), measured by the engine off the loop; empty when not wanted.
+void addContainerFsRoutes(Router& router, RouteContextPtr ctx);
+using ContainerSizes = std::map<std::string, std::pair<int64_t, int64_t>>;
+void withContainerSizes(const RouteContext& ctx, bool wanted,
+                        std::function<void(Result<ContainerSizes>)> done);
 
 // Registers every route: what the Server does, and what tests call with fake backends.
 void addAllRoutes(Router& router, RouteContextPtr ctx);

@@ -99,10 +99,23 @@ void listContainers(const RouteContext& ctx, const Request& req, ResponderPtr r)
   opts.filters = std::move(*filters);
   auto list = ctx.containers.listContainers(opts);
   if (!list.ok()) return replyError(*r, list.error());
-  int64_t now = std::time(nullptr);
-  Json out = Json::array();
-  for (const auto& c : *list) out.push_back(containerSummaryJson(c, now));
-  replyJson(*r, 200, out);
+  // size=1: SizeRw and SizeRootFs, measured off the loop (docker ps -s).
+  bool size = req.queryBool("size");
+  withContainerSizes(ctx, size, [r, size, rows = std::move(*list)](Result<ContainerSizes> sizes) {
+    if (!sizes.ok()) return replyError(*r, sizes.error());
+    int64_t now = std::time(nullptr);
+    Json out = Json::array();
+    for (const auto& c : rows) {
+      Json j = containerSummaryJson(c, now);
+      if (size) {
+        auto it = sizes->find(c.id);
+        j["SizeRw"] = it == sizes->end() ? 0 : it->second.first;
+        j["SizeRootFs"] = it == sizes->end() ? 0 : it->second.second;
+      }
+      out.push_back(std::move(j));
+    }
+    replyJson(*r, 200, out);
+  });
 }
 
 void waitContainer(const RouteContext& ctx, const Request& req, ResponderPtr r) {
@@ -267,7 +280,18 @@ void addContainerRoutes(Router& router, RouteContextPtr ctx) {
              [ctx](const Request& req, ResponderPtr r) {
                auto c = ctx->containers.inspectContainer(req.params.at("id"));
                if (!c.ok()) return replyError(*r, c.error());
-               replyJson(*r, 200, containerInspectJson(*c));
+               bool size = req.queryBool("size");
+               withContainerSizes(*ctx, size,
+                                  [r, size, info = std::move(*c)](Result<ContainerSizes> sizes) {
+                                    if (!sizes.ok()) return replyError(*r, sizes.error());
+                                    Json j = containerInspectJson(info);
+                                    if (size) {
+                                      auto it = sizes->find(info.id);
+                                      j["SizeRw"] = it == sizes->end() ? 0 : it->second.first;
+                                      j["SizeRootFs"] = it == sizes->end() ? 0 : it->second.second;
+                                    }
+                                    replyJson(*r, 200, j);
+                                  });
              });
   router.add("POST", "/containers/{id}/start", "ContainerStart",
              [ctx](const Request& req, ResponderPtr r) {

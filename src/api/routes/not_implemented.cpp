@@ -17,16 +17,11 @@ struct Missing {
 };
 
 constexpr Missing kMissing[] = {
-    {"GET", "/containers/{id}/top", "container top"},
-    {"GET", "/containers/{id}/changes", "container diff"},
-    {"GET", "/containers/{id}/export", "container export"},
     {"GET", "/containers/{id}/attach/ws", "attach over websocket"},
     {"GET", "/containers/{id}/archive", "copying files from containers (cp)"},
     {"HEAD", "/containers/{id}/archive", "copying files from containers (cp)"},
     {"PUT", "/containers/{id}/archive", "copying files to containers (cp)"},
-    {"POST", "/containers/prune", "container prune"},
     {"POST", "/build", "image build"},
-    {"POST", "/build/prune", "build cache prune"},
     {"POST", "/build/cancel", "image build"},
     {"GET", "/images/search", "image search"},
     {"POST", "/commit", "commit"},

@@ -83,10 +83,15 @@ int cmdContainerInspect(Context& ctx, std::vector<std::string> args);
 int cmdImages(Context& ctx, std::vector<std::string> args);
 int cmdImageInspect(Context& ctx, std::vector<std::string> args);
 int cmdImageBootstrap(Context& ctx, std::vector<std::string> args);
-int cmdHistory(Context& ctx, std::vector<std::string> args);     // image_history.cpp
-int cmdImagePrune(Context& ctx, std::vector<std::string> args);  // image_prune.cpp
-int cmdLogin(Context& ctx, std::vector<std::string> args);       // login.cpp
-int cmdLogout(Context& ctx, std::vector<std::string> args);      // login.cpp
+int cmdHistory(Context& ctx, std::vector<std::string> args);         // image_history.cpp
+int cmdImagePrune(Context& ctx, std::vector<std::string> args);      // image_prune.cpp
+int cmdContainerPrune(Context& ctx, std::vector<std::string> args);  // image_prune.cpp
+int cmdSystemPrune(Context& ctx, std::vector<std::string> args);     // system_prune.cpp
+int cmdDiff(Context& ctx, std::vector<std::string> args);            // container_diff.cpp
+int cmdTop(Context& ctx, std::vector<std::string> args);             // container_diff.cpp
+int cmdExport(Context& ctx, std::vector<std::string> args);          // container_export.cpp
+int cmdLogin(Context& ctx, std::vector<std::string> args);           // login.cpp
+int cmdLogout(Context& ctx, std::vector<std::string> args);          // login.cpp
 // image_transfer.cpp
 int cmdTag(Context& ctx, std::vector<std::string> args);
 int cmdRmi(Context& ctx, std::vector<std::string> args);

@@ -456,7 +456,7 @@ TEST_F(ServerTest, EndpointsNotBuiltYetAre501NamingTheFeature) {
   for (auto [method, path, feature] :
        {std::tuple{"PUT", "/v1.51/volumes/x", "cluster volumes"},
         std::tuple{"GET", "/v1.51/volumes", "volumes"}, std::tuple{"POST", "/build", "image build"},
-        std::tuple{"GET", "/containers/abc/top", "container top"},
+        std::tuple{"GET", "/containers/abc/archive", "copying files from containers (cp)"},
         std::tuple{"GET", "/system/df", "system df"}}) {
     RawClient c(sock_);
     c.request(method, path);
