@@ -2,12 +2,15 @@
 //
 // Order of events, each visible only once verified: manifest (index → the platform's
 // manifest), config (digest checked), each layer streamed into the content store with its
-// digest checked on commit (BlobWriter), then unpacked (the snapshotter checks the diff id
-// against the chain id), and only then the image row and its references.
+// digest checked on commit (BlobWriter), and unpacked (the snapshotter checks the diff id
+// against the chain id) as soon as it and the layers below it are committed, while later
+// layers still download; only then the image row and its references.
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -15,6 +18,7 @@
 #include "common/json.h"
 #include "image/image_service.h"
 #include "image/internal/image_util.h"
+#include "image/internal/unpack_order.h"
 #include "image/reference.h"
 #include "oci/platform.h"
 
@@ -150,28 +154,43 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
   plan.lease->addBlob(chosen.digest);
   for (const auto& l : manifest->layers) plan.lease->addBlob(l.digest);
   for (const auto& c : plan.chainIds) plan.lease->addSnapshot(c);
+  // What the store has now is what this pull will not download (the lease keeps it there).
+  std::set<std::string> present;
   for (const auto& l : manifest->layers) {
     if (content_.has(l.digest)) {
+      present.insert(l.digest);
       progress({shortDigest(l.digest), "Already exists"});
       continue;
     }
     progress({shortDigest(l.digest), "Pulling fs layer"});
   }
   // Downloads: opts.registry.maxConcurrentDownloads at once (wharfd's and dockerd's
-  // --max-concurrent-downloads, default 3), each worker
-  // with its own registry client (connection and token); a layer listed twice is fetched once.
-  // The first failure stops the others (their sinks give up) and is the pull's error.
+  // --max-concurrent-downloads, default 3), each worker with its own registry client
+  // (connection and token); a layer listed twice is fetched once. Meanwhile this thread (a
+  // worker of the caller's pool, never the daemon's loop) unpacks each layer as soon as it
+  // and every layer below it are in the store (internal::LayerUnpackOrder), in order. The
+  // first failure, of a download or an unpack, stops the rest (the download sinks give up at
+  // their next chunk, no further layer is unpacked) and is the pull's error.
   std::vector<const oci::Descriptor*> missing;
   std::set<std::string> queued;
   for (const auto& l : manifest->layers) {
     plan.layerDigests.push_back(l.digest);
     plan.size += l.size;
-    if (!content_.has(l.digest) && queued.insert(l.digest).second) missing.push_back(&l);
+    if (!present.count(l.digest) && queued.insert(l.digest).second) missing.push_back(&l);
   }
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
-  std::mutex mu;  // plan.addedBlobs, firstError, and the progress callback (one call at a time)
+  // Guards order, workersLeft, plan.addedBlobs, firstError, and the progress callback (one
+  // call at a time).
+  std::mutex mu;
+  std::condition_variable changed;  // a blob was committed, a worker ended, or a failure
+  internal::LayerUnpackOrder order(plan.layerDigests, present);
+  size_t workersLeft = 0;
   Status firstError = okStatus();
+  auto failLocked = [&](Status st) {
+    if (!failed.exchange(true)) firstError = std::move(st);
+    changed.notify_all();
+  };
   auto report = [&](const PullProgress& p) {
     std::lock_guard lock(mu);
     progress(p);
@@ -205,52 +224,78 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
     auto committed = w->commit(l.digest);  // refuses content that is not `l.digest`
     if (!committed.ok()) return std::move(committed).error().context(what + ": layer " + l.digest);
     {
+      // "Download complete" before the unpacker can see the blob: its "Extracting" follows.
       std::lock_guard lock(mu);
       plan.addedBlobs.push_back(l.digest);
+      progress({id, "Download complete"});
+      order.markAvailable(l.digest);
     }
-    report({id, "Download complete"});
+    changed.notify_all();
     return okStatus();
   };
   auto worker = [&](RegistryClient& client) {
     while (!failed) {
       size_t i = next++;
-      if (i >= missing.size()) return;
+      if (i >= missing.size()) break;
       Status st = download(client, *missing[i]);
       if (st.ok()) continue;
       std::lock_guard lock(mu);
-      if (!failed.exchange(true)) firstError = std::move(st);
+      failLocked(std::move(st));
     }
+    std::lock_guard lock(mu);
+    --workersLeft;
+    changed.notify_all();
   };
+  std::vector<std::thread> downloaders;
   {
-    std::vector<std::thread> helpers;
     size_t n = std::min<size_t>(
         static_cast<size_t>(std::max(1, opts.registry.maxConcurrentDownloads)), missing.size());
-    // The helpers ask the endpoint the manifest came from (a mirror, or the registry).
+    workersLeft = n;
+    // The others ask the endpoint the manifest came from (a mirror, or the registry); the
+    // first uses the client that is already connected (only that thread uses it from now on).
     RegistryOptions pinned = opts.registry;
     pinned.endpoint = reg.baseUrl();
-    for (size_t k = 1; k < n; ++k)
-      helpers.emplace_back([&] {
+    for (size_t k = 0; k < n; ++k)
+      downloaders.emplace_back([&, k, pinned] {
+        if (k == 0) return worker(reg);
         RegistryClient own(ref.domain, ref.path, opts.credentials, pinned);
         worker(own);
       });
-    worker(reg);  // this thread too, with the client that is already connected
-    for (auto& t : helpers) t.join();
   }
-  if (!firstError.ok()) return firstError;
-  for (size_t i = 0; i < manifest->layers.size(); ++i) {
-    const std::string id = shortDigest(manifest->layers[i].digest);
-    if (snapshots_.hasSnapshot(plan.chainIds[i])) {
-      progress({id, "Pull complete"});
+  // Unpacks, in layer order, while the downloads run.
+  for (;;) {
+    std::optional<size_t> i;
+    {
+      std::unique_lock lock(mu);
+      for (;;) {
+        if (failed) break;
+        i = order.takeNext();
+        if (i || order.finished() || workersLeft == 0) break;
+        changed.wait(lock);
+      }
+    }
+    if (!i) break;
+    const std::string id = shortDigest(manifest->layers[*i].digest);
+    if (snapshots_.hasSnapshot(plan.chainIds[*i])) {
+      report({id, "Pull complete"});
       continue;
     }
-    progress({id, "Extracting"});
-    plan.addedChains.push_back(plan.chainIds[i]);
-    auto r = snapshots_.unpackLayer(plan.chainIds[i], i ? plan.chainIds[i - 1] : "",
-                                    content_.blobPath(manifest->layers[i].digest));
-    if (!r.ok())
-      return std::move(r).error().context(what + ": layer " + manifest->layers[i].digest);
-    progress({id, "Pull complete"});
+    report({id, "Extracting"});
+    plan.addedChains.push_back(plan.chainIds[*i]);
+    auto r = snapshots_.unpackLayer(plan.chainIds[*i], *i ? plan.chainIds[*i - 1] : "",
+                                    content_.blobPath(manifest->layers[*i].digest));
+    if (!r.ok()) {
+      std::lock_guard lock(mu);
+      failLocked(std::move(r).error().context(what + ": layer " + manifest->layers[*i].digest));
+      break;
+    }
+    report({id, "Pull complete"});
   }
+  for (auto& t : downloaders) t.join();
+  if (!firstError.ok()) return firstError;
+  if (!order.finished())  // every download succeeded, so every blob is there: a broken invariant
+    return internalError(what + ": " + std::to_string(order.taken()) + " of " +
+                         std::to_string(manifest->layers.size()) + " layers unpacked");
   // The config and manifest last: their presence never suggests a complete image.
   for (const auto& [bytes, digest] : {std::pair{std::cref(cfgJson), manifest->config.digest},
                                       std::pair{std::cref(chosen.bytes), chosen.digest}}) {

@@ -8,6 +8,11 @@ misbehave:
 - `cut(pattern)`: the next GET whose path contains `pattern` answers 200/206 with the full
   Content-Length but sends only half of the body, then closes the connection;
 - `ignore_range`: Range headers are dropped before forwarding (the registry answers 200);
+- `hold(pattern, until)`: the next GET whose path contains `pattern` is not forwarded until
+  `until()` is true (polled; given up after `limit` seconds, so a broken daemon fails the test
+  instead of hanging it); `released` lists, per hold, "condition" or "gave up";
+- `corrupt(pattern)`: the next GET whose path contains `pattern` gets the body with its last
+  byte changed (same length: the client sees a digest mismatch, nothing a retry would fix);
 - `refuse_mount`: a blob mount (`POST .../blobs/uploads/?mount=...`) is forwarded without its
   query, so the registry opens a plain upload (202) instead of mounting.
 
@@ -18,6 +23,7 @@ import http.client
 import http.server
 import socket
 import threading
+import time
 import urllib.parse
 
 
@@ -28,6 +34,9 @@ class FaultProxy:
         self.requests = []
         self.failures = []  # (pattern, status, headers)
         self.cuts = []      # patterns
+        self.holds = []     # (pattern, until, limit)
+        self.released = []  # per hold: "condition" or "gave up"
+        self.corruptions = []  # patterns
         self.ignore_range = False
         self.refuse_mount = False
         proxy = self
@@ -72,6 +81,14 @@ class FaultProxy:
                         self.wfile.write(payload)
                     self._record(status)
                     return
+                hold = self.command == "GET" and self._take(proxy.holds, lambda h: h[0] in self.path)
+                if hold:
+                    _, until, limit = hold
+                    deadline = time.monotonic() + limit
+                    while not until() and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                    with proxy.lock:
+                        proxy.released.append("condition" if until() else "gave up")
                 path = self.path
                 if proxy.refuse_mount and self.command == "POST" and "mount=" in path:
                     path = urllib.parse.urlsplit(path).path
@@ -87,6 +104,9 @@ class FaultProxy:
                     conn.request(self.command, path, body=body or None, headers=headers)
                     resp = conn.getresponse()
                     data = resp.read() if self.command != "HEAD" else b""
+                    if (self.command == "GET" and resp.status in (200, 206) and data
+                            and self._take(proxy.corruptions, lambda p: p in self.path)):
+                        data = data[:-1] + bytes([data[-1] ^ 0xFF])
                     cut = (self.command == "GET" and resp.status in (200, 206) and len(data) > 1
                            and self._take(proxy.cuts, lambda p: p in self.path))
                     self.send_response(resp.status)
@@ -142,8 +162,19 @@ class FaultProxy:
         with self.lock:
             self.cuts.append(pattern)
 
+    def hold(self, pattern, until, limit=120):
+        with self.lock:
+            self.holds.append((pattern, until, limit))
+
+    def corrupt(self, pattern):
+        with self.lock:
+            self.corruptions.append(pattern)
+
     def reset(self):
         with self.lock:
+            self.holds.clear()
+            self.released.clear()
+            self.corruptions.clear()
             self.requests.clear()
             self.failures.clear()
             self.cuts.clear()
