@@ -6,6 +6,9 @@ find_package(nlohmann_json 3 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(fmt REQUIRED)
 pkg_check_modules(OPENSSL REQUIRED IMPORTED_TARGET libcrypto)
+# libcrypto's archive too (libssl-dev ships it): a binary with the target property
+# WHARF_STATIC_CRYPTO links it instead of the shared library (tools/CMakeLists.txt says which).
+find_library(WHARF_LIBCRYPTO_STATIC NAMES libcrypto.a)
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(LIBSECCOMP REQUIRED IMPORTED_TARGET libseccomp)
