@@ -223,6 +223,9 @@ class Client {
                        const std::function<bool(const Json&)>& onObject);
   // POSTs a body (`body`, or what `bodyFd` gives when it is not -1) and reads a JSON
   // message stream back (load, import, push).
+  // A GET whose body goes to onData as it arrives (image save, container export).
+  Status streamedGet(const std::string& path,
+                     const std::function<Status(std::string_view)>& onData);
   Status streamedPost(const std::string& path, const std::string& body,
                       const std::string& contentType,
                       const std::function<void(const Json&)>& onMessage,

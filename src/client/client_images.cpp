@@ -131,6 +131,11 @@ Status Client::imageSave(const std::vector<std::string>& names,
   std::string path = "/images/get?";
   for (size_t i = 0; i < names.size(); ++i)
     path += (i ? "&names=" : "names=") + urlEncode(names[i]);
+  return streamedGet(path, onData);
+}
+
+Status Client::streamedGet(const std::string& path,
+                           const std::function<Status(std::string_view)>& onData) {
   WHARF_TRY(negotiate());
   lastStatus_ = 0;
   WHARF_ASSIGN_OR_RETURN(HttpConnection conn, openAndSend("GET", versioned(path), ""));

@@ -44,23 +44,7 @@ Result<Json> Client::containerTop(const std::string& id, const std::string& psAr
 
 Status Client::containerExport(const std::string& id,
                                const std::function<Status(std::string_view)>& onData) {
-  WHARF_TRY(negotiate());
-  lastStatus_ = 0;
-  WHARF_ASSIGN_OR_RETURN(
-      HttpConnection conn,
-      openAndSend("GET", versioned("/containers/" + urlEncode(id) + "/export"), ""));
-  WHARF_ASSIGN_OR_RETURN(HttpResponseHead head, conn.readHead());
-  lastStatus_ = head.status;
-  if (head.status >= 400) {
-    WHARF_ASSIGN_OR_RETURN(std::string reply, conn.readAll());
-    return errorFromReply(head, reply);
-  }
-  char buf[64 * 1024];
-  for (;;) {
-    WHARF_ASSIGN_OR_RETURN(size_t n, conn.readSome(buf, sizeof(buf)));
-    if (n == 0) return okStatus();
-    WHARF_TRY(onData(std::string_view(buf, n)));
-  }
+  return streamedGet("/containers/" + urlEncode(id) + "/export", onData);
 }
 
 }  // namespace wharf::client
