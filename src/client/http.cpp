@@ -145,16 +145,15 @@ Result<bool> HttpConnection::fill() {
   if (pos_ < buf_.size()) return true;
   buf_.clear();
   pos_ = 0;
-  buf_.resize(kReadChunk);
+  // Read into the stack, not into a resized string: resize() zero-fills all 64 KiB first,
+  // faulting in 16 fresh pages for a reply of a few hundred bytes (a CLI's start-up time).
+  char chunk[kReadChunk];
   ssize_t n;
   do {
-    n = ::read(fd_.get(), buf_.data(), buf_.size());
+    n = ::read(fd_.get(), chunk, sizeof chunk);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    buf_.clear();
-    return sysError("read from the daemon");
-  }
-  buf_.resize(static_cast<size_t>(n));
+  if (n < 0) return sysError("read from the daemon");
+  buf_.assign(chunk, static_cast<size_t>(n));
   return n > 0;
 }
 

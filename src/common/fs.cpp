@@ -14,13 +14,17 @@ namespace wharf::fs {
 Result<std::string> readFile(const stdfs::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return sysError("open " + path.string());
+  return readFd(fd.get(), path.string());
+}
+
+Result<std::string> readFd(int fd, std::string_view what) {
   std::string out;
   char buf[16384];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return sysError("read " + path.string());
+      return sysError("read " + std::string(what));
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));

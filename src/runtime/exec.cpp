@@ -13,6 +13,7 @@
 #include "common/fs.h"
 #include "common/scope_guard.h"
 #include "runtime/internal/child_fds.h"
+#include "runtime/internal/exec_context.h"
 #include "runtime/internal/helpers.h"
 #include "runtime/internal/home_env.h"
 #include "runtime/internal/process.h"
@@ -112,15 +113,44 @@ Result<oci::Spec> Runtime::config(const std::string& id) {
   return ps.config();
 }
 
+Result<const ExecContext*> Runtime::execContext(const std::string& id) {
+  const std::filesystem::path path = root_ / id / "state.json";
+  struct stat now {};
+  if (execCache_ && execCache_->id == id && ::stat(path.c_str(), &now) == 0 &&
+      execCache_->sameFile(now))
+    return execCache_.get();
+  execCache_.reset();
+  auto ctx = std::make_unique<ExecContext>();
+  ctx->id = id;
+  ctx->file.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ctx->file) {
+    if (errno == ENOENT) return notFound("container \"" + id + "\" does not exist");
+    return sysError("open " + path.string());
+  }
+  if (::fstat(ctx->file.get(), &ctx->identity) < 0) return sysError("stat " + path.string());
+  WHARF_ASSIGN_OR_RETURN(std::string text, fs::readFd(ctx->file.get(), path.string()));
+  WHARF_ASSIGN_OR_RETURN(ctx->persisted, parseStateFile(text, id));
+  WHARF_ASSIGN_OR_RETURN(ctx->spec, ctx->persisted.config());
+  // configText is only needed to parse the spec; the cache need not keep it twice.
+  ctx->persisted.configText.clear();
+  WHARF_ASSIGN_OR_RETURN(std::optional<PreparedSeccomp> filter, prepareFilter(ctx->spec));
+  if (filter) ctx->filter.emplace(std::move(*filter));
+  execCache_ = std::move(ctx);
+  return execCache_.get();
+}
+
 Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
-  // One read of the state file for both the status and the config (it holds the whole
-  // config: reading it twice was a measurable part of an exec's time in the shim).
+  // The state file holds the whole config: parsing it (and preparing its seccomp program)
+  // was half of an exec's time in the shim, so a caller that execs again into the same
+  // container reuses the result while the file is unchanged (exec_context.h). The status is
+  // computed afresh every time.
   WHARF_TRY(validateId(id));
-  WHARF_ASSIGN_OR_RETURN(PersistedState ps, readStateFile(root_ / id, id));
+  WHARF_ASSIGN_OR_RETURN(const ExecContext* ctx, execContext(id));
+  const PersistedState& ps = ctx->persisted;
+  const oci::Spec& spec = ctx->spec;
   State st = stateOf(ps);
   if (st.status != "running" && st.status != "created")
     return conflict("cannot exec in container \"" + id + "\": it is " + st.status);
-  WHARF_ASSIGN_OR_RETURN(oci::Spec spec, ps.config());
 
   ExecChild c;
   c.process = &opts.process;
@@ -128,8 +158,8 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
   c.stdio = opts.stdio;
   c.preserveFds = opts.preserveFds;
   for (const auto& d : ps.cgroupDirs) c.cgroupProcs.push_back(d + "/cgroup.procs");
-  WHARF_ASSIGN_OR_RETURN(std::optional<PreparedSeccomp> filter, prepareFilter(spec));
-  if (filter) c.seccomp = &*filter;
+  // The child loads its own copy (fork): the cached program is never changed.
+  if (ctx->filter) c.seccomp = const_cast<PreparedSeccomp*>(&*ctx->filter);
 
   // The init's namespaces, wherever they came from: /proc/<pid>/ns/<type>.
   std::vector<UniqueFd> fds;

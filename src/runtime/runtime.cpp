@@ -27,6 +27,7 @@
 #include "runtime/cgroup/oom_watch.h"
 #include "runtime/internal/child_fds.h"
 #include "runtime/internal/container_init.h"
+#include "runtime/internal/exec_context.h"
 #include "runtime/internal/helpers.h"
 #include "runtime/internal/hooks.h"
 #include "runtime/internal/process.h"

@@ -62,6 +62,7 @@ class CgroupManager;
 class OomWatch;  // runtime/cgroup/oom_watch.h
 struct CgroupLayout;
 struct PersistedState;
+struct ExecContext;  // runtime/internal/exec_context.h
 
 class Runtime {
  public:
@@ -106,11 +107,15 @@ class Runtime {
   std::string seccompCacheDir() const { return (root_ / ".seccomp-cache").string(); }
   // The spec's filter, prepared before a fork (none without linux.seccomp).
   Result<std::optional<PreparedSeccomp>> prepareFilter(const oci::Spec& spec) const;
+  // The parsed state file, spec and filter of `id` for exec: the cached one while the file
+  // is unchanged (internal/exec_context.h), else read now.
+  Result<const ExecContext*> execContext(const std::string& id);
   State stateOf(const PersistedState& ps);
   void runLateHooks(const PersistedState& ps, const char* kind);
 
   std::filesystem::path root_;
-  std::unique_ptr<CgroupLayout> layout_;  // detected on first use, once
+  std::unique_ptr<CgroupLayout> layout_;    // detected on first use, once
+  std::unique_ptr<ExecContext> execCache_;  // the last container exec'd into
 };
 
 }  // namespace wharf::runtime

@@ -40,7 +40,11 @@ Result<PersistedState> readStateFile(const std::filesystem::path& dir, const std
       return notFound("container \"" + id + "\" does not exist");
     return std::move(text).error();
   }
-  WHARF_ASSIGN_OR_RETURN(Json j, parseJson(*text, "state.json"));
+  return parseStateFile(*text, id);
+}
+
+Result<PersistedState> parseStateFile(std::string_view text, const std::string& id) {
+  WHARF_ASSIGN_OR_RETURN(Json j, parseJson(text, "state.json"));
   PersistedState p;
   try {
     State& s = p.state;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "oci/runtime_spec.h"
@@ -28,6 +29,8 @@ struct PersistedState {
 
 Status writeStateFile(const std::filesystem::path& dir, const PersistedState& st);
 Result<PersistedState> readStateFile(const std::filesystem::path& dir, const std::string& id);
+// The file's text, already read.
+Result<PersistedState> parseStateFile(std::string_view text, const std::string& id);
 
 // Field 22 of /proc/<pid>/stat, and whether the process is alive (exists, not a zombie).
 struct ProcInfo {

@@ -20,12 +20,37 @@ std::string pingReply(const std::string& version) {
          "Content-Length: 2\r\n\r\nOK";
 }
 
-TEST(ClientTest, NegotiatesTheServersVersion) {
+// A reply that names the server's API version (or none: "").
+std::string versionedReply(int status, const std::string& version, const std::string& body) {
+  std::string h = version.empty() ? "" : "Api-Version: " + version + "\r\n";
+  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" + h +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// What dockerd and wharfd do with a request at a version newer than theirs.
+std::string tooNew(const std::string& version) {
+  return versionedReply(400, version,
+                        R"({"message":"client version 1.51 is too new. Maximum supported API )"
+                        R"(version is )" +
+                            version + R"("})");
+}
+
+TEST(ClientTest, SkipsThePingWhenTheServerIsCurrent) {
+  FakeServer server([](const FakeRequest&, int fd) { sendAll(fd, httpReply(200, "{}")); });
+  Client c(server.uri());
+  ASSERT_TRUE(c.containerInspect("x").ok());
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].target, "/v1.51/containers/x/json");
+  EXPECT_EQ(c.apiVersion(), "1.51");
+}
+
+TEST(ClientTest, RetriesAtAnOlderServersVersion) {
   FakeServer server([](const FakeRequest& r, int fd) {
-    if (r.target == "/_ping")
-      sendAll(fd, pingReply("1.45"));
+    if (r.target.starts_with("/v1.51/"))
+      sendAll(fd, tooNew("1.45"));
     else
-      sendAll(fd, httpReply(200, R"({"Version":"0.1.0","ApiVersion":"1.45"})"));
+      sendAll(fd, versionedReply(200, "1.45", R"({"Version":"0.1.0","ApiVersion":"1.45"})"));
   });
   Client c(server.uri());
   auto v = c.version();
@@ -34,32 +59,57 @@ TEST(ClientTest, NegotiatesTheServersVersion) {
   EXPECT_EQ(c.apiVersion(), "1.45");
   auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 2u);
-  EXPECT_EQ(reqs[0].target, "/_ping");
+  EXPECT_EQ(reqs[0].target, "/v1.51/version");
   EXPECT_EQ(reqs[1].target, "/v1.45/version");
   // Negotiation happens once.
   ASSERT_TRUE(c.info().ok());
-  EXPECT_EQ(server.requests().size(), 3u);
+  ASSERT_EQ(server.requests().size(), 3u);
+  EXPECT_EQ(server.requests().back().target, "/v1.45/info");
+}
+
+TEST(ClientTest, NegotiatesWithAPingBeforeAStream) {
+  FakeServer server([](const FakeRequest& r, int fd) {
+    if (r.target == "/_ping")
+      sendAll(fd, pingReply("1.45"));
+    else
+      sendAll(fd, versionedReply(200, "1.45", "[]"));
+  });
+  Client c(server.uri());
+  ASSERT_TRUE(c.containerLogs("x", {}, [](std::string_view) { return okStatus(); }).ok());
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].target, "/_ping");
+  EXPECT_TRUE(reqs[1].target.starts_with("/v1.45/containers/x/logs")) << reqs[1].target;
+}
+
+TEST(ClientTest, DoesNotRepeatARefusalOfACurrentServer) {
+  FakeServer server([](const FakeRequest&, int fd) {
+    sendAll(fd, httpReply(400, R"({"message":"invalid reference format"})"));
+  });
+  Client c(server.uri());
+  auto r = c.containerCreate("x", Json{{"Image", "UPPER"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "invalid reference format");
+  EXPECT_EQ(server.requests().size(), 1u);
 }
 
 TEST(ClientTest, CapsTheVersionAtItsOwnMaximum) {
-  FakeServer server([](const FakeRequest& r, int fd) {
-    if (r.target == "/_ping")
-      sendAll(fd, pingReply("1.60"));
-    else
-      sendAll(fd, httpReply(200, "{}"));
-  });
+  FakeServer server(
+      [](const FakeRequest&, int fd) { sendAll(fd, versionedReply(200, "1.60", "{}")); });
   Client c(server.uri());
   ASSERT_TRUE(c.info().ok());
+  ASSERT_TRUE(c.info().ok());
   EXPECT_EQ(c.apiVersion(), kMaxApiVersion);
+  EXPECT_EQ(server.requests().size(), 2u);
   EXPECT_EQ(server.requests().back().target, "/v1.51/info");
 }
 
 TEST(ClientTest, AssumesOldestVersionWithoutHeader) {
   FakeServer server([](const FakeRequest& r, int fd) {
-    if (r.target == "/_ping")
-      sendAll(fd, pingReply(""));
+    if (r.target.starts_with("/v1.24/"))
+      sendAll(fd, versionedReply(200, "", "[]"));
     else
-      sendAll(fd, httpReply(200, "[]"));
+      sendAll(fd, versionedReply(400, "", R"({"message":"client is newer than server"})"));
   });
   Client c(server.uri());
   ASSERT_TRUE(c.imageList(false).ok());

@@ -42,7 +42,7 @@ inline bool sendAll(int fd, const std::string& data) {
 inline std::string httpReply(int status, const std::string& body,
                              const std::string& extraHeaders = "") {
   return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" +
-         "Api-Version: 1.45\r\n" + extraHeaders + "Content-Length: " + std::to_string(body.size()) +
+         "Api-Version: 1.51\r\n" + extraHeaders + "Content-Length: " + std::to_string(body.size()) +
          "\r\n\r\n" + body;
 }
 

@@ -1,4 +1,6 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -6,6 +8,7 @@
 #include "common/json.h"
 #include "common/time.h"
 #include "oci/defaults.h"
+#include "runtime/internal/exec_context.h"
 #include "runtime/internal/state_file.h"
 #include "runtime/runtime.h"
 
@@ -52,6 +55,32 @@ TEST(State, FileRoundTrip) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().category(), ErrorCategory::kNotFound);
   EXPECT_EQ(missing.error().message(), "container \"nope\" does not exist");
+  std::filesystem::remove_all(dir);
+}
+
+// The exec cache (exec_context.h) reuses a parse only while the path names the very file it
+// was read from: a rewrite with the same content and size, even in the same clock tick, is a
+// new inode (written beside and renamed over), and the cache's open fd keeps the old inode
+// from being reused for it.
+TEST(State, ExecContextSeesEveryRewrite) {
+  char tmpl[] = "/tmp/wharf-statetest-XXXXXX";
+  std::filesystem::path dir = ::mkdtemp(tmpl);
+  const std::string file = (dir / "state.json").string();
+  PersistedState p;
+  p.state = {"1.2.0", "c1", "created", 7, "/b", "/b/rootfs", "t", "", {}};
+  ASSERT_TRUE(writeStateFile(dir, p).ok());
+  ExecContext ctx;
+  ctx.file.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(ctx.file);
+  ASSERT_EQ(::fstat(ctx.file.get(), &ctx.identity), 0);
+  struct stat now {};
+  ASSERT_EQ(::stat(file.c_str(), &now), 0);
+  EXPECT_TRUE(ctx.sameFile(now));
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(writeStateFile(dir, p).ok());
+    ASSERT_EQ(::stat(file.c_str(), &now), 0);
+    EXPECT_FALSE(ctx.sameFile(now)) << "rewrite " << i;
+  }
   std::filesystem::remove_all(dir);
 }
 
