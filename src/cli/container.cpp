@@ -28,6 +28,49 @@ std::string dockerIndent(const OrderedJson& v) {
   return out;
 }
 
+int printInspected(
+    Context& ctx, const std::vector<std::string>& names, const std::string& format,
+    const std::function<Result<OrderedJson>(const std::string&)>& fetch,
+    const std::function<std::string(const std::string&, const Error&)>& notFoundText) {
+  std::optional<GoTemplate> tmpl;
+  if (!format.empty()) {
+    auto t = GoTemplate::parse(format == "json" ? "{{json .}}" : format);
+    if (!t.ok()) {
+      ctx.io.err << t.error().message() << "\n";
+      return 1;
+    }
+    tmpl = std::move(t).value();
+  }
+  OrderedJson all = OrderedJson::array();
+  int rc = 0;
+  std::string text;
+  for (const std::string& name : names) {
+    Result<OrderedJson> r = fetch(name);
+    if (!r.ok()) {
+      if (r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
+      ctx.io.err << (notFoundText ? notFoundText(name, r.error()) : ctx.describe(r.error()))
+                 << "\n";
+      rc = 1;
+      continue;
+    }
+    if (tmpl) {
+      auto line = tmpl->execute(Json::parse(r->dump()));
+      if (!line.ok()) {
+        ctx.io.err << line.error().message() << "\n";
+        return 1;
+      }
+      text += *line + "\n";
+    } else {
+      all.push_back(std::move(*r));
+    }
+  }
+  if (tmpl)
+    ctx.io.out << text;
+  else
+    ctx.io.out << dockerIndent(all) << "\n";
+  return rc;
+}
+
 namespace {
 
 // Runs fn on each id; like docker, prints the name on success, the error on stderr otherwise,
@@ -74,60 +117,24 @@ int inspect(Context& ctx, std::vector<std::string> args, const std::string& path
     ctx.io.err << "\"" << type << "\" is not a valid value for --type\n";
     return 1;
   }
-  std::optional<GoTemplate> tmpl;
-  if (!format.empty()) {
-    auto t = GoTemplate::parse(format == "json" ? "{{json .}}" : format);
-    if (!t.ok()) {
-      ctx.io.err << t.error().message() << "\n";
-      return 1;
-    }
-    tmpl = std::move(t).value();
-  }
-  OrderedJson all = OrderedJson::array();
-  int rc = 0;
-  std::string text;
-  for (const std::string& name : names) {
-    Result<OrderedJson> r = internalError("");
-    bool found = false;
-    if (want == InspectType::kAny || want == InspectType::kContainer) {
+  auto fetch = [&](const std::string& name) -> Result<OrderedJson> {
+    Result<OrderedJson> r = notFound("No such object: " + name);
+    auto wanted = [&](InspectType t) { return want == InspectType::kAny || want == t; };
+    if (wanted(InspectType::kContainer)) {
       r = ctx.client().containerInspectOrdered(name, size);
-      found = r.ok();
-      if (!found && r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
+      if (r.ok() || r.error().category() != ErrorCategory::kNotFound) return r;
     }
-    if (!found && (want == InspectType::kAny || want == InspectType::kImage)) {
+    if (wanted(InspectType::kImage)) {
       r = ctx.client().imageInspectOrdered(name);
-      found = r.ok();
-      if (!found && r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
+      if (r.ok() || r.error().category() != ErrorCategory::kNotFound) return r;
     }
-    if (!found && (want == InspectType::kAny || want == InspectType::kVolume)) {
-      r = ctx.client().volumeInspectOrdered(name);
-      found = r.ok();
-      if (!found && r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
-    }
-    if (!found) {
-      if (want == InspectType::kAny)
-        ctx.io.err << "Error: No such object: " << name << "\n";
-      else
-        ctx.io.err << ctx.describe(r.error()) << "\n";
-      rc = 1;
-      continue;
-    }
-    if (tmpl) {
-      auto line = tmpl->execute(Json::parse(r->dump()));
-      if (!line.ok()) {
-        ctx.io.err << line.error().message() << "\n";
-        return 1;
-      }
-      text += *line + "\n";
-    } else {
-      all.push_back(std::move(*r));
-    }
-  }
-  if (tmpl)
-    ctx.io.out << text;
-  else
-    ctx.io.out << dockerIndent(all) << "\n";
-  return rc;
+    if (wanted(InspectType::kVolume)) r = ctx.client().volumeInspectOrdered(name);
+    return r;
+  };
+  auto notFoundText = [&](const std::string& name, const Error& e) {
+    return want == InspectType::kAny ? "Error: No such object: " + name : ctx.describe(e);
+  };
+  return printInspected(ctx, names, format, fetch, notFoundText);
 }
 
 }  // namespace

@@ -165,42 +165,9 @@ int cmdNetworkInspect(Context& ctx, std::vector<std::string> args) {
   app.add_option("names", names)->allow_extra_args(true)->group("");
   if (auto rc = parseArgs(ctx, app, "wharf network inspect", std::move(args))) return *rc;
   if (auto rc = requireMinArgs(ctx, "wharf network inspect", names.size(), 1, usage)) return *rc;
-  std::optional<GoTemplate> tmpl;
-  if (!format.empty()) {
-    auto t = GoTemplate::parse(format == "json" ? "{{json .}}" : format);
-    if (!t.ok()) {
-      ctx.io.err << t.error().message() << "\n";
-      return 1;
-    }
-    tmpl = std::move(t).value();
-  }
-  OrderedJson all = OrderedJson::array();
-  std::string text;
-  int rc = 0;
-  for (const auto& name : names) {
-    auto r = ctx.client().networkInspectOrdered(name);
-    if (!r.ok()) {
-      if (r.error().category() != ErrorCategory::kNotFound) return ctx.fail(r.error());
-      ctx.io.err << ctx.describe(r.error()) << "\n";
-      rc = 1;
-      continue;
-    }
-    if (tmpl) {
-      auto line = tmpl->execute(Json::parse(r->dump()));
-      if (!line.ok()) {
-        ctx.io.err << line.error().message() << "\n";
-        return 1;
-      }
-      text += *line + "\n";
-    } else {
-      all.push_back(std::move(*r));
-    }
-  }
-  if (tmpl)
-    ctx.io.out << text;
-  else
-    ctx.io.out << dockerIndent(all) << "\n";
-  return rc;
+  return printInspected(ctx, names, format, [&](const std::string& name) {
+    return ctx.client().networkInspectOrdered(name);
+  });
 }
 
 int cmdNetworkRm(Context& ctx, std::vector<std::string> args) {

@@ -177,4 +177,75 @@ Result<Ipv6> allocateAddress6(const AddressRange6& r, const std::set<Ipv6>& used
                      s.toString());
 }
 
+namespace {
+std::optional<Ipv4> parseAddress(std::string_view s, Ipv4*) { return parseIpv4(s); }
+std::optional<Ipv6> parseAddress(std::string_view s, Ipv6*) { return parseIpv6(s); }
+}  // namespace
+
+template <class PrefixT, class AddrT>
+Result<IpamConfig<PrefixT, AddrT>> validateIpamConfig(const std::string& subnet,
+                                                      const std::string& ipRange,
+                                                      const std::string& gateway, int maxBits) {
+  IpamConfig<PrefixT, AddrT> out;
+  std::vector<std::string> errs;
+  if (!subnet.empty()) {
+    out.subnet = PrefixT::parse(subnet);
+    if (!out.subnet) {
+      errs.push_back("invalid subnet " + subnet + ": invalid CIDR block notation");
+    } else if (!out.subnet->isMasked()) {
+      errs.push_back("invalid subnet " + subnet + ": it should be " +
+                     out.subnet->masked().toString());
+    }
+  }
+  if (!ipRange.empty()) {
+    out.range = PrefixT::parse(ipRange);
+    const auto& sub = out.subnet;
+    const auto& range = out.range;
+    if (!range) {
+      errs.push_back("invalid ip-range " + ipRange + ": invalid CIDR block notation");
+    } else if (sub) {
+      if (range->bits < sub->bits)
+        errs.push_back("invalid ip-range " + ipRange +
+                       ": CIDR block is bigger than its parent subnet " + sub->toString());
+      if (!range->isMasked())
+        errs.push_back("invalid ip-range " + ipRange + ": it should be " +
+                       range->masked().toString());
+      if (!sub->overlaps(*range))
+        errs.push_back("invalid ip-range " + ipRange + ": parent subnet " + sub->toString() +
+                       " doesn't contain ip-range");
+    }
+  }
+  if (!gateway.empty()) {
+    out.gateway = parseAddress(gateway, static_cast<AddrT*>(nullptr));
+    if (!out.gateway) {
+      errs.push_back("invalid gateway " + gateway + ": invalid address");
+    } else if (out.subnet && !out.subnet->contains(*out.gateway)) {
+      errs.push_back("invalid gateway " + gateway + ": parent subnet " + out.subnet->toString() +
+                     " doesn't contain this address");
+    }
+  }
+  if (!out.subnet && (out.range || out.gateway) && errs.empty())
+    return invalidArgument(
+        "invalid network config:\ninvalid pool request: a subnet is needed "
+        "for --ip-range and --gateway");
+  if (!errs.empty()) {
+    std::string msg = "invalid network config:";
+    for (const auto& e : errs) msg += "\n" + e;
+    return invalidArgument(msg);
+  }
+  if (out.subnet && out.subnet->bits > maxBits)
+    return invalidArgument("invalid network config:\ninvalid subnet " + subnet +
+                           ": too small for a bridge network (at least /" +
+                           std::to_string(maxBits) + ")");
+  return out;
+}
+
+template Result<IpamConfig<Prefix, Ipv4>> validateIpamConfig<Prefix, Ipv4>(const std::string&,
+                                                                           const std::string&,
+                                                                           const std::string&, int);
+template Result<IpamConfig<Prefix6, Ipv6>> validateIpamConfig<Prefix6, Ipv6>(const std::string&,
+                                                                             const std::string&,
+                                                                             const std::string&,
+                                                                             int);
+
 }  // namespace wharf::network

@@ -19,6 +19,19 @@
 
 namespace wharf::network {
 
+// A bridge network's --subnet / --ip-range / --gateway of one address family, validated as
+// docker's ValidateIPAM does: every message at once ("invalid network config:\n..."), a
+// subnet required for the others, and at most `maxBits` bits (/30 for IPv4, /126 for IPv6).
+template <class PrefixT, class AddrT>
+struct IpamConfig {
+  std::optional<PrefixT> subnet, range;
+  std::optional<AddrT> gateway;
+};
+template <class PrefixT, class AddrT>
+Result<IpamConfig<PrefixT, AddrT>> validateIpamConfig(const std::string& subnet,
+                                                      const std::string& ipRange,
+                                                      const std::string& gateway, int maxBits);
+
 // A pool the daemon carves subnets of `size` bits from (daemon.json default-address-pools).
 struct AddressPool {
   Prefix base;

@@ -252,56 +252,9 @@ Result<Network> Manager::makeBridgeNetwork(const std::string& name, const std::s
   n.attachable = req.attachable;
   n.labels = req.labels;
   n.options = req.options;
-  // docker's ValidateIPAM messages, all of them at once.
-  std::vector<std::string> errs;
-  std::optional<Prefix> subnet, range;
-  std::optional<Ipv4> gateway;
-  if (!req.subnet.empty()) {
-    subnet = Prefix::parse(req.subnet);
-    if (!subnet) {
-      errs.push_back("invalid subnet " + req.subnet + ": invalid CIDR block notation");
-    } else if (!subnet->isMasked()) {
-      errs.push_back("invalid subnet " + req.subnet + ": it should be " +
-                     subnet->masked().toString());
-    }
-  }
-  if (!req.ipRange.empty()) {
-    range = Prefix::parse(req.ipRange);
-    if (!range) {
-      errs.push_back("invalid ip-range " + req.ipRange + ": invalid CIDR block notation");
-    } else if (subnet) {
-      if (range->bits < subnet->bits)
-        errs.push_back("invalid ip-range " + req.ipRange +
-                       ": CIDR block is bigger than its parent subnet " + subnet->toString());
-      if (!range->isMasked())
-        errs.push_back("invalid ip-range " + req.ipRange + ": it should be " +
-                       range->masked().toString());
-      if (!subnet->overlaps(*range))
-        errs.push_back("invalid ip-range " + req.ipRange + ": parent subnet " + subnet->toString() +
-                       " doesn't contain ip-range");
-    }
-  }
-  if (!req.gateway.empty()) {
-    gateway = parseIpv4(req.gateway);
-    if (!gateway) {
-      errs.push_back("invalid gateway " + req.gateway + ": invalid address");
-    } else if (subnet && !subnet->contains(*gateway)) {
-      errs.push_back("invalid gateway " + req.gateway + ": parent subnet " + subnet->toString() +
-                     " doesn't contain this address");
-    }
-  }
-  if (!subnet && (range || gateway) && errs.empty())
-    return invalidArgument(
-        "invalid network config:\ninvalid pool request: a subnet is needed "
-        "for --ip-range and --gateway");
-  if (!errs.empty()) {
-    std::string msg = "invalid network config:";
-    for (const auto& e : errs) msg += "\n" + e;
-    return invalidArgument(msg);
-  }
-  if (subnet && subnet->bits > 30)
-    return invalidArgument("invalid network config:\ninvalid subnet " + req.subnet +
-                           ": too small for a bridge network (at least /30)");
+  WHARF_ASSIGN_OR_RETURN(
+      auto ipam, (validateIpamConfig<Prefix, Ipv4>(req.subnet, req.ipRange, req.gateway, 30)));
+  const std::optional<Prefix>& subnet = ipam.subnet;
   std::vector<Prefix> taken;
   for (const auto& [id, other] : networks_) {
     if (other.isBridge()) taken.push_back(other.subnet);
@@ -323,8 +276,8 @@ Result<Network> Manager::makeBridgeNetwork(const std::string& name, const std::s
     }
     WHARF_ASSIGN_OR_RETURN(n.subnet, chooseSubnet(cfg_.pools, avoid));
   }
-  n.ipRange = range;
-  n.gateway = gateway ? *gateway : n.subnet.network() + 1;
+  n.ipRange = ipam.range;
+  n.gateway = ipam.gateway ? *ipam.gateway : n.subnet.network() + 1;
   WHARF_TRY(makeIpv6(n, req));
   return n;
 }

@@ -41,56 +41,9 @@ Status Manager::makeIpv6(Network& n, const CreateRequest& req) {
                              " given but IPv6 is not enabled on the network (--ipv6)");
     return okStatus();
   }
-  // docker's ValidateIPAM messages, all at once, as for IPv4.
-  std::vector<std::string> errs;
-  std::optional<Prefix6> subnet, range;
-  std::optional<Ipv6> gateway;
-  if (!req.subnet6.empty()) {
-    subnet = Prefix6::parse(req.subnet6);
-    if (!subnet) {
-      errs.push_back("invalid subnet " + req.subnet6 + ": invalid CIDR block notation");
-    } else if (!subnet->isMasked()) {
-      errs.push_back("invalid subnet " + req.subnet6 + ": it should be " +
-                     subnet->masked().toString());
-    }
-  }
-  if (!req.ipRange6.empty()) {
-    range = Prefix6::parse(req.ipRange6);
-    if (!range) {
-      errs.push_back("invalid ip-range " + req.ipRange6 + ": invalid CIDR block notation");
-    } else if (subnet) {
-      if (range->bits < subnet->bits)
-        errs.push_back("invalid ip-range " + req.ipRange6 +
-                       ": CIDR block is bigger than its parent subnet " + subnet->toString());
-      if (!range->isMasked())
-        errs.push_back("invalid ip-range " + req.ipRange6 + ": it should be " +
-                       range->masked().toString());
-      if (!subnet->overlaps(*range))
-        errs.push_back("invalid ip-range " + req.ipRange6 + ": parent subnet " +
-                       subnet->toString() + " doesn't contain ip-range");
-    }
-  }
-  if (!req.gateway6.empty()) {
-    gateway = parseIpv6(req.gateway6);
-    if (!gateway) {
-      errs.push_back("invalid gateway " + req.gateway6 + ": invalid address");
-    } else if (subnet && !subnet->contains(*gateway)) {
-      errs.push_back("invalid gateway " + req.gateway6 + ": parent subnet " + subnet->toString() +
-                     " doesn't contain this address");
-    }
-  }
-  if (!subnet && (range || gateway) && errs.empty())
-    return invalidArgument(
-        "invalid network config:\ninvalid pool request: a subnet is needed "
-        "for --ip-range and --gateway");
-  if (!errs.empty()) {
-    std::string msg = "invalid network config:";
-    for (const auto& e : errs) msg += "\n" + e;
-    return invalidArgument(msg);
-  }
-  if (subnet && subnet->bits > 126)
-    return invalidArgument("invalid network config:\ninvalid subnet " + req.subnet6 +
-                           ": too small for a bridge network (at least /126)");
+  WHARF_ASSIGN_OR_RETURN(
+      auto ipam, (validateIpamConfig<Prefix6, Ipv6>(req.subnet6, req.ipRange6, req.gateway6, 126)));
+  const std::optional<Prefix6>& subnet = ipam.subnet;
   std::vector<Prefix6> taken;
   for (const auto& [id, other] : networks_) {
     if (other.isBridge() && other.enableIpv6 && other.id != n.id) taken.push_back(other.subnet6);
@@ -112,8 +65,8 @@ Status Manager::makeIpv6(Network& n, const CreateRequest& req) {
     WHARF_ASSIGN_OR_RETURN(n.subnet6, chooseSubnet6(ulaBasePool(cfg_.hostId), 64, avoid));
   }
   n.enableIpv6 = true;
-  n.ipRange6 = range;
-  n.gateway6 = gateway ? *gateway : addToIpv6(n.subnet6.network(), 1);
+  n.ipRange6 = ipam.range;
+  n.gateway6 = ipam.gateway ? *ipam.gateway : addToIpv6(n.subnet6.network(), 1);
   return okStatus();
 }
 

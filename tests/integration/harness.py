@@ -9,6 +9,7 @@ everything under the temp dir, removes the containers' cgroups and deletes the t
 
 import contextlib
 import json
+import http.client
 import os
 import secrets
 import shutil
@@ -96,6 +97,19 @@ def _kill_cgroup_procs(cg_dir):
                             pass
             except OSError:
                 pass
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """http.client over a daemon's unix socket (Daemon.sock), for raw Engine API calls."""
+
+    def __init__(self, path, timeout=30):
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.unix_path)
 
 
 class Result:

@@ -1,22 +1,9 @@
 """The Engine API on the wire: headers, versioned paths, error bodies (issue 2, point 7)."""
 
-import http.client
 import json
-import socket
 import unittest
 
-from harness import DaemonTestCase, require_root
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=30)
-        self.unix_path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(30)
-        self.sock.connect(self.unix_path)
+from harness import DaemonTestCase, UnixHTTPConnection, require_root
 
 
 @require_root

@@ -2,11 +2,9 @@
 and an API that answers while an image unpacks. Through `wharf` and the real docker CLI."""
 
 import gzip
-import http.client
 import io
 import json
 import os
-import socket
 import tarfile
 import tempfile
 import threading
@@ -14,18 +12,7 @@ import time
 import unittest
 
 import harness
-from harness import DaemonTestCase, require_root
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout=30):
-        super().__init__("localhost", timeout=timeout)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.path)
+from harness import DaemonTestCase, UnixHTTPConnection, require_root
 
 
 def api(daemon, method, path, timeout=30):

@@ -4,7 +4,6 @@ docker's codes, attach with stdin and execs surviving a kill -9 of wharfd, resiz
 /proc/*/exe attack during exec."""
 
 import hashlib
-import http.client
 import json
 import os
 import signal
@@ -13,20 +12,9 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN_DIR, DaemonTestCase, require_root
+from harness import BIN_DIR, DaemonTestCase, UnixHTTPConnection, require_root
 
 ATTACKER = os.path.join(BIN_DIR, "wharf-exe-attacker")
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=30)
-        self.unix_path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(30)
-        self.sock.connect(self.unix_path)
 
 
 def sha256(path):

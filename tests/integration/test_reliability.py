@@ -1,30 +1,16 @@
 """Reliability under load, hostile input and daemon deaths (issue 9, severe 1-3)."""
 
 import concurrent.futures
-import http.client
 import json
-import os
-import socket
 import time
 import unittest
 
-from harness import Daemon, DaemonTestCase, random_name, require_root
+from harness import Daemon, DaemonTestCase, UnixHTTPConnection, random_name, require_root
 import lifecycle_check as lc
 
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=60)
-        self.unix_path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(60)
-        self.sock.connect(self.unix_path)
-
-
 def request(daemon, method, path, body=None):
-    conn = UnixHTTPConnection(daemon.sock)
+    conn = UnixHTTPConnection(daemon.sock, 60)
     try:
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if body is not None and not isinstance(body, (bytes, str)):

@@ -1,25 +1,12 @@
 """Container stats end to end (issue 10): the shim's stats op, GET /containers/{id}/stats in
 docker's shape, `docker stats` and `wharf stats` against wharfd."""
 
-import http.client
 import json
-import socket
 import time
 import unittest
 
-from harness import (DaemonTestCase, RssSampler, asan_without_quarantine, docker_cli,
-                     random_name, require_root, status_kib)
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=30)
-        self.unix_path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(30)
-        self.sock.connect(self.unix_path)
+from harness import (DaemonTestCase, RssSampler, UnixHTTPConnection, asan_without_quarantine,
+                     docker_cli, random_name, require_root, status_kib)
 
 
 @require_root

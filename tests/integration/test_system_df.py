@@ -5,25 +5,12 @@ that wrote 1 MB into its rw layer and a volume with data; leftovers planted in t
 restart while every image still runs."""
 
 import hashlib
-import http.client
 import json
 import os
 import re
-import socket
 import unittest
 
-from harness import Daemon, random_name, require_root
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=30)
-        self.unix_path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(30)
-        self.sock.connect(self.unix_path)
+from harness import Daemon, UnixHTTPConnection, random_name, require_root
 
 
 def api_get(daemon, path):

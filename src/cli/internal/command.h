@@ -2,6 +2,7 @@
 // What every command sees: the output streams and a lazily-connected API client.
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -63,6 +64,15 @@ int writeFormatted(Context& ctx, const std::string& format, const std::string& d
 
 // docker inspect's json.MarshalIndent output: 4 spaces, HTML characters escaped.
 std::string dockerIndent(const OrderedJson& v);
+
+// docker inspect's output for each of `names`: one JSON array (dockerIndent), or a line per
+// object through `format` ("json" = {{json .}}). `fetch` gives the object or an error: a
+// NotFound goes to stderr (as `notFoundText` words it; ctx.describe by default) and the others
+// are still printed, exit 1; any other error stops at once.
+int printInspected(
+    Context& ctx, const std::vector<std::string>& names, const std::string& format,
+    const std::function<Result<OrderedJson>(const std::string&)>& fetch,
+    const std::function<std::string(const std::string&, const Error&)>& notFoundText = {});
 
 // Commands: args are what follows the command words. Return the exit code.
 int cmdRun(Context& ctx, std::vector<std::string> args);

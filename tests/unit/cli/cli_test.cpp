@@ -99,7 +99,7 @@ TEST(CliTest, RunStreamsOutputAndExitsWithTheContainersCode) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       sendAll(fd, httpReply(200, R"({"StatusCode":42})"));
     } else if (r.target.find("/start") != std::string::npos) {
-      sendAll(fd, "HTTP/1.1 204 No Content\r\n\r\n");
+      sendAll(fd, "HTTP/1.1 204 No Content\r\nApi-Version: 1.51\r\n\r\n");
     } else {
       sendAll(fd, httpReply(404, R"({"message":"unexpected"})"));
     }
@@ -140,12 +140,12 @@ TEST(CliTest, RunDetachedPrintsTheId) {
     if (r.target.find("/create") != std::string::npos)
       sendAll(fd, httpReply(201, R"({"Id":"c0ffee","Warnings":null})"));
     else
-      sendAll(fd, "HTTP/1.1 204 No Content\r\n\r\n");
+      sendAll(fd, "HTTP/1.1 204 No Content\r\nApi-Version: 1.51\r\n\r\n");
   });
   auto r = cli({"run", "-d", "--name", "web", "busybox"}, server.uri().c_str());
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out, "c0ffee\n");
-  EXPECT_EQ(server.requests()[1].target, "/v1.51/containers/create?name=web");
+  EXPECT_EQ(server.requests()[0].target, "/v1.51/containers/create?name=web");
 }
 
 TEST(CliTest, RunStartErrorsMapToDockersCodes) {
@@ -199,13 +199,13 @@ TEST(CliTest, RmReportsEachAndFailsIfAnyFailed) {
     if (r.target.find("/containers/bad") != std::string::npos)
       sendAll(fd, httpReply(404, R"({"message":"No such container: bad"})"));
     else
-      sendAll(fd, "HTTP/1.1 204 No Content\r\n\r\n");
+      sendAll(fd, "HTTP/1.1 204 No Content\r\nApi-Version: 1.51\r\n\r\n");
   });
   auto r = cli({"rm", "-f", "a", "bad", "b"}, server.uri().c_str());
   EXPECT_EQ(r.rc, 1);
   EXPECT_EQ(r.out, "a\nb\n");
   EXPECT_EQ(r.err, "Error response from daemon: No such container: bad\n");
-  EXPECT_EQ(server.requests()[1].target, "/v1.51/containers/a?force=1&v=0");
+  EXPECT_EQ(server.requests()[0].target, "/v1.51/containers/a?force=1&v=0");
 }
 
 const char* kPsReply = R"([{"Id":"4b3cd8a2b8f24e4c7e0a6a6ef7a2bd23a5f3ec5fbbd7a10a3a8c0a3f5b2d1e0f",
