@@ -145,7 +145,7 @@ int writeFormatted(Context& ctx, const std::string& format, const std::string& d
     return 0;
   }
   // The header row is the same template run over the column titles.
-  Json titles = header;
+  const Json& titles = header;
   auto head = tmpl->execute(titles, true);
   TabWriter tw(10, 3);
   tw.write((head.ok() ? *head : std::string()) + "\n");

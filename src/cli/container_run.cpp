@@ -85,7 +85,7 @@ std::optional<int> prepare(Context& ctx, const std::string& cmd, std::vector<std
   initApp(app, path, kRunUsage);
   app.set_help_flag("--help", "Print usage");  // -h is --hostname, as in docker
   addRunFlags(app, o, cmd == "run");
-  SplitArgs split = splitAtImage(app, args);
+  SplitArgs split = splitAtImage(app, std::move(args));
   if (auto rc = parseArgs(ctx, app, path, split.flags)) return rc;
   if (!split.image) {
     ctx.io.err << "wharf: '" << path << "' requires at least 1 argument.\nSee '" << path

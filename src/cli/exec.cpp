@@ -34,7 +34,7 @@ int cmdExec(Context& ctx, std::vector<std::string> args) {
   app.add_flag("-t,--tty", tty, "Allocate a pseudo-TTY");
   app.add_option("-u,--user", user, "Username or UID (format: \"<name|uid>[:<group|gid>]\")");
   app.add_option("-w,--workdir", workdir, "Working directory inside the container");
-  SplitArgs split = splitAtImage(app, args);
+  SplitArgs split = splitAtImage(app, std::move(args));
   if (auto rc = parseArgs(ctx, app, path, split.flags)) return *rc;
   if (!split.image || split.cmd.empty()) {
     ctx.io.err << "\"" << path << "\" requires at least 2 arguments.\nSee '" << path

@@ -72,9 +72,9 @@ std::string humanDuration(int64_t seconds) {
   auto hours = static_cast<int64_t>(std::llround(static_cast<double>(seconds) / 3600.0));
   if (hours == 1) return "About an hour";
   if (hours < 48) return std::to_string(hours) + " hours";
-  if (hours < 24 * 7 * 2) return std::to_string(hours / 24) + " days";
-  if (hours < 24 * 30 * 2) return std::to_string(hours / 24 / 7) + " weeks";
-  if (hours < 24 * 365 * 2) return std::to_string(hours / 24 / 30) + " months";
+  if (hours < int64_t{24} * 7 * 2) return std::to_string(hours / 24) + " days";
+  if (hours < int64_t{24} * 30 * 2) return std::to_string(hours / 24 / 7) + " weeks";
+  if (hours < int64_t{24} * 365 * 2) return std::to_string(hours / 24 / 30) + " months";
   return std::to_string(seconds / 3600 / 24 / 365) + " years";
 }
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 
 #include "cli/run_network.h"
 #include "common/port_spec.h"
@@ -111,7 +112,7 @@ void addRunFlags(CLI::App& app, RunOptions& o, bool forRun) {
   addResourceFlags(app, o.resources, false);
 }
 
-SplitArgs splitAtImage(const CLI::App& app, const std::vector<std::string>& args) {
+SplitArgs splitAtImage(const CLI::App& app, std::vector<std::string> args) {
   SplitArgs out;
   size_t i = 0;
   for (; i < args.size(); ++i) {
@@ -136,8 +137,9 @@ SplitArgs splitAtImage(const CLI::App& app, const std::vector<std::string>& args
     }
   }
   if (i < args.size()) {
-    out.image = args[i];
-    out.cmd.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+    out.image = std::move(args[i]);
+    out.cmd.assign(std::make_move_iterator(args.begin() + static_cast<std::ptrdiff_t>(i) + 1),
+                   std::make_move_iterator(args.end()));
   }
   return out;
 }

@@ -77,7 +77,7 @@ struct SplitArgs {
   std::optional<std::string> image;
   std::vector<std::string> cmd;
 };
-SplitArgs splitAtImage(const CLI::App& app, const std::vector<std::string>& args);
+SplitArgs splitAtImage(const CLI::App& app, std::vector<std::string> args);
 
 // The container's environment: --env-file lines first, then -e values, as docker. "K" alone
 // takes K from getenv (and is dropped when unset); blank lines and '#' comments in files are

@@ -12,7 +12,7 @@ namespace wharf::client {
 
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadChunk = size_t{64} << 10;
 constexpr size_t kMaxHeadBytes = 1 << 20;
 
 std::string lower(std::string_view s) {

@@ -120,10 +120,14 @@ inline Status okStatus() { return {}; }
     if (!wharf_try_result_.ok()) return std::move(wharf_try_result_).error().context(ctx); \
   } while (0)
 
+// `tmp` is an identifier made by WHARF_CONCAT_ and `lhs` may be a declaration ("auto x"):
+// neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define WHARF_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                 \
   if (!tmp.ok()) return std::move(tmp).error();      \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 // WHARF_ASSIGN_OR_RETURN(auto x, computeX());
 #define WHARF_ASSIGN_OR_RETURN(lhs, expr) \

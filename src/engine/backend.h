@@ -380,7 +380,7 @@ class ContainerBackend {
   // `docker container prune`: removes the containers that are not running (created, exited,
   // dead) and match docker's prune filters (until, label, label!); publishes "destroy" for
   // each and one "prune" event. InvalidArgument for another filter, Conflict while a prune runs.
-  virtual void pruneContainers(std::map<std::string, std::vector<std::string>> filters,
+  virtual void pruneContainers(const std::map<std::string, std::vector<std::string>>& filters,
                                std::function<void(Result<ContainerPruneReport>)> done) {
     (void)filters;
     done(notImplemented("container prune is not supported"));

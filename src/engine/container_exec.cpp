@@ -37,7 +37,7 @@ Result<std::unique_ptr<LogReader>> ContainerManager::attachSession(
       (i.state.status == ContainerStatus::kRunning || i.state.status == ContainerStatus::kPaused) &&
       !c->rec.starting && c->shim;
   if (live) {
-    auto stream = c->shim->stream(req, [](Result<shim::TaskReply>) {});
+    auto stream = c->shim->stream(req, [](const Result<shim::TaskReply>&) {});
     if (!stream.ok()) {
       // The shim just went away: the attach sees the end of a container that stopped.
       log::warn("attach {}: {}", i.id.substr(0, 12), stream.error().message());
@@ -61,7 +61,7 @@ void ContainerManager::connectWaitingAttaches(Container& c, ShimHandle& shim) {
   for (auto& w : waiting) {
     auto s = w.session.lock();
     if (!s) continue;
-    auto stream = shim.stream(w.request, [](Result<shim::TaskReply>) {});
+    auto stream = shim.stream(w.request, [](const Result<shim::TaskReply>&) {});
     if (!stream.ok()) {
       log::warn("attach {}: {}", c.rec.info.id.substr(0, 12), stream.error().message());
       s->end();

@@ -137,7 +137,7 @@ class ContainerManager final : public ContainerBackend, public ContainerEndpoint
                       std::function<void(Result<ContainerStatsReport>)> done) override;
 
   // container_prune.cpp: forwarded to the ContainerFsService.
-  void pruneContainers(std::map<std::string, std::vector<std::string>> filters,
+  void pruneContainers(const std::map<std::string, std::vector<std::string>>& filters,
                        std::function<void(Result<ContainerPruneReport>)> done) override;
   void containerChanges(const std::string& idOrName,
                         std::function<void(Result<std::vector<FilesystemChange>>)> done) override;

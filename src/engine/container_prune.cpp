@@ -148,8 +148,9 @@ void ContainerFsService::pruneNext(const std::shared_ptr<PruneJob>& job) {
   });
 }
 
-void ContainerManager::pruneContainers(std::map<std::string, std::vector<std::string>> filters,
-                                       std::function<void(Result<ContainerPruneReport>)> done) {
+void ContainerManager::pruneContainers(
+    const std::map<std::string, std::vector<std::string>>& filters,
+    std::function<void(Result<ContainerPruneReport>)> done) {
   if (!fs_) return done(notImplemented("container prune is not supported"));
   fs_->prune(filters, std::move(done));
 }

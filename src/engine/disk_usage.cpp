@@ -38,7 +38,7 @@ void DiskUsageService::start(std::vector<Waiter> batch) {
     want.containers = want.containers || w.opts.containers;
     want.volumes = want.volumes || w.opts.volumes;
   }
-  auto fail = [&](Error e) {
+  auto fail = [&](const Error& e) {
     for (auto& w : batch) w.done(e);
   };
   // The records, on the loop: image rows and their blobs, containers, volumes. Images are

@@ -73,7 +73,8 @@ bool matchesFilters(
       }
       continue;
     }
-    bool any = std::any_of(values.begin(), values.end(), [&](const std::string& v) {
+    // (key named again: clang before 16 cannot capture a structured binding)
+    bool any = std::any_of(values.begin(), values.end(), [&, &key = key](const std::string& v) {
       return oneMatches(c, key, v, ancestorMatches);
     });
     if (!any) return false;

@@ -55,7 +55,7 @@ bool labelMatches(const std::map<std::string, std::string>& labels, const std::s
 
 Status validate(const Filters& filters, std::initializer_list<const char*> allowed) {
   for (const auto& [k, vs] : filters) {
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }))
+    if (std::none_of(allowed.begin(), allowed.end(), [&k = k](const char* a) { return k == a; }))
       return invalidArgument("invalid filter '" + k + "'");
     if (k == "type") {
       for (const auto& v : vs) {
@@ -76,7 +76,7 @@ Status validate(const Filters& filters, std::initializer_list<const char*> allow
 // Several values of one key match if any does; different keys must all match (docker).
 bool matches(const network::Network& n, const Filters& filters) {
   for (const auto& [k, vs] : filters) {
-    auto any = [&](auto pred) { return std::any_of(vs.begin(), vs.end(), pred); };
+    auto any = [&vs = vs](auto pred) { return std::any_of(vs.begin(), vs.end(), pred); };
     bool ok = true;
     if (k == "name") {
       ok = any([&](const std::string& v) { return n.name.find(v) != std::string::npos; });

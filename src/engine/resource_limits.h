@@ -34,7 +34,7 @@ struct HostResources {
   std::vector<std::string> warnings() const;
 };
 
-inline constexpr int64_t kMinMemory = 6 * 1024 * 1024;  // moby's linuxMinMemory
+inline constexpr int64_t kMinMemory = int64_t{6} << 20;  // moby's linuxMinMemory
 
 // docker's checks and adjustments, in its order and words. Unsupported limits are dropped
 // with a warning (as dockerd does), invalid ones are InvalidArgument. `update`: the values of

@@ -111,7 +111,7 @@ void ShimStream::cancel() {
 void ShimStream::readMore() {
   if (reading_ || eof_ || cancelled_) return;
   reading_ = true;
-  readBuf_.resize(64 * 1024);
+  readBuf_.resize(size_t{64} << 10);
   sock_.async_read_some(asio::buffer(readBuf_),
                         [self = shared_from_this()](boost::system::error_code ec, size_t n) {
                           self->reading_ = false;
@@ -184,7 +184,7 @@ void ShimStream::next(OutputFn cb) {
   deliver();
 }
 
-void ShimStream::writeStdin(std::string data, std::function<void(Status)> done) {
+void ShimStream::writeStdin(std::string_view data, std::function<void(Status)> done) {
   std::string framed;
   shim::appendFrame(framed, FrameType::kStdin, data);
   queueWrite(std::move(framed), std::move(done));

@@ -55,7 +55,7 @@ class ShimStream : public std::enable_shared_from_this<ShimStream> {
   // The next output frame; nullopt when the shim closed the stream. One call at a time.
   void next(OutputFn cb);
   // Bytes for the process' stdin, in order; then closeStdin() for EOF. done(ok) once written.
-  void writeStdin(std::string data, std::function<void(Status)> done);
+  void writeStdin(std::string_view data, std::function<void(Status)> done);
   void closeStdin();
   // Stops everything; no callback runs afterwards.
   void cancel();

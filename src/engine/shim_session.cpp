@@ -46,7 +46,7 @@ std::unique_ptr<StdinWriter> ShimSession::writer() {
 void ShimSession::connect(std::shared_ptr<ShimStream> stream) {
   if (ended_) return stream->cancel();
   stream_ = std::move(stream);
-  if (!pendingIn_.empty()) stream_->writeStdin(std::move(pendingIn_), [](Status) {});
+  if (!pendingIn_.empty()) stream_->writeStdin(pendingIn_, [](const Status&) {});
   pendingIn_.clear();
   if (closeRequested_) stream_->closeStdin();
   if (pendingNext_) forward();
@@ -96,9 +96,12 @@ void ShimSession::forward() {
 }
 
 void ShimSession::write(std::string data, std::function<void(Status)> done) {
-  if (stream_) return stream_->writeStdin(std::move(data), std::move(done));
+  if (stream_) return stream_->writeStdin(data, std::move(done));
   if (ended_) return done(okStatus());  // nobody reads it any more
-  pendingIn_ += data;
+  if (pendingIn_.empty())
+    pendingIn_ = std::move(data);
+  else
+    pendingIn_ += data;
   done(okStatus());
 }
 

@@ -94,6 +94,7 @@ Result<VolumeDetail> VolumeManager::createVolume(const volume::CreateRequest& re
 Result<std::vector<VolumeDetail>> VolumeManager::listVolumes(const volume::Filters& filters) {
   WHARF_ASSIGN_OR_RETURN(auto list, volumes_.list(filters));
   std::vector<VolumeDetail> out;
+  out.reserve(list.size());
   for (const auto& v : list) out.push_back(detail(v));
   return out;
 }
@@ -164,6 +165,7 @@ Result<std::vector<MountPoint>> VolumeManager::planMounts(
     byDest[mp.destination] = std::move(mp);
   }
   std::vector<MountPoint> out;
+  out.reserve(byDest.size());
   for (auto& [dest, mp] : byDest) out.push_back(std::move(mp));
   // Parents before children: /a is mounted before /a/b.
   std::stable_sort(out.begin(), out.end(), [](const MountPoint& a, const MountPoint& b) {

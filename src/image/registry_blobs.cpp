@@ -19,7 +19,7 @@ namespace {
 // A download cut short is resumed at most this many times (each resume brought bytes).
 constexpr int kMaxBlobResumes = 64;
 
-std::string withQuery(std::string url, const std::string& query) {
+std::string withQuery(const std::string& url, const std::string& query) {
   return url + (url.find('?') == std::string::npos ? "?" : "&") + query;
 }
 

@@ -81,7 +81,7 @@ std::optional<Ipv6> parseIpv6(std::string_view s) {
     for (int k = 0; k < tail; ++k) full[8 - tail + k] = groups[ellipsis + k];
   }
   Ipv6 out;
-  for (int k = 0; k < 8; ++k) {
+  for (size_t k = 0; k < 8; ++k) {
     out.bytes[2 * k] = static_cast<uint8_t>(full[k] >> 8);
     out.bytes[2 * k + 1] = static_cast<uint8_t>(full[k] & 0xFF);
   }
@@ -90,7 +90,7 @@ std::optional<Ipv6> parseIpv6(std::string_view s) {
 
 std::string formatIpv6(const Ipv6& ip) {
   std::array<unsigned, 8> g{};
-  for (int k = 0; k < 8; ++k) g[k] = (unsigned{ip.bytes[2 * k]} << 8) | ip.bytes[2 * k + 1];
+  for (size_t k = 0; k < 8; ++k) g[k] = (unsigned{ip.bytes[2 * k]} << 8) | ip.bytes[2 * k + 1];
   // RFC 5952: the longest run (the first of equals) of two or more zero groups becomes "::".
   int bestStart = -1, bestLen = 0;
   for (int k = 0; k < 8;) {

@@ -18,6 +18,7 @@ namespace wharf::network {
 struct Ipv6 {
   std::array<uint8_t, 16> bytes{};
   bool isZero() const;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
   auto operator<=>(const Ipv6&) const = default;
   bool operator==(const Ipv6&) const = default;
 };

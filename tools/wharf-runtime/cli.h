@@ -14,7 +14,7 @@ struct Args {
   std::vector<std::string> operands;
   std::map<std::string, std::vector<std::string>> flags;  // "bundle" -> {"/x"}; booleans -> {""}
   bool has(const std::string& f) const { return flags.count(f) != 0; }
-  std::string get(const std::string& f, std::string def = "") const {
+  std::string get(const std::string& f, const std::string& def = "") const {
     auto it = flags.find(f);
     return it == flags.end() || it->second.empty() ? def : it->second.back();
   }

@@ -60,18 +60,17 @@ void withContainerSizes(const RouteContext& ctx, bool wanted,
 
 void addContainerFsRoutes(Router& router, RouteContextPtr ctx) {
   // swagger: ContainerPruneResponse; ContainersDeleted null when none went, as dockerd.
-  router.add("POST", "/containers/prune", "ContainerPrune",
-             [ctx](const Request& req, ResponderPtr r) {
-               auto filters = parseFilters(req.query("filters").value_or(""));
-               if (!filters.ok()) return replyError(*r, filters.error());
-               ctx->containers.pruneContainers(
-                   std::move(*filters), [r](Result<engine::ContainerPruneReport> rep) {
-                     if (!rep.ok()) return replyError(*r, rep.error());
-                     replyJson(*r, 200,
-                               {{"ContainersDeleted", stringsOrNull(rep->deleted)},
-                                {"SpaceReclaimed", rep->spaceReclaimed}});
-                   });
-             });
+  router.add(
+      "POST", "/containers/prune", "ContainerPrune", [ctx](const Request& req, ResponderPtr r) {
+        auto filters = parseFilters(req.query("filters").value_or(""));
+        if (!filters.ok()) return replyError(*r, filters.error());
+        ctx->containers.pruneContainers(*filters, [r](Result<engine::ContainerPruneReport> rep) {
+          if (!rep.ok()) return replyError(*r, rep.error());
+          replyJson(*r, 200,
+                    {{"ContainersDeleted", stringsOrNull(rep->deleted)},
+                     {"SpaceReclaimed", rep->spaceReclaimed}});
+        });
+      });
   // swagger: FilesystemChange list (null when nothing changed: moby's nil slice).
   router.add("GET", "/containers/{id}/changes", "ContainerChanges",
              [ctx](const Request& req, ResponderPtr r) {

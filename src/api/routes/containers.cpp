@@ -195,7 +195,7 @@ void attachContainer(const RouteContext& ctx, const Request& req, ResponderPtr r
   r->startHijack(upgrade, upgrade ? streamType(req, tty) : kRawStream);
   if (stdinWriter)
     r->onInput([w = stdinWriter, once = c->spec.stdinOnce](std::string data, bool eof) {
-      if (!data.empty()) w->write(std::move(data), [](Status) {});
+      if (!data.empty()) w->write(std::move(data), [](const Status&) {});
       // docker closes the container's stdin when the attached client's ends, if StdinOnce.
       if (eof && once) w->close();
     });
@@ -249,7 +249,7 @@ void stopContainer(const RouteContext& ctx, const Request& req, ResponderPtr r) 
   auto t = queryInt(req, "t");
   if (!t.ok()) return replyError(*r, t.error());
   if (!isRunning(c->state.status)) return replyEmpty(*r, 304);
-  ctx.containers.stopContainer(c->id, *t, [r](Status st) {
+  ctx.containers.stopContainer(c->id, *t, [r](const Status& st) {
     if (!st.ok()) return replyError(*r, st.error());
     replyEmpty(*r, 204);
   });
@@ -262,7 +262,7 @@ void restartContainer(const RouteContext& ctx, const Request& req, ResponderPtr 
   if (!c.ok()) return replyError(*r, c.error());
   auto t = queryInt(req, "t");
   if (!t.ok()) return replyError(*r, t.error());
-  ctx.containers.restartContainer(c->id, *t, [r](Status st) {
+  ctx.containers.restartContainer(c->id, *t, [r](const Status& st) {
     if (!st.ok()) return replyError(*r, st.error());
     replyEmpty(*r, 204);
   });
@@ -296,7 +296,7 @@ void addContainerRoutes(Router& router, RouteContextPtr ctx) {
   router.add("POST", "/containers/{id}/start", "ContainerStart",
              [ctx](const Request& req, ResponderPtr r) {
                ctx->containers.startContainer(req.params.at("id"),
-                                              [r](Status st, bool alreadyRunning) {
+                                              [r](const Status& st, bool alreadyRunning) {
                                                 if (!st.ok()) return replyError(*r, st.error());
                                                 replyEmpty(*r, alreadyRunning ? 304 : 204);
                                               });
@@ -361,7 +361,7 @@ void addContainerRoutes(Router& router, RouteContextPtr ctx) {
   router.add("DELETE", "/containers/{id}", "ContainerDelete",
              [ctx](const Request& req, ResponderPtr r) {
                ctx->containers.removeContainer(req.params.at("id"), req.queryBool("force"),
-                                               req.queryBool("v"), [r](Status st) {
+                                               req.queryBool("v"), [r](const Status& st) {
                                                  if (!st.ok()) return replyError(*r, st.error());
                                                  replyEmpty(*r, 204);
                                                });

@@ -13,7 +13,7 @@ namespace wharf::api {
 namespace {
 
 // Stdin a client sends before its exec runs (a few milliseconds) is kept up to this much.
-constexpr size_t kMaxEarlyStdin = 16 * 1024 * 1024;
+constexpr size_t kMaxEarlyStdin = size_t{16} << 20;
 
 // Typed reads that name the field's path (common/json_read.h).
 constexpr std::string_view kWhere = "ExecConfig";
@@ -144,7 +144,7 @@ void startExec(const RouteContext& ctx, const Request& req, ResponderPtr r) {
   auto input = std::make_shared<Input>();
   r->onInput([input](std::string data, bool eof) {
     if (input->writer) {
-      if (!data.empty()) input->writer->write(std::move(data), [](Status) {});
+      if (!data.empty()) input->writer->write(std::move(data), [](const Status&) {});
       if (eof) input->writer->close();  // the client's stdin ended: so does the process'
       return;
     }
@@ -162,7 +162,8 @@ void startExec(const RouteContext& ctx, const Request& req, ResponderPtr r) {
     }
     if (s->input) {
       input->writer = std::move(s->input);
-      if (!input->pending.empty()) input->writer->write(std::move(input->pending), [](Status) {});
+      if (!input->pending.empty())
+        input->writer->write(std::move(input->pending), [](const Status&) {});
       input->pending.clear();
       if (input->eof) input->writer->close();
     }

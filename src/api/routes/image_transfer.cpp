@@ -250,7 +250,7 @@ void addImageTransferRoutes(Router& router, RouteContextPtr ctx) {
     if (repo.empty())
       return replyError(*r, invalidArgument("repository name must have at least one component"));
     std::string ref = tag.empty() ? repo : repo + ":" + tag;
-    ctx->images.tagImage(req.params.at("name"), ref, [r](Status st) {
+    ctx->images.tagImage(req.params.at("name"), ref, [r](const Status& st) {
       if (!st.ok()) return replyError(*r, st.error());
       replyEmpty(*r, 201);
     });

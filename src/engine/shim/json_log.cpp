@@ -105,14 +105,16 @@ void appendJsonString(std::string& out, std::string_view s) {
     }
     uint32_t cp = 0;
     size_t len = utf8SequenceLength(s, i, &cp);
+    // The escapes below are 6 bytes copied into reserved room of the output, not C strings.
     if (len == 0) {
-      std::memcpy(w, "\\ufffd", 6);
+      std::memcpy(w, "\\ufffd", 6);  // NOLINT(bugprone-not-null-terminated-result)
       w += 6;
       ++i;
       continue;
     }
     if (cp == 0x2028 || cp == 0x2029) {
-      std::memcpy(w, cp == 0x2028 ? "\\u2028" : "\\u2029", 6);
+      const char* esc = cp == 0x2028 ? "\\u2028" : "\\u2029";
+      std::memcpy(w, esc, 6);  // NOLINT(bugprone-not-null-terminated-result)
       w += 6;
     } else {
       std::memcpy(w, s.data() + i, len);

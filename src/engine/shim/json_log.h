@@ -18,7 +18,7 @@
 
 namespace wharf::shim {
 
-inline constexpr size_t kMaxLogChunk = 16 * 1024;  // docker's bufio line limit
+inline constexpr size_t kMaxLogChunk = size_t{16} << 10;  // docker's bufio line limit
 
 // Appends the JSON string literal (with quotes) for bytes `s` to `out`.
 void appendJsonString(std::string& out, std::string_view s);

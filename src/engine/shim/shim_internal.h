@@ -27,7 +27,7 @@ namespace wharf::shim {
 
 // Output waiting for a slow reader beyond this stops the reading of what feeds it (the
 // container's or the exec's output): memory stays bounded, as docker's blocking copy does.
-inline constexpr size_t kMaxConnBuffer = 1024 * 1024;
+inline constexpr size_t kMaxConnBuffer = size_t{1} << 20;
 inline constexpr size_t kMaxConnections = 256;
 inline constexpr size_t kMaxFinishedExecs = 512;
 

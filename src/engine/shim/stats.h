@@ -37,8 +37,8 @@
 
 namespace wharf::shim {
 
-inline constexpr size_t kMaxStatFile = 256 * 1024;
-inline constexpr size_t kMaxMountInfo = 4 * 1024 * 1024;
+inline constexpr size_t kMaxStatFile = size_t{256} << 10;
+inline constexpr size_t kMaxMountInfo = size_t{4} << 20;
 // Bounds of what a sample carries (the reply is one line of at most kMaxRequestLine bytes).
 inline constexpr size_t kMaxPercpu = 512;
 inline constexpr size_t kMaxMemStats = 128;

@@ -203,7 +203,7 @@ void appendFrame(std::string& out, FrameType type, std::string_view payload) {
 
 void FrameReader::append(std::string_view bytes) {
   // Compact before growing: the consumed prefix is dead.
-  if (pos_ > 0 && (pos_ == buf_.size() || pos_ > 64 * 1024)) {
+  if (pos_ > 0 && (pos_ == buf_.size() || pos_ > (size_t{64} << 10))) {
     buf_.erase(0, pos_);
     pos_ = 0;
   }

@@ -49,8 +49,8 @@ namespace wharf::shim {
 
 inline constexpr int kTaskProtocolVersion = 1;
 inline constexpr const char* kTaskSocketName = "task.sock";
-inline constexpr size_t kMaxRequestLine = 64 * 1024;
-inline constexpr size_t kMaxFramePayload = 1024 * 1024;
+inline constexpr size_t kMaxRequestLine = size_t{64} << 10;
+inline constexpr size_t kMaxFramePayload = size_t{1} << 20;
 inline constexpr size_t kFrameHeaderSize = 5;
 
 struct TaskRequest {

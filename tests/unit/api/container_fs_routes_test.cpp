@@ -10,7 +10,7 @@ namespace {
 class FsContainers : public fakes::FakeContainerBackend {
  public:
   using FakeContainerBackend::FakeContainerBackend;
-  void pruneContainers(std::map<std::string, std::vector<std::string>> filters,
+  void pruneContainers(const std::map<std::string, std::vector<std::string>>& filters,
                        std::function<void(Result<engine::ContainerPruneReport>)> done) override {
     lastFilters = filters;
     if (filters.count("status")) return done(invalidArgument("invalid filter 'status'"));
