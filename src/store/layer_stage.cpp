@@ -95,11 +95,11 @@ class OverlaySnapshotter::Staged final : public StagedLayer, private internal::B
     current_.clear();
     while (!queue_.empty() &&
            (current_.empty() || current_.size() + queue_.front().size() <= kMaxRead)) {
+      queued_ -= queue_.front().size();
       if (current_.empty())
         current_.swap(queue_.front());
       else
         current_.append(queue_.front());
-      queued_ -= queue_.front().size();
       queue_.pop_front();
     }
     changed_.notify_all();

@@ -185,7 +185,8 @@ Status Unpacker::writeFile(archive* a, archive_entry* e, int dirFd, const std::s
     int r = archive_read_data_block(a, &buf, &size, &offset);
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-      return internalError("read \"" + name + "\" from layer: " + archive_error_string(a));
+      return invalidArgument("read \"" + name + "\" from layer: " +
+                             (archive_error_string(a) ? archive_error_string(a) : "read error"));
     const char* p = static_cast<const char*>(buf);
     while (size > 0) {
       ssize_t n = ::pwrite(fd.get(), p, size, offset);
@@ -397,8 +398,10 @@ Result<UnpackStats> unpackLayer(int rootFd, ByteSource& blob, bool hashPlainTar)
     int r = archive_read_next_header(inner.get(), &e);
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return layerError();
-    WHARF_TRY(u.entry(inner.get(), e));
+    Status st = u.entry(inner.get(), e);
+    // A failed read of the decoded bytes explains the entry's failure best.
     if (pipe.error) return *pipe.error;
+    if (!st.ok()) return std::move(st).error();
     ++stats.entries;
   }
   WHARF_TRY(u.finish());
