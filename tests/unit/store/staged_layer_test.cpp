@@ -1,6 +1,8 @@
 // store::StagedLayer: a layer unpacked from its bytes as they arrive (image pulls) must give
 // exactly what the file path gives, and fail (leaving nothing) wherever the file path fails.
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -42,6 +44,29 @@ TarBuilder bigLayer() {
       .file("data/text", text)
       .file("data/empty", "");
   return b;
+}
+
+// One gzip member of `data` (libarchive's raw format writes the bytes as they are).
+std::string gzipOf(const std::string& data) {
+  std::string out;
+  archive* a = archive_write_new();
+  archive_write_set_format_raw(a);
+  archive_write_add_filter_gzip(a);
+  archive_write_set_bytes_per_block(a, 0);
+  auto cb = [](archive*, void* client, const void* buf, size_t n) -> la_ssize_t {
+    static_cast<std::string*>(client)->append(static_cast<const char*>(buf), n);
+    return static_cast<la_ssize_t>(n);
+  };
+  EXPECT_EQ(archive_write_open(a, &out, nullptr, cb, nullptr), ARCHIVE_OK);
+  archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, "data");
+  archive_entry_set_filetype(e, AE_IFREG);
+  EXPECT_EQ(archive_write_header(a, e), ARCHIVE_OK);
+  EXPECT_EQ(archive_write_data(a, data.data(), data.size()), static_cast<la_ssize_t>(data.size()));
+  archive_entry_free(e);
+  EXPECT_EQ(archive_write_close(a), ARCHIVE_OK);
+  archive_write_free(a);
+  return out;
 }
 
 // What a tree shows: type, mode, link count, size and time, content, link target.
@@ -156,6 +181,23 @@ TEST_F(StagedLayerTest, ChecksTheChainIdAndParent) {
     EXPECT_FALSE(sn.hasSnapshot(chainId));
   }
   expectNothingLeft(tmp_.path() / "sn");
+}
+
+TEST_F(StagedLayerTest, GzipOfSeveralMembers) {
+  // pigz and concatenated gzip files: one stream, as Go's gzip reader (docker's) reads it.
+  TarBuilder b = bigLayer();
+  std::string tar = b.tarBytes();
+  std::string bytes = gzipOf(tar.substr(0, 1234567)) + gzipOf(tar.substr(1234567));
+  OverlaySnapshotter sn(tmp_.path() / "sn");
+  auto s = sn.stageLayer();
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(feed(**s, bytes).ok());
+  auto d = (*s)->finish(sha256Digest(bytes));
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  EXPECT_EQ(*d, sha256Digest(tar));
+  stdfs::path p = tmp_.path() / "layer";
+  ASSERT_TRUE(fs::writeFileAtomic(p, bytes).ok());
+  EXPECT_TRUE(sn.unpackLayer(sha256Digest(tar), "", p).ok());
 }
 
 TEST_F(StagedLayerTest, CorruptOrTruncatedLayersFail) {
