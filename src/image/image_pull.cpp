@@ -2,13 +2,17 @@
 //
 // Order of events, each visible only once verified: manifest (index → the platform's
 // manifest), config (digest checked), each layer streamed into the content store with its
-// digest checked on commit (BlobWriter), and unpacked (the snapshotter checks the diff id
-// against the chain id) as soon as it and the layers below it are committed, while later
-// layers still download; only then the image row and its references.
+// digest checked on commit (BlobWriter) and, from the same bytes as they arrive, unpacked
+// into a staging dir of its own (store::StagedLayer, which also computes the diff id); once
+// its blob is committed and it and the layers below it are done, each staged layer is
+// committed as a snapshot in layer order (the snapshotter checks the diff id against the
+// chain id, then renames); only then the image row and its references.
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -166,25 +170,32 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
   }
   // Downloads: opts.registry.maxConcurrentDownloads at once (wharfd's and dockerd's
   // --max-concurrent-downloads, default 3), each worker with its own registry client
-  // (connection and token); a layer listed twice is fetched once. Meanwhile this thread (a
-  // worker of the caller's pool, never the daemon's loop) unpacks each layer as soon as it
-  // and every layer below it are in the store (internal::LayerUnpackOrder), in order. The
-  // first failure, of a download or an unpack, stops the rest (the download sinks give up at
-  // their next chunk, no further layer is unpacked) and is the pull's error.
-  std::vector<const oci::Descriptor*> missing;
+  // (connection and token); a layer listed twice is fetched once. Each download also feeds
+  // its bytes to a staged layer that unpacks them as they come (bounded memory: the download
+  // waits when its extractor is behind). Meanwhile this thread (a worker of the caller's
+  // pool, never the daemon's loop) commits each layer's snapshot as soon as it and every
+  // layer below it are done (internal::LayerUnpackOrder), in order: a staged one by a rename,
+  // a blob that was already in the store by unpacking the file. The first failure, of a
+  // download, an extraction or a commit, stops the rest (the download sinks give up at their
+  // next chunk, no further layer is committed, the staged dirs go) and is the pull's error.
+  std::vector<std::pair<const oci::Descriptor*, size_t>> missing;  // with its first position
   std::set<std::string> queued;
-  for (const auto& l : manifest->layers) {
+  for (size_t i = 0; i < manifest->layers.size(); ++i) {
+    const auto& l = manifest->layers[i];
     plan.layerDigests.push_back(l.digest);
     plan.size += l.size;
-    if (!present.count(l.digest) && queued.insert(l.digest).second) missing.push_back(&l);
+    if (!present.count(l.digest) && queued.insert(l.digest).second) missing.push_back({&l, i});
   }
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
-  // Guards order, workersLeft, plan.addedBlobs, firstError, and the progress callback (one
-  // call at a time).
+  // Guards order, staged, workersLeft, plan.addedBlobs, firstError, and the progress callback
+  // (one call at a time).
   std::mutex mu;
   std::condition_variable changed;  // a blob was committed, a worker ended, or a failure
   internal::LayerUnpackOrder order(plan.layerDigests, present);
+  // Extracted layers whose blob is committed, by digest, until their snapshot is committed;
+  // whatever is left when this function returns is removed with them.
+  std::map<std::string, std::unique_ptr<store::StagedLayer>> staged;
   size_t workersLeft = 0;
   Status firstError = okStatus();
   auto failLocked = [&](Status st) {
@@ -195,23 +206,52 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
     std::lock_guard lock(mu);
     progress(p);
   };
-  auto download = [&](RegistryClient& client, const oci::Descriptor& l) -> Status {
+  auto download = [&](RegistryClient& client, const oci::Descriptor& l, size_t pos) -> Status {
     const std::string id = shortDigest(l.digest);
     WHARF_ASSIGN_OR_RETURN(std::unique_ptr<store::BlobWriter> w, content_.writer());
+    // Not extracted while downloading when the snapshot is there (its blob was not) or the
+    // snapshotter cannot: then the ordered loop below unpacks the committed blob.
+    bool extract = !snapshots_.hasSnapshot(plan.chainIds[pos]);
+    std::unique_ptr<store::StagedLayer> stage;
+    // The extractor's failure: the download goes on to its end all the same, so that bytes
+    // the registry mangled are reported as the digest mismatch they are.
+    Status extractError = okStatus();
+    auto freshStage = [&]() -> Status {
+      stage.reset();  // stops its extractor and removes its dir
+      extractError = okStatus();
+      if (!extract) return okStatus();
+      auto s = snapshots_.stageLayer();
+      if (!s.ok() && s.error().category() == ErrorCategory::kNotImplemented) {
+        extract = false;
+        return okStatus();
+      }
+      if (!s.ok()) return std::move(s).error().context(what + ": layer " + l.digest);
+      stage = std::move(*s);
+      return okStatus();
+    };
+    WHARF_TRY(freshStage());
     int64_t got = 0, reported = 0;
     const int64_t step = std::max<int64_t>(l.size / 50, 256 << 10);
-    // A download cut short resumes where it stopped (the writer keeps hashing across the
-    // resume, so commit verifies the whole blob); when the registry answers the Range request
-    // with the whole blob, what was written is dropped with its writer.
+    // A download cut short resumes where it stopped (the writer keeps hashing and the
+    // extractor keeps reading across the resume, so commit verifies the whole blob); when the
+    // registry answers the Range request with the whole blob, what was written and extracted
+    // is dropped with its writer and staged layer.
     auto restart = [&]() -> Status {
       w.reset();
       WHARF_ASSIGN_OR_RETURN(w, content_.writer());
+      WHARF_TRY(freshStage());
       got = reported = 0;
       return okStatus();
     };
     auto sink = [&](std::string_view data) -> Status {
       if (failed) return unavailable("cancelled: another layer failed");
       WHARF_TRY(w->write(data));
+      if (stage) {
+        if (Status st = stage->write(data); !st.ok()) {
+          extractError = std::move(st);
+          stage.reset();
+        }
+      }
       got += static_cast<int64_t>(data.size());
       if (got - reported >= step || got == l.size) {
         reported = got;
@@ -224,9 +264,20 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
     auto committed = w->commit(l.digest);  // refuses content that is not `l.digest`
     if (!committed.ok()) return std::move(committed).error().context(what + ": layer " + l.digest);
     {
-      // "Download complete" before the unpacker can see the blob: its "Extracting" follows.
       std::lock_guard lock(mu);
       plan.addedBlobs.push_back(l.digest);
+    }
+    if (!extractError.ok())
+      return std::move(extractError).error().context(what + ": layer " + l.digest);
+    if (stage) {
+      auto diffId = stage->finish(l.digest);
+      if (!diffId.ok()) return std::move(diffId).error().context(what + ": layer " + l.digest);
+    }
+    {
+      // "Download complete" before the ordered loop can see the layer: its "Extracting"
+      // follows.
+      std::lock_guard lock(mu);
+      if (stage) staged[l.digest] = std::move(stage);
       progress({id, "Download complete"});
       order.markAvailable(l.digest);
     }
@@ -237,7 +288,7 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
     while (!failed) {
       size_t i = next++;
       if (i >= missing.size()) break;
-      Status st = download(client, *missing[i]);
+      Status st = download(client, *missing[i].first, missing[i].second);
       if (st.ok()) continue;
       std::lock_guard lock(mu);
       failLocked(std::move(st));
@@ -262,9 +313,10 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
         worker(own);
       });
   }
-  // Unpacks, in layer order, while the downloads run.
+  // Commits snapshots, in layer order, while the downloads run.
   for (;;) {
     std::optional<size_t> i;
+    std::unique_ptr<store::StagedLayer> stage;
     {
       std::unique_lock lock(mu);
       for (;;) {
@@ -273,20 +325,33 @@ Status ImageService::pullContent(const PullOptions& opts, PullPlan& plan,
         if (i || order.finished() || workersLeft == 0) break;
         changed.wait(lock);
       }
+      // A layer listed twice was extracted once: the first place takes the staged dir, the
+      // other unpacks the committed blob.
+      if (i) {
+        if (auto it = staged.find(manifest->layers[*i].digest); it != staged.end()) {
+          stage = std::move(it->second);
+          staged.erase(it);
+        }
+      }
     }
     if (!i) break;
-    const std::string id = shortDigest(manifest->layers[*i].digest);
+    const oci::Descriptor& layer = manifest->layers[*i];
+    const std::string id = shortDigest(layer.digest);
     if (snapshots_.hasSnapshot(plan.chainIds[*i])) {
       report({id, "Pull complete"});
       continue;
     }
     report({id, "Extracting"});
     plan.addedChains.push_back(plan.chainIds[*i]);
-    auto r = snapshots_.unpackLayer(plan.chainIds[*i], *i ? plan.chainIds[*i - 1] : "",
-                                    content_.blobPath(manifest->layers[*i].digest));
+    const std::string parent = *i ? plan.chainIds[*i - 1] : "";
+    // A blob in the content store was verified when it was committed: a plain tar's diff id
+    // is its digest, not hashed again.
+    auto r = stage ? stage->commit(plan.chainIds[*i], parent)
+                   : snapshots_.unpackLayer(plan.chainIds[*i], parent,
+                                            content_.blobPath(layer.digest), layer.digest);
     if (!r.ok()) {
       std::lock_guard lock(mu);
-      failLocked(std::move(r).error().context(what + ": layer " + manifest->layers[*i].digest));
+      failLocked(std::move(r).error().context(what + ": layer " + layer.digest));
       break;
     }
     report({id, "Pull complete"});

@@ -56,39 +56,38 @@ bool OverlaySnapshotter::hasSnapshot(const std::string& chainId) {
   return dir.ok() && fs::exists(*dir / "fs");
 }
 
-Result<std::filesystem::path> OverlaySnapshotter::unpackLayer(
-    const std::string& chainId, const std::string& parentChainId,
-    const std::filesystem::path& layerBlob) {
+Result<std::filesystem::path> OverlaySnapshotter::makeStaging() {
+  WHARF_TRY(fs::mkdirAll(root_));
+  (void)removeStaleTemps(root_);
+  stdfs::path tmp =
+      root_ / (std::string(kTmpPrefix) + std::to_string(::getpid()) + "-" + randomHex(8));
+  if (::mkdir(tmp.c_str(), 0700) != 0) return sysError("mkdir " + tmp.string());
+  if (::mkdir((tmp / "fs").c_str(), 0755) != 0) {
+    int e = errno;
+    (void)fs::removeAll(tmp);
+    return sysError("mkdir " + tmp.string() + "/fs", e);
+  }
+  return tmp;
+}
+
+Result<std::filesystem::path> OverlaySnapshotter::commitStaging(const stdfs::path& tmp,
+                                                                const std::string& chainId,
+                                                                const std::string& parentChainId,
+                                                                const std::string& diffId) {
+  ScopeGuard cleanup([&] { (void)fs::removeAll(tmp); });
   WHARF_ASSIGN_OR_RETURN(stdfs::path dir, snapshotDir(chainId));
-  if (fs::exists(dir / "fs")) return dir / "fs";
   if (!parentChainId.empty()) {
     WHARF_TRY(parseDigest(parentChainId));
     if (!hasSnapshot(parentChainId))
       return notFound("parent snapshot " + parentChainId + " of " + chainId + " not found");
   }
-  WHARF_TRY(fs::mkdirAll(root_));
-  (void)removeStaleTemps(root_);
-
-  stdfs::path tmp =
-      root_ / (std::string(kTmpPrefix) + std::to_string(::getpid()) + "-" + randomHex(8));
-  if (::mkdir(tmp.c_str(), 0700) != 0) return sysError("mkdir " + tmp.string());
-  ScopeGuard cleanup([&] { (void)fs::removeAll(tmp); });
-  if (::mkdir((tmp / "fs").c_str(), 0755) != 0) return sysError("mkdir " + tmp.string() + "/fs");
-  {
-    UniqueFd fsFd(::open((tmp / "fs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fsFd) return sysError("open " + tmp.string() + "/fs");
-    auto stats = internal::unpackLayer(fsFd.get(), layerBlob);
-    if (!stats.ok()) return std::move(stats).error().context("unpack layer " + chainId);
-    // The snapshot's name must be what its content proves, or the cache is poisoned: every
-    // later image sharing this chain id would get these files.
-    std::string actual =
-        parentChainId.empty() ? stats->diffId : sha256Digest(parentChainId + " " + stats->diffId);
-    if (actual != chainId)
-      return invalidArgument("layer content does not match chain id " + chainId + " (diff id " +
-                             stats->diffId + " gives " + actual + ")");
-    log::debug("unpacked {} ({} entries, {} bytes)", chainId, stats->entries,
-               stats->uncompressedBytes);
-  }
+  // The snapshot's name must be what its content proves, or the cache is poisoned: every
+  // later image sharing this chain id would get these files.
+  std::string actual = parentChainId.empty() ? diffId : sha256Digest(parentChainId + " " + diffId);
+  if (actual != chainId)
+    return invalidArgument("layer content does not match chain id " + chainId + " (diff id " +
+                           diffId + " gives " + actual + ")");
+  if (fs::exists(dir / "fs")) return dir / "fs";
   if (!parentChainId.empty()) WHARF_TRY(fs::writeFileAtomic(tmp / "parent", parentChainId));
   // Rename is the commit point: the snapshot appears whole or not at all.
   if (::rename(tmp.c_str(), dir.c_str()) != 0) {
@@ -98,6 +97,32 @@ Result<std::filesystem::path> OverlaySnapshotter::unpackLayer(
   }
   cleanup.dismiss();
   return dir / "fs";
+}
+
+Result<std::filesystem::path> OverlaySnapshotter::unpackLayer(
+    const std::string& chainId, const std::string& parentChainId,
+    const std::filesystem::path& layerBlob, const std::string& blobDigest) {
+  WHARF_ASSIGN_OR_RETURN(stdfs::path dir, snapshotDir(chainId));
+  if (fs::exists(dir / "fs")) return dir / "fs";
+  if (!parentChainId.empty()) {
+    WHARF_TRY(parseDigest(parentChainId));
+    if (!hasSnapshot(parentChainId))
+      return notFound("parent snapshot " + parentChainId + " of " + chainId + " not found");
+  }
+  WHARF_ASSIGN_OR_RETURN(stdfs::path tmp, makeStaging());
+  ScopeGuard cleanup([&] { (void)fs::removeAll(tmp); });
+  std::string diffId;
+  {
+    UniqueFd fsFd(::open((tmp / "fs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fsFd) return sysError("open " + tmp.string() + "/fs");
+    auto stats = internal::unpackLayer(fsFd.get(), layerBlob, blobDigest.empty());
+    if (!stats.ok()) return std::move(stats).error().context("unpack layer " + chainId);
+    diffId = stats->diffId.empty() ? blobDigest : stats->diffId;
+    log::debug("unpacked {} ({} entries, {} bytes)", chainId, stats->entries,
+               stats->uncompressedBytes);
+  }
+  cleanup.dismiss();  // commitStaging owns tmp now
+  return commitStaging(tmp, chainId, parentChainId, diffId);
 }
 
 Result<std::vector<std::string>> OverlaySnapshotter::lowerDirs(

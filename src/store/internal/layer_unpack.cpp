@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -184,7 +185,8 @@ Status Unpacker::writeFile(archive* a, archive_entry* e, int dirFd, const std::s
     int r = archive_read_data_block(a, &buf, &size, &offset);
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-      return internalError("read \"" + name + "\" from layer: " + archive_error_string(a));
+      return invalidArgument("read \"" + name + "\" from layer: " +
+                             (archive_error_string(a) ? archive_error_string(a) : "read error"));
     const char* p = static_cast<const char*>(buf);
     while (size > 0) {
       ssize_t n = ::pwrite(fd.get(), p, size, offset);
@@ -343,85 +345,86 @@ Status Unpacker::finish() {
 
 namespace {
 
-// Two libarchive readers in a pipe: `outer` only decompresses (raw format), `inner` parses
-// the tar it is fed. Everything that passes between them is hashed, which gives the layer's
-// diff id (the digest of the uncompressed tar) in the same single pass as the unpack.
+// The tar reader's input: the decoded layer, hashed on the way (the diff id is the digest of
+// the uncompressed tar) in the same single pass as the unpack, unless the caller vouches for
+// a plain tar's digest (then the blob writer's hash is the diff id: no second sha256).
 struct Pipe {
-  archive* outer;
+  ByteSource* decoded;
+  bool hash;
   Sha256 hasher;
   int64_t bytes = 0;
-  std::string buf = std::string(1 << 20, '\0');
-  bool failed = false;
+  std::optional<Error> error;  // the source's error, which explains the tar reader's
 };
 
 la_ssize_t pipeRead(archive*, void* client, const void** out) {
   auto* p = static_cast<Pipe*>(client);
-  la_ssize_t n = archive_read_data(p->outer, p->buf.data(), p->buf.size());
-  if (n < 0) {
-    p->failed = true;
+  auto chunk = p->decoded->read();
+  if (!chunk.ok()) {
+    if (!p->error) p->error = std::move(chunk).error();
     return -1;
   }
-  p->hasher.update(p->buf.data(), static_cast<size_t>(n));
-  p->bytes += n;
-  *out = p->buf.data();
-  return n;
+  if (p->hash) p->hasher.update(chunk->data(), chunk->size());
+  p->bytes += static_cast<int64_t>(chunk->size());
+  *out = chunk->data();
+  return static_cast<la_ssize_t>(chunk->size());
 }
 
 }  // namespace
 
-Result<UnpackStats> unpackLayer(int rootFd, const std::filesystem::path& layerBlob) {
-  std::unique_ptr<archive, ArchiveDeleter> outer(archive_read_new());
-  std::unique_ptr<archive, ArchiveDeleter> inner(archive_read_new());
-  if (!outer || !inner) return internalError("archive_read_new failed");
-  auto layerError = [&](archive* a) {
-    return invalidArgument("read layer " + layerBlob.string() + ": " +
-                           (archive_error_string(a) ? archive_error_string(a) : "unknown error"));
-  };
-  struct stat st {};
-  if (::stat(layerBlob.c_str(), &st) != 0) return sysError("stat layer " + layerBlob.string());
-  if (st.st_size == 0) {  // no bytes at all: an empty layer (libarchive cannot bid on nothing)
-    UnpackStats empty;
-    empty.diffId = sha256Digest("");
-    return empty;
-  }
-  // The compression is detected from the bytes: media types lie (and docker's are gzip only).
-  archive_read_support_filter_all(outer.get());
-  archive_read_support_format_raw(outer.get());
-  if (archive_read_open_filename(outer.get(), layerBlob.c_str(), 1 << 20) != ARCHIVE_OK)
-    return layerError(outer.get());
-  Pipe pipe{outer.get()};
-  archive_entry* e;
-  int r = archive_read_next_header(outer.get(), &e);
-  bool emptyStream = r == ARCHIVE_EOF;  // a zero-byte file: an empty layer
-  if (r != ARCHIVE_OK && r != ARCHIVE_WARN && !emptyStream) return layerError(outer.get());
-
+Result<UnpackStats> unpackLayer(int rootFd, ByteSource& blob, bool hashPlainTar) {
+  WHARF_ASSIGN_OR_RETURN(DecodedLayer layer, decodeLayer(blob));
   UnpackStats stats;
-  if (!emptyStream) {
-    archive_read_support_format_tar(inner.get());
-    archive_read_support_format_empty(inner.get());
-    if (archive_read_open(inner.get(), &pipe, nullptr, pipeRead, nullptr) != ARCHIVE_OK)
-      return pipe.failed ? layerError(outer.get()) : layerError(inner.get());
-    Unpacker u(rootFd);
-    for (;;) {
-      r = archive_read_next_header(inner.get(), &e);
-      if (r == ARCHIVE_EOF) break;
-      if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-        return pipe.failed ? layerError(outer.get()) : layerError(inner.get());
-      WHARF_TRY(u.entry(inner.get(), e));
-      if (pipe.failed) return layerError(outer.get());
-      ++stats.entries;
-    }
-    WHARF_TRY(u.finish());
-    // The tar reader stops at the end-of-archive marker; the diff id covers every byte.
-    for (;;) {
-      const void* ignored;
-      la_ssize_t n = pipeRead(inner.get(), &pipe, &ignored);
-      if (n < 0) return layerError(outer.get());
-      if (n == 0) break;
-    }
+  stats.compression = layer.compression;
+  if (layer.empty) {  // no bytes at all: an empty layer (libarchive cannot bid on nothing)
+    stats.diffId = sha256Digest("");
+    return stats;
+  }
+  Pipe pipe{layer.decoded.get(), hashPlainTar || layer.compression != LayerCompression::kNone};
+  std::unique_ptr<archive, ArchiveDeleter> inner(archive_read_new());
+  if (!inner) return internalError("archive_read_new failed");
+  auto layerError = [&]() -> Error {
+    if (pipe.error) return *pipe.error;
+    const char* msg = archive_error_string(inner.get());
+    return invalidArgument(std::string("read layer: ") + (msg ? msg : "unknown error"));
+  };
+  // The tar format only, without filters: the bytes are already decoded.
+  archive_read_support_format_tar(inner.get());
+  archive_read_support_format_empty(inner.get());
+  if (archive_read_open(inner.get(), &pipe, nullptr, pipeRead, nullptr) != ARCHIVE_OK)
+    return layerError();
+  Unpacker u(rootFd);
+  archive_entry* e;
+  for (;;) {
+    int r = archive_read_next_header(inner.get(), &e);
+    if (r == ARCHIVE_EOF) break;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return layerError();
+    Status st = u.entry(inner.get(), e);
+    // A failed read of the decoded bytes explains the entry's failure best.
+    if (pipe.error) return *pipe.error;
+    if (!st.ok()) return std::move(st).error();
+    ++stats.entries;
+  }
+  WHARF_TRY(u.finish());
+  // The tar reader stops at the end-of-archive marker; the diff id covers every byte, and the
+  // decoder checks the compressed stream to its end (gzip's trailer).
+  for (;;) {
+    const void* ignored;
+    la_ssize_t n = pipeRead(inner.get(), &pipe, &ignored);
+    if (n < 0) return layerError();
+    if (n == 0) break;
   }
   stats.uncompressedBytes = pipe.bytes;
-  stats.diffId = pipe.hasher.finishDigest();
+  if (pipe.hash) stats.diffId = pipe.hasher.finishDigest();
+  return stats;
+}
+
+Result<UnpackStats> unpackLayer(int rootFd, const std::filesystem::path& layerBlob,
+                                bool hashPlainTar) {
+  UniqueFd fd(::open(layerBlob.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return sysError("open layer " + layerBlob.string());
+  FileSource src(std::move(fd));
+  auto stats = unpackLayer(rootFd, src, hashPlainTar);
+  if (!stats.ok()) return std::move(stats).error().context("layer " + layerBlob.string());
   return stats;
 }
 
