@@ -6,13 +6,11 @@ happens when unpacking overlaps the downloads (the proxy gives up after two minu
 test then fails: it never asserts on time). Nothing here leaves 127.0.0.1."""
 
 import hashlib
-import http.client
 import io
 import json
 import os
 import platform
 import shutil
-import socket
 import tarfile
 import tempfile
 import unittest
@@ -21,22 +19,11 @@ import urllib.request
 
 import harness
 from fault_registry import FaultProxy
-from harness import Daemon, require_root
+from harness import Daemon, UnixHTTPConnection, require_root
 from image_fixture import Registry, ensure, rootfs_tar
 
 PROGRESS = ["Pulling fs layer", "Downloading", "Verifying Checksum", "Download complete",
             "Extracting", "Pull complete"]
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout):
-        super().__init__("localhost", timeout=timeout)
-        self.unix_path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.unix_path)
 
 
 def sha256(data):

@@ -31,7 +31,7 @@ class PrefixedSource final : public ByteSource {
   ByteSource& rest_;
 };
 
-// gzip through ISA-L's inflate (several times zlib's speed, which libarchive uses): the header
+// gzip through ISA-L's SIMD inflate, in place of the zlib that libarchive uses: the header
 // is parsed and the CRC-32 and length of every member checked by ISA-L itself. A stream that
 // ends before a member's trailer is truncated, and bytes after the last member that do not
 // start another are refused, as Go's gzip reader (docker's, containerd's) refuses them.
