@@ -34,7 +34,7 @@ int printInspected(
     const std::function<std::string(const std::string&, const Error&)>& notFoundText) {
   std::optional<GoTemplate> tmpl;
   if (!format.empty()) {
-    auto t = GoTemplate::parse(format == "json" ? "{{json .}}" : format);
+    auto t = GoTemplate::parseFormat(format);
     if (!t.ok()) {
       ctx.io.err << t.error().message() << "\n";
       return 1;

@@ -76,7 +76,7 @@ int cmdEvents(Context& ctx, std::vector<std::string> args) {
   }
   std::optional<GoTemplate> tmpl;
   if (!format.empty()) {
-    auto t = GoTemplate::parse(format == "json" ? "{{json .}}" : format);
+    auto t = GoTemplate::parseFormat(format);
     if (!t.ok()) {
       ctx.io.err << t.error().message() << "\n";
       return 1;

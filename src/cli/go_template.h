@@ -23,6 +23,10 @@ struct Node;
 class GoTemplate {
  public:
   static Result<GoTemplate> parse(std::string_view text);
+  // A --format value: "json" is docker's shorthand for {{json .}}, anything else a template.
+  static Result<GoTemplate> parseFormat(std::string_view format) {
+    return parse(format == "json" ? std::string_view("{{json .}}") : format);
+  }
   // header: run as a table header (docker's header functions: json, join, upper... return
   // their argument unchanged).
   Result<std::string> execute(const Json& data, bool header = false) const;

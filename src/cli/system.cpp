@@ -47,7 +47,7 @@ int cmdVersion(Context& ctx, std::vector<std::string> args) {
   auto server = ctx.client().version();
   Json cv = clientVersion(ctx);
   if (!format.empty()) {
-    auto t = GoTemplate::parse(format == "json" ? "{{json .}}" : format);
+    auto t = GoTemplate::parseFormat(format);
     if (!t.ok()) {
       ctx.io.err << t.error().message() << "\n";
       return 1;
@@ -121,7 +121,7 @@ int cmdInfo(Context& ctx, std::vector<std::string> args) {
   auto info = ctx.client().info();
   if (!format.empty()) {
     if (!info.ok()) return ctx.fail(info.error());
-    auto t = GoTemplate::parse(format == "json" ? "{{json .}}" : format);
+    auto t = GoTemplate::parseFormat(format);
     if (!t.ok()) {
       ctx.io.err << t.error().message() << "\n";
       return 1;
